@@ -1,0 +1,37 @@
+# The two README commands are `make conformance` and `make test`; both set everything up first.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+PY_STAMP := $(VENV)/.installed
+REPORT_DIR ?= reports
+
+.PHONY: setup conformance test lint typecheck spec clean
+
+$(PY_STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+setup: $(PY_STAMP)
+
+conformance: setup
+	$(BIN)/ahi-contract spec check
+
+lint: setup
+	$(BIN)/ruff check harness tests
+	$(BIN)/ruff format --check harness tests
+
+typecheck: setup
+	$(BIN)/mypy
+
+test: setup
+	$(BIN)/ahi-contract spec check
+	$(MAKE) lint typecheck
+	$(BIN)/pytest
+
+spec: setup
+	$(BIN)/ahi-contract spec build
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
