@@ -1,0 +1,9 @@
+"""The reference emulator: a real HealthImaging import-job service on a local port."""
+
+from __future__ import annotations
+
+from harness.emulator.backend import Limits
+from harness.emulator.faults import FAULTS, Fault
+from harness.emulator.service import Emulator, EmulatorConfig
+
+__all__ = ["FAULTS", "Emulator", "EmulatorConfig", "Fault", "Limits"]

@@ -1,0 +1,180 @@
+"""The emulator's WSGI application: authenticate, route, decode, validate, dispatch, answer.
+
+Every answer is JSON. Every error carries its status, `X-Amzn-Errortype` and a
+`{"message": ...}` body, also on 5xx; an unexpected exception becomes a 500
+InternalServerException with a body, and nothing else escapes.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+import uuid
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
+from typing import Any
+
+from werkzeug.wrappers import Request, Response
+
+from harness.emulator.auth import CredentialStore, SignedRequest
+from harness.emulator.backend import ImagingBackend
+from harness.emulator.exceptions import (
+    InternalServerException,
+    RequestEntityTooLargeException,
+    ResourceNotFoundException,
+    SerializationException,
+    ServiceError,
+    ThrottlingException,
+)
+from harness.emulator.faults import SLOW_RESPONSE_SECONDS, THROTTLE_EVERY, Switchboard
+from harness.emulator.protocol import RouteMatch, RouteTable, decode_input
+from harness.emulator.validation import InputValidator
+from harness.model import ModelSource
+
+log = logging.getLogger(__name__)
+MAX_BODY_BYTES = 4 * 1024 * 1024
+TIMESTAMP_MEMBERS = frozenset({"submittedAt", "endedAt", "createdAt", "updatedAt"})
+
+Handler = Callable[[dict[str, Any]], dict[str, Any]]
+
+
+def _iso_timestamps(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {
+            key: (
+                datetime.fromtimestamp(item, UTC).isoformat()
+                if key in TIMESTAMP_MEMBERS and isinstance(item, int | float)
+                else _iso_timestamps(item)
+            )
+            for key, item in value.items()
+        }
+    if isinstance(value, list):
+        return [_iso_timestamps(item) for item in value]
+    return value
+
+
+class EmulatorApp:
+    """WSGI callable for the seven operations."""
+
+    def __init__(
+        self,
+        source: ModelSource,
+        backend: ImagingBackend,
+        credentials: CredentialStore,
+        faults: Switchboard,
+    ) -> None:
+        self.routes = RouteTable(source)
+        self.validator = InputValidator(source)
+        self.lenient_validator = InputValidator(source, constraints=False)
+        self.credentials = credentials
+        self.faults = faults
+        self.handlers: dict[str, Handler] = {
+            "CreateDatastore": backend.create_datastore,
+            "GetDatastore": backend.get_datastore,
+            "ListDatastores": backend.list_datastores,
+            "DeleteDatastore": backend.delete_datastore,
+            "StartDICOMImportJob": backend.start_import_job,
+            "GetDICOMImportJob": backend.get_import_job,
+            "ListDICOMImportJobs": backend.list_import_jobs,
+        }
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        request = Request(environ)
+        request_id = str(uuid.uuid4())
+        try:
+            response = self._success(self._handle(request, environ))
+        except ServiceError as error:
+            response = self._error(error)
+        except Exception:
+            log.exception("unexpected error answering %s %s", request.method, request.path)
+            response = self._error(InternalServerException("The emulator failed unexpectedly."))
+        response.headers["x-amzn-RequestId"] = request_id
+        if self.faults.on("slow-responses"):
+            time.sleep(SLOW_RESPONSE_SECONDS)
+        result: Iterable[bytes] = response(environ, start_response)
+        return result
+
+    def _read_body(self, request: Request) -> bytes:
+        length = request.content_length
+        if length is not None and length > MAX_BODY_BYTES:
+            raise RequestEntityTooLargeException(
+                f"The request body is {length} bytes; the limit is {MAX_BODY_BYTES}"
+            )
+        body: bytes = request.stream.read(MAX_BODY_BYTES + 1)
+        if len(body) > MAX_BODY_BYTES:
+            raise RequestEntityTooLargeException(f"The request body exceeds {MAX_BODY_BYTES} bytes")
+        return body
+
+    def _handle(self, request: Request, environ: dict[str, Any]) -> dict[str, Any]:
+        if self.faults.every("throttle-every-nth", THROTTLE_EVERY):
+            raise ThrottlingException("Rate exceeded")
+        body = self._read_body(request)
+        raw_path = environ.get("RAW_URI") or environ.get("REQUEST_URI") or request.path
+        raw_path, _, raw_query = raw_path.partition("?")
+        match: RouteMatch | None = None
+        route_error: ServiceError | None = None
+        try:
+            match = self.routes.match(request.method, raw_path)
+        except ServiceError as error:
+            route_error = error
+        self._authenticate(request, raw_path, raw_query, body, match)
+        if route_error is not None:
+            raise route_error
+        assert match is not None
+        try:
+            values = decode_input(match, raw_query, request.headers.get("Content-Type"), body)
+        except SerializationException:
+            if self.faults.on("malformed-json-500"):
+                raise InternalServerException("Could not parse the request") from None
+            raise
+        validator = self.validator
+        if self.faults.on("validation-skipped"):
+            validator = self.lenient_validator
+        validator.check(match.route.input_shape, values)
+        return self.handlers[match.route.operation](values)
+
+    def _authenticate(
+        self,
+        request: Request,
+        raw_path: str,
+        raw_query: str,
+        body: bytes,
+        match: RouteMatch | None,
+    ) -> None:
+        headers = {name.lower(): value for name, value in request.headers.items()}
+        if "authorization" not in headers and self.faults.on("unsigned-accepted"):
+            return
+        signed = SignedRequest(request.method, raw_path, raw_query, headers, body)
+        operation = match.route.operation if match else None
+        now = None
+        if self.faults.on("stale-date-accepted"):
+            try:
+                now = datetime.strptime(headers.get("x-amz-date", ""), "%Y%m%dT%H%M%SZ")
+                now = now.replace(tzinfo=UTC)
+            except ValueError:
+                now = None
+        self.credentials.authenticate(
+            signed, operation, now=now, check_signature=not self.faults.on("signature-not-checked")
+        )
+
+    def _success(self, output: dict[str, Any]) -> Response:
+        if self.faults.on("timestamps-as-strings"):
+            output = _iso_timestamps(output)
+        return Response(json.dumps(output), status=200, content_type="application/json")
+
+    def _error(self, error: ServiceError) -> Response:
+        status = error.http_status
+        if isinstance(error, ResourceNotFoundException) and self.faults.on(
+            "not-found-wrong-status"
+        ):
+            status = 400
+        headers = {"X-Amzn-Errortype": error.error_code}
+        body: dict[str, Any] = error.body()
+        if "allow" in body:
+            headers["Allow"] = ", ".join(body.pop("allow"))
+        if self.faults.on("error-type-only-in-body"):
+            del headers["X-Amzn-Errortype"]
+            body = {"__type": error.error_code, **body}
+        payload = b"" if self.faults.on("error-without-body") else json.dumps(body).encode()
+        return Response(payload, status=status, headers=headers, content_type="application/json")

@@ -1,0 +1,95 @@
+"""The switchboard: named, realistic deviations from the documented service.
+
+With no fault enabled the emulator is correct. Each fault is one deviation that
+a real implementation could plausibly have; users turn them on to exercise
+their SDK's error paths against a live server, and the self-test turns them on
+one at a time to prove that the server suite catches each.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Fault:
+    """A named deviation and what it does, in one line."""
+
+    name: str
+    description: str
+
+
+FAULTS: tuple[Fault, ...] = (
+    Fault("not-found-wrong-status", "ResourceNotFoundException is answered with 400, not 404"),
+    Fault("error-type-only-in-body", "errors carry `__type` in the body and no X-Amzn-Errortype"),
+    Fault("error-without-body", "errors are answered with the header only and an empty body"),
+    Fault("missing-required-output", "StartDICOMImportJob responses leave out `submittedAt`"),
+    Fault("timestamps-as-strings", "timestamps are ISO 8601 strings instead of epoch seconds"),
+    Fault("client-token-ignored", "every StartDICOMImportJob creates a job, whatever its token"),
+    Fault("replay-conflicts", "a replay with the same token and parameters gets a 409"),
+    Fault("replay-new-job-id", "a replay with the same token answers with a new jobId"),
+    Fault("conflicting-replay-accepted", "the same token with other parameters replays the job"),
+    Fault("status-moves-backwards", "a finished job is reported IN_PROGRESS on every other read"),
+    Fault("ended-before-submitted", "endedAt is a minute before submittedAt"),
+    Fault("ended-at-while-running", "endedAt is reported while the job is still running"),
+    Fault("completed-without-manifest", "jobs complete without writing job-output-manifest.json"),
+    Fault("manifest-drops-failures", "failed files are left out of failure.ndjson and counts"),
+    Fault("broken-files-imported", "files that are not valid DICOM P10 are reported as imported"),
+    Fault("output-uri-not-resolved", "jobs report the caller's output prefix, not the job folder"),
+    Fault("validation-skipped", "request members are not validated against the model"),
+    Fault("unsigned-accepted", "requests without an Authorization header are accepted"),
+    Fault("signature-not-checked", "any signature from a known access key is accepted"),
+    Fault("stale-date-accepted", "signatures dated outside the 15-minute window are accepted"),
+    Fault("next-token-repeats", "each page starts again at the previous page's last item"),
+    Fault("max-results-ignored", "maxResults is ignored: list pages hold every item"),
+    Fault("tampered-token-accepted", "a nextToken that was not issued restarts the listing"),
+    Fault("list-filter-ignored", "ListDICOMImportJobs ignores its jobStatus filter"),
+    Fault("malformed-json-500", "a malformed JSON body is answered with a 500"),
+    Fault("unknown-job-500", "an unknown jobId is answered with a 500"),
+    Fault("quota-not-enforced", "the concurrent import-job quota is not enforced"),
+    Fault("quota-as-throttling", "an exceeded job quota is answered as a 429 ThrottlingException"),
+    Fault(
+        "concurrent-starts-duplicate", "parallel starts with one clientToken create several jobs"
+    ),
+    Fault("delete-with-image-sets", "a data store that holds image sets can be deleted"),
+    Fault("throttle-every-nth", "every 4th request is answered with 429 ThrottlingException"),
+    Fault("slow-responses", "every response is delayed by two seconds"),
+)
+
+FAULTS_BY_NAME: dict[str, Fault] = {fault.name: fault for fault in FAULTS}
+THROTTLE_EVERY = 4
+SLOW_RESPONSE_SECONDS = 2.0
+
+
+@dataclass
+class Switchboard:
+    """The faults enabled in one emulator, and the counters some of them need."""
+
+    enabled: frozenset[str] = frozenset()
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _counters: dict[str, int] = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def of(cls, names: Iterable[str]) -> Switchboard:
+        """A switchboard with `names` on; an unknown name is a ValueError."""
+        names = frozenset(names)
+        unknown = sorted(names - FAULTS_BY_NAME.keys())
+        if unknown:
+            raise ValueError(f"unknown fault(s): {', '.join(unknown)} (see --list-faults)")
+        return cls(enabled=names)
+
+    def on(self, name: str) -> bool:
+        """Whether fault `name` is enabled."""
+        assert name in FAULTS_BY_NAME, name
+        return name in self.enabled
+
+    def every(self, name: str, period: int) -> bool:
+        """True on every `period`-th call while fault `name` is on."""
+        if not self.on(name):
+            return False
+        with self._lock:
+            count = self._counters.get(name, 0) + 1
+            self._counters[name] = count
+        return count % period == 0

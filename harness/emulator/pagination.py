@@ -1,0 +1,48 @@
+"""Opaque, tamper-evident list tokens.
+
+A token carries the position after which the next page starts and the filter
+it was issued for, signed with the emulator's secret. A token the emulator did
+not issue, one altered by the caller, or one reused with another filter is a
+ValidationException (harness decision NEXT-TOKEN-OPAQUE).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+from typing import Any
+
+from harness.emulator.exceptions import ValidationException
+
+
+class TokenCodec:
+    """Issues and reads `nextToken` values."""
+
+    def __init__(self, secret: bytes) -> None:
+        self._secret = secret
+
+    def _sign(self, payload: bytes) -> str:
+        digest = hmac.new(self._secret, payload, hashlib.sha256).digest()[:18]
+        return base64.urlsafe_b64encode(digest).decode()
+
+    def issue(self, after_seq: int, scope: dict[str, Any]) -> str:
+        payload = json.dumps({"after": after_seq, "scope": scope}, sort_keys=True).encode()
+        return f"{base64.urlsafe_b64encode(payload).decode()}.{self._sign(payload)}"
+
+    def read(self, token: str, scope: dict[str, Any]) -> int:
+        """The position a token resumes after; ValidationException if it is not ours."""
+        invalid = ValidationException("Invalid nextToken: it was not issued for this request.")
+        encoded, _, signature = token.partition(".")
+        try:
+            payload = base64.urlsafe_b64decode(encoded.encode())
+        except ValueError:
+            raise invalid from None
+        if not hmac.compare_digest(signature, self._sign(payload)):
+            raise invalid
+        decoded = json.loads(payload)
+        if decoded.get("scope") != scope or not isinstance(decoded.get("after"), int):
+            raise invalid
+        after: int = decoded["after"]
+        return after

@@ -1,0 +1,149 @@
+"""The emulator as a running service: S3, state, worker and HTTP server wired together.
+
+`Emulator` starts everything on real loopback ports and stops it again; it is a
+context manager that returns once the service port answers.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+
+from harness.emulator.app import EmulatorApp
+from harness.emulator.auth import CredentialStore
+from harness.emulator.backend import ImagingBackend, Limits
+from harness.emulator.faults import Switchboard
+from harness.emulator.importer import ImportWorker
+from harness.emulator.s3 import EmbeddedS3, S3Settings
+from harness.emulator.store import Store
+from harness.model import load_pinned_model
+
+DEFAULT_CREDENTIALS = ("test:test",)
+
+
+class _QuietHandler(WSGIRequestHandler):
+    """No access log; a socket timeout so that a stalled client cannot hold a thread."""
+
+    timeout = 30
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        return
+
+
+@dataclass
+class EmulatorConfig:
+    """Everything `ahi-contract emulator` takes on its command line."""
+
+    host: str = "127.0.0.1"
+    port: int = 0
+    s3_endpoint: str | None = None
+    s3_access_key: str = "test"
+    s3_secret_key: str = "test"
+    state: Path | None = None
+    credentials: tuple[str, ...] = DEFAULT_CREDENTIALS
+    faults: tuple[str, ...] = ()
+    region: str = "us-east-1"
+    limits: Limits = field(default_factory=Limits)
+    worker_threads: int = 2
+
+
+class Emulator:
+    """A HealthImaging import-job service on a loopback port, with its S3."""
+
+    def __init__(self, config: EmulatorConfig | None = None) -> None:
+        self.config = config or EmulatorConfig()
+        self.faults = Switchboard.of(self.config.faults)
+        self.credentials = CredentialStore.from_pairs(list(self.config.credentials))
+        self._embedded_s3: EmbeddedS3 | None = None
+        self._server: BaseWSGIServer | None = None
+        self._thread: threading.Thread | None = None
+        self._store: Store | None = None
+        self._worker: ImportWorker | None = None
+        self.backend: ImagingBackend | None = None
+        self.s3_url = self.config.s3_endpoint or ""
+        self.url = ""
+        self.resumed_jobs = 0
+
+    @property
+    def s3(self) -> S3Settings:
+        """How to reach the S3 endpoint this emulator's jobs use."""
+        return S3Settings(
+            self.s3_url, self.config.s3_access_key, self.config.s3_secret_key, self.config.region
+        )
+
+    def start(self) -> Emulator:
+        if not self.config.s3_endpoint:
+            self._embedded_s3 = EmbeddedS3(self.config.host)
+            self.s3_url = self._embedded_s3.start()
+        self._store = Store(self.config.state)
+        self.backend = ImagingBackend(
+            self._store, self.faults, self.config.limits, region=self.config.region
+        )
+        self._worker = ImportWorker(
+            self.backend, self.s3, self.faults, threads=self.config.worker_threads
+        )
+        self.resumed_jobs = self._worker.resume_unfinished()
+        app = EmulatorApp(load_pinned_model(), self.backend, self.credentials, self.faults)
+        self._server = make_server(
+            self.config.host, self.config.port, app, threaded=True, request_handler=_QuietHandler
+        )
+        host, port = str(self._server.host), int(self._server.port)
+        self.url = f"http://{host}:{port}"
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, name="emulator-http", daemon=True
+        )
+        self._thread.start()
+        _wait_for_port(host, port)
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+        if self._worker is not None:
+            self._worker.shutdown()
+        if self._store is not None:
+            self._store.close()
+        if self._embedded_s3 is not None:
+            self._embedded_s3.stop()
+
+    def serve_forever(self) -> None:
+        """Block until interrupted (for the CLI)."""
+        assert self._thread is not None
+        while self._thread.is_alive():
+            self._thread.join(timeout=0.5)
+
+    def __enter__(self) -> Emulator:
+        return self.start()
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    def describe(self) -> dict[str, Any]:
+        return {"service": self.url, "s3": self.s3_url, "faults": sorted(self.faults.enabled)}
+
+
+def _wait_for_port(host: str, port: int, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with socket.create_connection((host, port), timeout=1):
+                return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
