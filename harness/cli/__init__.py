@@ -7,6 +7,7 @@ import sys
 from collections.abc import Sequence
 
 from harness import __version__
+from harness.cli import emulator as emulator_command
 from harness.cli import spec as spec_command
 
 
@@ -22,6 +23,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"ahi-contract {__version__}")
     subcommands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     spec_command.register(subcommands)
+    emulator_command.register(subcommands)
     return parser
 
 
