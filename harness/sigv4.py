@@ -6,7 +6,9 @@ is signed is exactly what is sent; schemathesis registers it globally.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import requests
 from botocore.auth import SigV4Auth
@@ -28,9 +30,17 @@ class AwsCredentials:
 class SigV4RequestsAuth(requests.auth.AuthBase):
     """`requests` auth that signs each prepared request for `medical-imaging`."""
 
-    def __init__(self, credentials: AwsCredentials, region: str) -> None:
+    def __init__(
+        self,
+        credentials: AwsCredentials,
+        region: str,
+        clock: Callable[[], datetime] | None = None,
+        signing_name: str = SIGNING_NAME,
+    ) -> None:
         self.credentials = credentials
         self.region = region
+        self.clock = clock or (lambda: datetime.now(UTC))
+        self.signing_name = signing_name
 
     def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
         body = request.body or b""
@@ -48,10 +58,16 @@ class SigV4RequestsAuth(requests.auth.AuthBase):
                 self.credentials.secret_key,
                 self.credentials.session_token,
             ),
-            SIGNING_NAME,
+            self.signing_name,
             self.region,
         )
-        signer.add_auth(aws_request)
+        # SigV4Auth.add_auth, with the signing time taken from `clock`.
+        aws_request.context["timestamp"] = self.clock().strftime("%Y%m%dT%H%M%SZ")
+        signer._modify_request_before_signing(aws_request)
+        string_to_sign = signer.string_to_sign(aws_request, signer.canonical_request(aws_request))
+        signer._inject_signature_to_request(
+            aws_request, signer.signature(string_to_sign, aws_request)
+        )
         for name in ("Authorization", "X-Amz-Date", "X-Amz-Security-Token"):
             if name in aws_request.headers:
                 request.headers[name] = aws_request.headers[name]
