@@ -19,8 +19,8 @@ conformance: setup
 	$(BIN)/ahi-contract spec check
 
 lint: setup
-	$(BIN)/ruff check harness tests
-	$(BIN)/ruff format --check harness tests
+	$(BIN)/ruff check harness tests benchmarks
+	$(BIN)/ruff format --check harness tests benchmarks
 
 typecheck: setup
 	$(BIN)/mypy

@@ -1,0 +1,208 @@
+"""Benchmark the reference emulator; prints figures, asserts nothing.
+
+    .venv/bin/python benchmarks/emulator_bench.py [--files 1000] [--seconds 5] [--clients 16]
+
+S3 (moto's server) and the emulator each run in their own process, so the
+emulator's peak resident memory (VmHWM) is its own. Figures:
+- GetDICOMImportJob requests per second with N concurrent signed clients;
+- files per second and peak memory for an import of N objects, and for a
+  fifth of N, so that a reader can see whether memory grows with file count.
+"""
+
+from __future__ import annotations
+
+import argparse
+import socket
+import subprocess
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import boto3
+import requests
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from harness.dicom_samples import sample_set
+from harness.sigv4 import AwsCredentials, SigV4RequestsAuth
+
+ROLE = "arn:aws:iam::123456789012:role/BenchImportRole"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _peak_kib(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    return 0
+
+
+def _start_s3() -> tuple[subprocess.Popen[bytes], str]:
+    port = _free_port()
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "from moto.server import main; main()",
+            "-H",
+            "127.0.0.1",
+            "-p",
+            str(port),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return process, f"http://127.0.0.1:{port}"
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError("moto server did not start")
+
+
+def _start_emulator(s3_url: str) -> tuple[subprocess.Popen[str], str]:
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "harness",
+            "emulator",
+            "--s3-endpoint",
+            s3_url,
+            "--datastore-delay",
+            "0.1",
+            "--job-delay",
+            "0",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdout is not None
+    for line in process.stdout:
+        if line.startswith("service: "):
+            return process, line.split(": ", 1)[1].strip()
+    raise RuntimeError("emulator did not start")
+
+
+def _clients(service: str, s3_url: str) -> tuple[Any, Any]:
+    common: dict[str, Any] = {
+        "region_name": "us-east-1",
+        "aws_access_key_id": "test",
+        "aws_secret_access_key": "test",
+    }
+    return (
+        boto3.client("medical-imaging", endpoint_url=service, **common),
+        boto3.client("s3", endpoint_url=s3_url, **common),
+    )
+
+
+def _import(
+    imaging: Any, s3: Any, datastore_id: str, count: int, tag: str
+) -> tuple[float, dict[str, Any]]:
+    bucket = f"bench-{tag}"
+    s3.create_bucket(Bucket=bucket)
+    samples = list(sample_set())
+
+    def put(index: int) -> None:
+        sample = samples[index % len(samples)]
+        s3.put_object(
+            Bucket=bucket,
+            Key=f"in/{index // 100:03d}/{index:05d}-{Path(sample.key).name}",
+            Body=sample.data,
+        )
+
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        list(pool.map(put, range(count)))
+    started = time.monotonic()
+    job_id = imaging.start_dicom_import_job(
+        datastoreId=datastore_id,
+        dataAccessRoleArn=ROLE,
+        inputS3Uri=f"s3://{bucket}/in/",
+        outputS3Uri=f"s3://{bucket}/out/",
+    )["jobId"]
+    while True:
+        job = imaging.get_dicom_import_job(datastoreId=datastore_id, jobId=job_id)["jobProperties"]
+        if job["jobStatus"] in ("COMPLETED", "FAILED"):
+            return time.monotonic() - started, job
+        time.sleep(0.1)
+
+
+def _get_rate(service: str, datastore_id: str, job_id: str, clients: int, seconds: float) -> float:
+    url = f"{service}/getDICOMImportJob/datastore/{datastore_id}/job/{job_id}"
+    auth = SigV4RequestsAuth(AwsCredentials("test", "test"), "us-east-1")
+    done = [0] * clients
+    errors = [0] * clients
+    stop = time.monotonic() + seconds
+
+    def client(index: int) -> None:
+        session = requests.Session()
+        while time.monotonic() < stop:
+            response = session.get(url, auth=auth, timeout=10)
+            if response.status_code == 200:
+                done[index] += 1
+            else:
+                errors[index] += 1
+
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if sum(errors):
+        print(f"  (non-200 answers: {sum(errors)})")
+    return sum(done) / seconds
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--files", type=int, default=1000)
+    parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument("--clients", type=int, default=16)
+    arguments = parser.parse_args()
+
+    s3_process, s3_url = _start_s3()
+    emulator, service = _start_emulator(s3_url)
+    try:
+        imaging, s3 = _clients(service, s3_url)
+        datastore_id = imaging.create_datastore(datastoreName="bench")["datastoreId"]
+        while (
+            imaging.get_datastore(datastoreId=datastore_id)["datastoreProperties"][
+                "datastoreStatus"
+            ]
+            != "ACTIVE"
+        ):
+            time.sleep(0.1)
+        baseline = _peak_kib(emulator.pid)
+        small = max(1, arguments.files // 5)
+        for count, tag in ((small, "small"), (arguments.files, "large")):
+            elapsed, job = _import(imaging, s3, datastore_id, count, tag)
+            peak = _peak_kib(emulator.pid) / 1024
+            print(
+                f"import of {count} objects: {job['jobStatus']} in {elapsed:.2f} s, "
+                f"{count / elapsed:.1f} files/s, emulator peak RSS {peak:.1f} MiB "
+                f"(baseline {baseline / 1024:.1f} MiB)"
+            )
+        rate = _get_rate(service, datastore_id, job["jobId"], arguments.clients, arguments.seconds)
+        print(
+            f"GetDICOMImportJob: {rate:.0f} requests/s with {arguments.clients} concurrent clients "
+            f"over {arguments.seconds:.0f} s"
+        )
+    finally:
+        emulator.terminate()
+        s3_process.terminate()
+        emulator.wait(timeout=10)
+        s3_process.wait(timeout=10)
+
+
+if __name__ == "__main__":
+    main()
