@@ -24,6 +24,17 @@ ERROR_TYPE_HEADER = "X-Amzn-Errortype"
 SECURITY_SCHEME = "sigv4"
 
 _LOCATIONS = {"uri": "path", "querystring": "query", "header": "header"}
+
+# Errors AWS services answer that no service model lists (decision COMMON-ERRORS).
+COMMON_ERRORS: dict[int, tuple[str, ...]] = {
+    400: ("SerializationException",),
+    403: (
+        "MissingAuthenticationTokenException",
+        "UnrecognizedClientException",
+        "InvalidSignatureException",
+        "IncompleteSignatureException",
+    ),
+}
 _TAGS = {"DICOMImportJob": "import jobs", "Datastore": "datastores"}
 
 
@@ -259,19 +270,23 @@ def _responses(
         by_status.setdefault(status, []).append(error_name)
     for status in sorted(by_status):
         names = by_status[status]
+        common = list(COMMON_ERRORS.get(status, ()))
         refs = [writer.shape(error_name) for error_name in names]
-        responses[str(status)] = {
+        response: dict[str, Any] = {
             "description": " or ".join(names),
             "headers": {
                 ERROR_TYPE_HEADER: {
                     "required": True,
                     "description": "The error's type (Smithy restJson1 error identification).",
-                    "schema": {"type": "string", "pattern": _error_type_pattern(names)},
+                    "schema": {"type": "string", "pattern": _error_type_pattern(names + common)},
                 }
             },
             "content": {JSON: {"schema": refs[0] if len(refs) == 1 else {"oneOf": refs}}},
             "x-aws-errors": names,
         }
+        if common:
+            response["x-aws-common-errors"] = common
+        responses[str(status)] = response
     return responses
 
 

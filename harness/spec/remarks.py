@@ -61,6 +61,14 @@ DECISIONS: dict[str, str] = {
         "`X-Amzn-Errortype` header naming the error (an optional `namespace#` prefix and "
         "`:URI` suffix allowed, Smithy restJson1) and a JSON body with the required `message`."
     ),
+    "COMMON-ERRORS": (
+        "Besides the modelled errors, AWS services answer framework errors no model lists: "
+        "400 SerializationException for malformed bodies and wrong types (Smithy server "
+        "validation), 403 MissingAuthenticationTokenException, UnrecognizedClientException, "
+        "InvalidSignatureException and IncompleteSignatureException for authentication "
+        "failures (AWS-wide convention). They are allowed in `X-Amzn-Errortype` and listed in "
+        "`x-aws-common-errors`; their bodies carry `message` like every error."
+    ),
     "IDEMPOTENCY-CONFLICT": (
         "A StartDICOMImportJob replay with the same clientToken and the same parameters "
         "returns the original job and creates none; the same token with other parameters is a "

@@ -1,0 +1,1 @@
+"""Run records and the writers that turn them into files."""

@@ -1,0 +1,1 @@
+"""The server suite's behaviour checks, one module per family."""

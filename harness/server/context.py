@@ -1,0 +1,169 @@
+"""What every server check gets: the target, a probe, the set-up environment, and the record."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import quote
+
+from harness.dicom_samples import SampleFile
+from harness.report.record import Evidence, Outcome, RunRecord
+from harness.server.probe import Exchange, Probe
+from harness.sigv4 import AwsCredentials
+
+
+@dataclass(frozen=True)
+class Profile:
+    """How thorough a run is."""
+
+    name: str
+    max_examples: int
+    stateful_steps: int
+    machine_examples: int
+    machine_steps: int
+    deadline_seconds: float
+    job_timeout_seconds: float
+
+
+PROFILES = {
+    "quick": Profile("quick", 6, 6, 2, 12, 60.0, 30.0),
+    "full": Profile("full", 60, 25, 12, 30, 900.0, 300.0),
+}
+
+
+@dataclass(frozen=True)
+class Target:
+    """The endpoint under test and what the suite may use around it."""
+
+    endpoint: str
+    region: str
+    credentials: AwsCredentials
+    s3_endpoint: str | None
+    s3_credentials: AwsCredentials
+    role_arn: str
+    datastore_id: str | None = None
+    job_quota: int | None = None
+
+
+@dataclass
+class Environment:
+    """What set-up prepared: a data store, input objects, an output prefix."""
+
+    datastore_id: str
+    owns_datastore: bool
+    input_bucket: str
+    input_prefix: str
+    output_bucket: str
+    output_prefix: str
+    samples: list[SampleFile] = field(default_factory=list)
+
+    @property
+    def input_uri(self) -> str:
+        return f"s3://{self.input_bucket}/{self.input_prefix}"
+
+    @property
+    def output_uri(self) -> str:
+        return f"s3://{self.output_bucket}/{self.output_prefix}"
+
+
+def label(value: str) -> str:
+    """A path label percent-encoded as Smithy requires (RFC 3986 unreserved kept)."""
+    return quote(value, safe="-._~")
+
+
+class SuiteContext:
+    """Shared by the checks of one run."""
+
+    def __init__(
+        self,
+        target: Target,
+        probe: Probe,
+        record: RunRecord,
+        profile: Profile,
+        seed: int,
+        environment: Environment | None = None,
+        s3: Any = None,
+    ) -> None:
+        self.target = target
+        self.probe = probe
+        self.record = record
+        self.profile = profile
+        self.seed = seed
+        self.environment = environment
+        self.s3 = s3
+        self.deadline = time.monotonic() + profile.deadline_seconds
+        self.created_jobs: list[str] = []
+
+    @property
+    def env(self) -> Environment:
+        assert self.environment is not None, "set-up has not run"
+        return self.environment
+
+    def remaining(self) -> float:
+        return self.deadline - time.monotonic()
+
+    def verdict(
+        self,
+        check_id: str,
+        subject: str,
+        ok: bool,
+        message: str,
+        *exchanges: Exchange,
+        note: str | None = None,
+    ) -> bool:
+        """Record a pass, or a failure with the exchanges as evidence; returns `ok`."""
+        evidence: list[Evidence] = []
+        if not ok:
+            evidence = [exchange.evidence(note) for exchange in exchanges]
+            if not exchanges and note:
+                evidence = [Evidence(note=note)]
+            evidence.append(Evidence(note=f"replay with --seed {self.seed}"))
+        self.record.add(
+            Outcome(
+                check_id, subject, "passed" if ok else "failed", "" if ok else message, evidence
+            )
+        )
+        return ok
+
+    def error(self, check_id: str, subject: str, message: str, *exchanges: Exchange) -> None:
+        """The check could not be judged (the target broke off, the deadline passed)."""
+        self.record.add(
+            Outcome(check_id, subject, "error", message, [e.evidence() for e in exchanges])
+        )
+
+    # The seven operations, signed.
+
+    def start_job(self, datastore_id: str, **body: Any) -> Exchange:
+        return self.probe.send(
+            "POST", f"/startDICOMImportJob/datastore/{label(datastore_id)}", body=body
+        )
+
+    def get_job(self, datastore_id: str, job_id: str) -> Exchange:
+        return self.probe.send(
+            "GET", f"/getDICOMImportJob/datastore/{label(datastore_id)}/job/{label(job_id)}"
+        )
+
+    def list_jobs(self, datastore_id: str, **query: Any) -> Exchange:
+        return self.probe.send(
+            "GET", f"/listDICOMImportJobs/datastore/{label(datastore_id)}", query=query
+        )
+
+    def create_datastore(self, **body: Any) -> Exchange:
+        return self.probe.send("POST", "/datastore", body=body)
+
+    def get_datastore(self, datastore_id: str) -> Exchange:
+        return self.probe.send("GET", f"/datastore/{label(datastore_id)}")
+
+    def delete_datastore(self, datastore_id: str) -> Exchange:
+        return self.probe.send("DELETE", f"/datastore/{label(datastore_id)}")
+
+    def start_body(self, **changes: Any) -> dict[str, Any]:
+        """A valid StartDICOMImportJob body for the set-up input and output."""
+        body: dict[str, Any] = {
+            "dataAccessRoleArn": self.target.role_arn,
+            "inputS3Uri": self.env.input_uri,
+            "outputS3Uri": self.env.output_uri,
+        }
+        body.update(changes)
+        return {key: value for key, value in body.items() if value is not None}

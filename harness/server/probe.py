@@ -1,0 +1,148 @@
+"""Signed HTTP to the target, one attempt per request, every exchange kept as evidence.
+
+The suite judges the server, so nothing here retries or hides an answer: a
+timeout, a reset or a non-JSON body comes back as an `Exchange` that says so.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shlex
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import requests
+
+from harness.report.record import Evidence
+from harness.sigv4 import AwsCredentials, SigV4RequestsAuth
+
+_SIGNING_HEADERS = ("authorization", "x-amz-date", "x-amz-security-token")
+_CURL_SIGNING = re.compile(
+    r" -H '(?:Authorization|X-Amz-Date|X-Amz-Security-Token|X-Schemathesis-TestCaseId): [^']*'",
+    re.IGNORECASE,
+)
+MAX_BODY_SHOWN = 4000
+
+
+def strip_signature(curl: str) -> str:
+    """A curl command without the headers SigV4 adds (they cannot be replayed anyway)."""
+    return _CURL_SIGNING.sub("", curl)
+
+
+@dataclass
+class Exchange:
+    """One request and what came back (a response, or the transport error)."""
+
+    method: str
+    url: str
+    request_headers: dict[str, str]
+    request_body: bytes | None
+    status: int | None = None
+    headers: dict[str, str] | None = None
+    body: bytes = b""
+    error: str | None = None
+    elapsed: float = 0.0
+
+    def json(self) -> Any:
+        """The body as JSON, or None when it is not JSON."""
+        try:
+            return json.loads(self.body)
+        except ValueError:
+            return None
+
+    def header(self, name: str) -> str | None:
+        for key, value in (self.headers or {}).items():
+            if key.lower() == name.lower():
+                return value
+        return None
+
+    @property
+    def error_type(self) -> str | None:
+        return self.header("X-Amzn-Errortype")
+
+    def curl(self) -> str:
+        parts = ["curl", "-X", self.method]
+        for name, value in self.request_headers.items():
+            if name.lower() in _SIGNING_HEADERS or name.lower() in ("content-length", "host"):
+                continue
+            parts += ["-H", f"{name}: {value}"]
+        if self.request_body:
+            parts += ["--data-binary", self.request_body.decode("utf-8", "replace")]
+        parts.append(self.url)
+        return " ".join(shlex.quote(part) for part in parts) + "  # add SigV4 signing"
+
+    def evidence(self, note: str | None = None) -> Evidence:
+        body = self.body.decode("utf-8", "replace")
+        if len(body) > MAX_BODY_SHOWN:
+            body = body[:MAX_BODY_SHOWN] + f"... ({len(self.body)} bytes)"
+        return Evidence(
+            curl=self.curl(),
+            status=self.status,
+            response_headers=dict(self.headers or {}),
+            response_body=body if self.status is not None else None,
+            note=note if self.error is None else f"{note + ': ' if note else ''}{self.error}",
+        )
+
+
+class Probe:
+    """Sends signed requests to the target."""
+
+    def __init__(
+        self,
+        endpoint: str,
+        credentials: AwsCredentials,
+        region: str,
+        timeout: float = 15.0,
+    ) -> None:
+        self.endpoint = endpoint.rstrip("/")
+        self.credentials = credentials
+        self.region = region
+        self.timeout = timeout
+        self.auth = SigV4RequestsAuth(credentials, region)
+        self._session = requests.Session()
+
+    def send(
+        self,
+        method: str,
+        path: str,
+        *,
+        query: dict[str, Any] | None = None,
+        body: Any = None,
+        raw_body: bytes | None = None,
+        headers: dict[str, str] | None = None,
+        auth: requests.auth.AuthBase | bool | None = True,
+    ) -> Exchange:
+        """One attempt; `auth=False` sends it unsigned, an AuthBase signs it its own way."""
+        request_headers = dict(headers or {})
+        data = raw_body
+        if body is not None:
+            data = json.dumps(body).encode()
+            request_headers.setdefault("Content-Type", "application/json")
+        signer = self.auth if auth is True else (auth or None)
+        request = requests.Request(
+            method,
+            self.endpoint + path,
+            params={k: v for k, v in (query or {}).items() if v is not None},
+            data=data,
+            headers=request_headers,
+            auth=signer,
+        )
+        prepared = self._session.prepare_request(request)
+        exchange = Exchange(
+            method=method,
+            url=prepared.url or "",
+            request_headers=dict(prepared.headers),
+            request_body=prepared.body if isinstance(prepared.body, bytes) else None,
+        )
+        started = time.monotonic()
+        try:
+            response = self._session.send(prepared, timeout=self.timeout, allow_redirects=False)
+            exchange.status = response.status_code
+            exchange.headers = dict(response.headers)
+            exchange.body = response.content
+        except requests.RequestException as error:
+            exchange.error = f"{type(error).__name__}: {error}"
+        exchange.elapsed = time.monotonic() - started
+        return exchange
