@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+import uuid
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
@@ -159,8 +160,9 @@ class SuiteContext:
         return self.probe.send("DELETE", f"/datastore/{label(datastore_id)}")
 
     def start_body(self, **changes: Any) -> dict[str, Any]:
-        """A valid StartDICOMImportJob body for the set-up input and output."""
+        """A valid StartDICOMImportJob body for the set-up input and output, fresh token."""
         body: dict[str, Any] = {
+            "clientToken": uuid.uuid4().hex,
             "dataAccessRoleArn": self.target.role_arn,
             "inputS3Uri": self.env.input_uri,
             "outputS3Uri": self.env.output_uri,

@@ -19,6 +19,14 @@ from harness.report.record import Evidence
 from harness.sigv4 import AwsCredentials, SigV4RequestsAuth
 
 _SIGNING_HEADERS = ("authorization", "x-amz-date", "x-amz-security-token")
+_TRANSPORT_HEADERS = (
+    "content-length",
+    "host",
+    "user-agent",
+    "accept",
+    "accept-encoding",
+    "connection",
+)
 _CURL_SIGNING = re.compile(
     r" -H '(?:Authorization|X-Amz-Date|X-Amz-Security-Token|X-Schemathesis-TestCaseId): [^']*'",
     re.IGNORECASE,
@@ -65,7 +73,7 @@ class Exchange:
     def curl(self) -> str:
         parts = ["curl", "-X", self.method]
         for name, value in self.request_headers.items():
-            if name.lower() in _SIGNING_HEADERS or name.lower() in ("content-length", "host"):
+            if name.lower() in _SIGNING_HEADERS or name.lower() in _TRANSPORT_HEADERS:
                 continue
             parts += ["-H", f"{name}: {value}"]
         if self.request_body:
@@ -102,6 +110,7 @@ class Probe:
         self.timeout = timeout
         self.auth = SigV4RequestsAuth(credentials, region)
         self._session = requests.Session()
+        self.history: list[Exchange] = []
 
     def send(
         self,
@@ -145,4 +154,5 @@ class Probe:
         except requests.RequestException as error:
             exchange.error = f"{type(error).__name__}: {error}"
         exchange.elapsed = time.monotonic() - started
+        self.history.append(exchange)
         return exchange

@@ -190,6 +190,13 @@ def _timestamp(shape: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
+    """An optional request member may be JSON null: servers drop it (NULL-AS-ABSENT)."""
+    if "$ref" in schema:
+        return {"anyOf": [schema, {"type": "null"}]}
+    return {**schema, "type": [schema["type"], "null"]}
+
+
 def _error_type_pattern(error_names: list[str]) -> str:
     names = "|".join(error_names)
     return f"^(?:[A-Za-z0-9_.]+#)?(?:{names})(?::.*)?$"
@@ -239,6 +246,9 @@ def _operation(
     if body_members:
         body_schema = writer.object_schema(body_members, input_shape.get("required", ()))
         body_schema["x-aws-shape"] = operation["input"]["shape"]
+        for member_name, member_schema in body_schema["properties"].items():
+            if member_name not in required:
+                body_schema["properties"][member_name] = _nullable(member_schema)
         result["requestBody"] = {
             "required": "required" in body_schema,
             "content": {JSON: {"schema": body_schema}},

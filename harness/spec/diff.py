@@ -72,11 +72,23 @@ def load_contract(path: Path) -> dict[str, Any]:
     raise ValueError(f"{path} is neither an OpenAPI document nor a botocore service model")
 
 
+def _without_null(schema: dict[str, Any]) -> dict[str, Any]:
+    """The schema a nullable wrapper (NULL-AS-ABSENT) stands for."""
+    branches = schema.get("anyOf")
+    if isinstance(branches, list) and {"type": "null"} in branches and len(branches) == 2:
+        return dict(next(branch for branch in branches if branch != {"type": "null"}))
+    kind = schema.get("type")
+    if isinstance(kind, list) and "null" in kind and len(kind) == 2:
+        return {**schema, "type": next(k for k in kind if k != "null")}
+    return schema
+
+
 class _Resolver:
     def __init__(self, spec: dict[str, Any]) -> None:
         self.schemas: dict[str, Any] = spec.get("components", {}).get("schemas", {})
 
     def __call__(self, schema: dict[str, Any]) -> dict[str, Any]:
+        schema = _without_null(schema)
         seen = 0
         while "$ref" in schema and seen < 50:
             name = schema["$ref"].rsplit("/", 1)[-1]

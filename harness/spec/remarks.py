@@ -83,6 +83,11 @@ DECISIONS: dict[str, str] = {
         "`nextToken` is opaque to callers; a token the service did not issue, or one altered "
         "by the caller, is a 400 ValidationException."
     ),
+    "NULL-AS-ABSENT": (
+        "An optional top-level request member may be JSON null, which a server treats as not "
+        "set (Smithy protocol test AwsJson11ServersDontDeserializeNullStructureValues; "
+        "restJson1 shares its JSON body rules). Responses never carry null."
+    ),
     "UNKNOWN-MEMBERS": (
         "Structures leave `additionalProperties` open: clients must ignore unknown response "
         "members (Smithy), and whether the service rejects unknown request members is not "

@@ -95,7 +95,13 @@ class _Walker:
         elif kind == "structure":
             self.structure(shape, schema, where)
 
-    def structure(self, shape: dict[str, Any], schema: dict[str, Any], where: str) -> None:
+    def structure(
+        self,
+        shape: dict[str, Any],
+        schema: dict[str, Any],
+        where: str,
+        nullable_optional: bool = False,
+    ) -> None:
         members = {
             name: member for name, member in shape["members"].items() if "location" not in member
         }
@@ -108,7 +114,19 @@ class _Walker:
             assert schema["additionalProperties"] is False, where
             self.count("union")
         for name, member in members.items():
-            self.member(member, schema["properties"][name], f"{where}.{name}")
+            member_schema = schema["properties"][name]
+            if nullable_optional and name not in required:
+                member_schema = self.non_null(member_schema, f"{where}.{name}")
+            self.member(member, member_schema, f"{where}.{name}")
+
+    def non_null(self, schema: dict[str, Any], where: str) -> dict[str, Any]:
+        """An optional request member accepts null (NULL-AS-ABSENT); the rest is the shape."""
+        self.count("nullable")
+        if "anyOf" in schema:
+            assert schema["anyOf"][1] == {"type": "null"}, where
+            return dict(schema["anyOf"][0])
+        assert schema["type"][1] == "null", where
+        return {**schema, "type": schema["type"][0]}
 
     def member(self, member: dict[str, Any], schema: dict[str, Any], where: str) -> None:
         if member.get("idempotencyToken"):
@@ -148,7 +166,7 @@ def test_every_member_constraint_of_the_model_is_in_the_spec(
         assert not parameters, f"{name}: parameters the model does not have: {parameters}"
         if any("location" not in member for member in input_shape["members"].values()):
             body = operation["requestBody"]["content"]["application/json"]["schema"]
-            walker.structure(input_shape, body, f"{name} request")
+            walker.structure(input_shape, body, f"{name} request", nullable_optional=True)
         else:
             assert "requestBody" not in operation
 

@@ -79,7 +79,7 @@ def run(context: SuiteContext) -> None:
         ({"dataAccessRoleArn": "arn:aws:iam::1:role/r"}, "a role ARN with a short account id"),
         ({"clientToken": "x" * 65}, "clientToken longer than 64"),
     ):
-        body = context.start_body(clientToken="invalid-input-token", **changes)
+        body = context.start_body(**changes)
         expect_error(
             context,
             INVALID_MEMBER.id,

@@ -462,9 +462,9 @@ def quota(context: SuiteContext, run_id: str) -> None:
         if body.get("datastoreProperties", {}).get("datastoreStatus") == "ACTIVE":
             break
         time.sleep(0.2)
-    body = context.start_body(inputS3Uri=f"s3://{context.env.input_bucket}/empty/")
+    empty = f"s3://{context.env.input_bucket}/empty/"
     for index in range(limit):
-        exchange = context.start_job(datastore_id, **body, clientToken=_token())
+        exchange = context.start_job(datastore_id, **context.start_body(inputS3Uri=empty))
         if exchange.status != 200:
             context.verdict(
                 QUOTA.id,
@@ -474,7 +474,7 @@ def quota(context: SuiteContext, run_id: str) -> None:
                 exchange,
             )
             return
-    extra = context.start_job(datastore_id, **body, clientToken=_token())
+    extra = context.start_job(datastore_id, **context.start_body(inputS3Uri=empty))
     expect_error(
         context,
         QUOTA.id,

@@ -1,0 +1,56 @@
+"""Service-wide behaviour: no throttling under the documented rates, and timely answers."""
+
+from __future__ import annotations
+
+import statistics
+
+from harness.checks import Source, register
+from harness.server.context import SuiteContext
+from harness.server.probe import Exchange
+
+THROTTLE = register(
+    "THROTTLE-WITHIN-LIMITS",
+    "service",
+    "Reads well under the documented rate limits are not throttled",
+    Source.SERVICE_DOCS,
+    "developer guide 'Throttling limits': GetDICOMImportJob 25/s, GetDatastore 10/s",
+)
+LATENCY = register(
+    "RESPONSE-TIME",
+    "service",
+    "The median answer of the run came within 1 second",
+    Source.HARNESS,
+    "a contract harness must finish; the service documents no latency",
+)
+MEDIAN_LIMIT_SECONDS = 1.0
+
+
+def throttling(context: SuiteContext, job_id: str) -> None:
+    env = context.env
+    exchanges = [context.get_job(env.datastore_id, job_id) for _ in range(8)]
+    exchanges += [context.get_datastore(env.datastore_id) for _ in range(4)]
+    throttled = [e for e in exchanges if e.status == 429]
+    context.verdict(
+        THROTTLE.id,
+        "GetDICOMImportJob",
+        not throttled,
+        f"{len(throttled)} of {len(exchanges)} sequential reads were throttled",
+        *throttled[:2],
+        note="8 GetDICOMImportJob and 4 GetDatastore calls, one at a time",
+    )
+
+
+def latency(context: SuiteContext, exchanges: list[Exchange]) -> None:
+    timed = [e.elapsed for e in exchanges if e.status is not None]
+    if not timed:
+        return
+    median = statistics.median(timed)
+    slowest = max(exchanges, key=lambda e: e.elapsed)
+    context.verdict(
+        LATENCY.id,
+        "all operations",
+        median <= MEDIAN_LIMIT_SECONDS,
+        f"median answer {median:.2f} s over {len(timed)} requests "
+        f"(slowest {slowest.elapsed:.2f} s)",
+        slowest,
+    )
