@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from importlib.metadata import version
+from typing import Any
 from urllib.parse import urlsplit
 
 from harness import __version__
@@ -19,7 +20,7 @@ from harness.checks import Source, register
 from harness.emulator import Emulator, EmulatorConfig, Limits
 from harness.model import load_pinned_model
 from harness.report.record import Outcome, RunRecord
-from harness.server.checks import auth, errors, jobs, listing, service
+from harness.server.checks import auth, conformance, errors, jobs, listing, service
 from harness.server.context import PROFILES, SuiteContext, Target
 from harness.server.environment import prepare, tear_down
 from harness.server.probe import Probe
@@ -182,7 +183,7 @@ def _step(context: SuiteContext, name: str, action: Callable[[], object]) -> Non
 
 
 def _run_checks(
-    context: SuiteContext, spec: dict[str, object], run_id: str, progress: Callable[[str], None]
+    context: SuiteContext, spec: dict[str, Any], run_id: str, progress: Callable[[str], None]
 ) -> None:
     main_job: list[str] = []
     failing_job: list[str] = []
@@ -205,10 +206,6 @@ def _run_checks(
         if failing_job:
             jobs.check_failed_job(context, failing_job[0])
 
-    def throttling() -> None:
-        if main_job:
-            service.throttling(context, main_job[0])
-
     steps: list[tuple[str, Callable[[], object]]] = [
         ("authentication", lambda: auth.run(context)),
         ("import of the DICOM set", start_main),
@@ -218,7 +215,7 @@ def _run_checks(
         ("lifecycle and manifests", follow_main),
         ("failed import", follow_failing),
         ("listing", lambda: listing.run(context)),
-        ("throttling", throttling),
+        ("throttling", lambda: service.throttling(context)),
         ("quota", lambda: jobs.quota(context, run_id)),
         ("deletion guard", lambda: jobs.delete_guard(context)),
     ]
@@ -227,4 +224,5 @@ def _run_checks(
         _step(context, name, action)
     progress("running schemathesis (examples, coverage, fuzzing, stateful)")
     _step(context, "schemathesis", lambda: run_schema_phase(context, spec))
+    conformance.validate_successes(context, spec)
     service.latency(context, list(context.probe.history))

@@ -13,7 +13,7 @@ THROTTLE = register(
     "service",
     "Reads well under the documented rate limits are not throttled",
     Source.SERVICE_DOCS,
-    "developer guide 'Throttling limits': GetDICOMImportJob 25/s, GetDatastore 10/s",
+    "developer guide 'Throttling limits': GetDatastore 10/s, ListDICOMImportJobs 10/s",
 )
 LATENCY = register(
     "RESPONSE-TIME",
