@@ -17,6 +17,7 @@ setup: $(PY_STAMP)
 
 conformance: setup
 	$(BIN)/ahi-contract spec check
+	$(BIN)/ahi-contract server --profile full --report-dir $(REPORT_DIR)
 
 lint: setup
 	$(BIN)/ruff check harness tests benchmarks
@@ -28,7 +29,7 @@ typecheck: setup
 test: setup
 	$(BIN)/ahi-contract spec check
 	$(MAKE) lint typecheck
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto
 
 spec: setup
 	$(BIN)/ahi-contract spec build

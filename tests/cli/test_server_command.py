@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ElementTree
+from pathlib import Path
+
+import pytest
+
+from harness.checks import REGISTRY
+from harness.cli import main
+
+
+def test_list_checks_shows_id_rule_and_source(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["server", "--list-checks"]) == 0
+    output = capsys.readouterr().out
+    for check in REGISTRY.values():
+        assert check.id in output
+        assert check.reference in output
+
+
+def test_server_against_the_embedded_emulator_writes_passing_reports(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["server", "--seed", "21", "--report-dir", str(tmp_path), "--quiet"]) == 0
+    output = capsys.readouterr().out
+    assert ", 0 failed" in output
+    results = json.loads((tmp_path / "results.json").read_text())
+    assert results["passed"] is True and results["seed"] == 21
+    assert results["target"]["embedded"] is True
+    suite = ElementTree.parse(tmp_path / "junit.xml").getroot()
+    assert int(suite.get("tests", "0")) == len(results["checks"]) > 50
+    assert suite.get("failures") == "0"
+
+
+def test_a_faulted_emulator_run_exits_1_and_names_the_check(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status = main(
+        ["server", "--seed", "21", "--report-dir", str(tmp_path), "--fault", "list-filter-ignored"]
+    )
+    assert status == 1
+    output = capsys.readouterr().out
+    assert "FAIL LIST-FILTER [ListDICOMImportJobs]" in output
+    assert "source: service model" in output
+
+
+def test_fault_with_an_endpoint_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["server", "--endpoint", "http://x", "--fault", "slow-responses"]) == 2
