@@ -11,7 +11,8 @@ from typing import Any
 from harness.report.record import RESULTS_SCHEMA_VERSION, Outcome, RunRecord
 
 
-def _evidence_text(outcome: Outcome) -> str:
+def outcome_text(outcome: Outcome) -> str:
+    """A failure as text: rule, source, message and every piece of evidence."""
     check = outcome.check
     lines = [
         f"Rule: {check.rule}",
@@ -54,7 +55,7 @@ def junit_xml(record: RunRecord) -> str:
         if outcome.status != "passed":
             tag = "failure" if outcome.status == "failed" else "error"
             element = ElementTree.SubElement(case, tag, message=outcome.message[:500])
-            element.text = _evidence_text(outcome)
+            element.text = outcome_text(outcome)
     if record.aborted:
         case = ElementTree.SubElement(suite, "testcase", classname=record.kind, name="run")
         ElementTree.SubElement(case, "error", message=record.aborted).text = record.aborted
