@@ -20,7 +20,7 @@ from harness.checks import Source, register
 from harness.emulator import Emulator, EmulatorConfig, Limits
 from harness.model import load_pinned_model
 from harness.report.record import Outcome, RunRecord
-from harness.server.checks import auth, conformance, errors, jobs, listing, service
+from harness.server.checks import auth, conformance, errors, jobs, listing, machine, service
 from harness.server.context import PROFILES, SuiteContext, Target
 from harness.server.environment import prepare, tear_down
 from harness.server.probe import Probe
@@ -215,6 +215,7 @@ def _run_checks(
         ("lifecycle and manifests", follow_main),
         ("failed import", follow_failing),
         ("listing", lambda: listing.run(context)),
+        ("state machine", lambda: machine.run(context, run_id)),
         ("throttling", lambda: service.throttling(context)),
         ("quota", lambda: jobs.quota(context, run_id)),
         ("deletion guard", lambda: jobs.delete_guard(context)),

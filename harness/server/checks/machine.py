@@ -1,0 +1,240 @@
+"""A hypothesis state machine with a model of the service beside the target.
+
+Rules start jobs with fresh and reused tokens, read them, and list them with
+every page size and filter; after each step the target's answers are compared
+with the model. Judgements go to the same checks as the explicit scenarios
+(IDEMPOTENT-*, JOB-*, PAGINATION-*, NOT-FOUND-404), with subject "state machine".
+The machine works on a data store of its own so that the model knows every job
+on it, and its jobs read an empty prefix so that they finish quickly.
+"""
+
+from __future__ import annotations
+
+import string
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from hypothesis import HealthCheck, Phase, note, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import (
+    Bundle,
+    RuleBasedStateMachine,
+    initialize,
+    rule,
+    run_state_machine_as_test,
+)
+
+from harness.server.checks import errors, jobs, listing
+from harness.server.checks.expect import success_json
+from harness.server.context import SuiteContext
+from harness.server.probe import Exchange
+
+SUBJECT = "state machine"
+
+
+class _Stop(Exception):
+    """A verdict failed: the failure is recorded, the example ends."""
+
+
+@dataclass
+class _Model:
+    """What the target should hold: every job the machine created, by id and by token."""
+
+    datastore_id: str
+    jobs: dict[str, dict[str, Any]] = field(default_factory=dict)  # id -> last properties
+    tokens: dict[str, tuple[dict[str, Any], str]] = field(default_factory=dict)
+
+
+def _machine(context: SuiteContext, model: _Model) -> type[RuleBasedStateMachine]:
+    empty_input = f"s3://{context.env.input_bucket}/empty/"
+
+    class ImportJobMachine(RuleBasedStateMachine):
+        tokens = Bundle("tokens")
+        job_ids = Bundle("job_ids")
+
+        def judge(self, check_id: str, ok: bool, message: str, *exchanges: Exchange) -> None:
+            if not context.verdict(check_id, SUBJECT, ok, message, *exchanges):
+                raise _Stop(message)
+
+        def body(self, token: str, job_name: str) -> dict[str, Any]:
+            return context.start_body(clientToken=token, jobName=job_name, inputS3Uri=empty_input)
+
+        @initialize(target=tokens)
+        def first_job(self) -> str:
+            return self.start(f"first-{uuid.uuid4().hex[:6]}")
+
+        @rule(
+            target=tokens,
+            job_name=st.text(string.ascii_letters + string.digits, min_size=1, max_size=16),
+        )
+        def start_fresh(self, job_name: str) -> str:
+            return self.start(job_name)
+
+        def start(self, job_name: str) -> str:
+            token = uuid.uuid4().hex
+            body = self.body(token, job_name)
+            exchange = context.start_job(model.datastore_id, **body)
+            note(f"start {job_name} -> HTTP {exchange.status}")
+            if exchange.status == 402:
+                return token  # the quota was reached: no job, a legitimate answer
+            answer = success_json(context, jobs.REPLAY.id, SUBJECT, exchange, "fresh start")
+            if answer is None:
+                raise _Stop("a fresh start failed")
+            job_id = str(answer.get("jobId"))
+            self.judge(
+                jobs.REPLAY.id,
+                job_id not in model.jobs,
+                f"a fresh clientToken answered known job {job_id}",
+                exchange,
+            )
+            model.jobs[job_id] = {"jobStatus": answer.get("jobStatus")}
+            model.tokens[token] = (body, job_id)
+            return token
+
+        @rule(token=tokens)
+        def replay(self, token: str) -> None:
+            if token not in model.tokens:
+                return
+            body, job_id = model.tokens[token]
+            exchange = context.start_job(model.datastore_id, **body)
+            answer = exchange.json() if exchange.status == 200 else None
+            replayed = answer.get("jobId") if isinstance(answer, dict) else None
+            note(f"replay {token[:8]} -> HTTP {exchange.status} {replayed}")
+            self.judge(
+                jobs.REPLAY.id,
+                replayed == job_id,
+                f"replay answered {replayed}, the model holds {job_id}",
+                exchange,
+            )
+
+        @rule(token=tokens)
+        def conflicting_replay(self, token: str) -> None:
+            if token not in model.tokens:
+                return
+            body, _ = model.tokens[token]
+            exchange = context.start_job(
+                model.datastore_id, **{**body, "jobName": body["jobName"] + "-changed"}
+            )
+            note(f"conflicting replay {token[:8]} -> HTTP {exchange.status}")
+            self.judge(
+                jobs.CONFLICT.id,
+                exchange.status == 409,
+                f"the same token with another jobName answered HTTP {exchange.status}",
+                exchange,
+            )
+
+        @rule(data=st.data())
+        def read_job(self, data: st.DataObject) -> None:
+            if not model.jobs:
+                return
+            job_id = data.draw(st.sampled_from(sorted(model.jobs)))
+            exchange = context.get_job(model.datastore_id, job_id)
+            body = exchange.json()
+            properties = body.get("jobProperties") if isinstance(body, dict) else None
+            if not isinstance(properties, dict):
+                self.judge(
+                    jobs.FORWARD.id,
+                    False,
+                    f"GetDICOMImportJob answered HTTP {exchange.status}",
+                    exchange,
+                )
+                return
+            status = properties.get("jobStatus")
+            before = model.jobs[job_id].get("jobStatus")
+            note(f"get {job_id[:8]}: {before} -> {status}")
+            self.judge(
+                jobs.FORWARD.id,
+                jobs.ORDER.get(str(status), -1) >= jobs.ORDER.get(str(before), 0)
+                and not (before in jobs.TERMINAL and status != before),
+                f"status went from {before} to {status}",
+                exchange,
+            )
+            ended = "endedAt" in properties
+            self.judge(
+                jobs.ENDED_AT.id,
+                ended == (status in jobs.TERMINAL)
+                and (not ended or properties["endedAt"] >= properties.get("submittedAt", 0)),
+                f"{status} with endedAt={properties.get('endedAt')} "
+                f"submittedAt={properties.get('submittedAt')}",
+                exchange,
+            )
+            model.jobs[job_id] = properties
+
+        @rule(
+            page_size=st.integers(min_value=1, max_value=50),
+            status=st.none() | st.sampled_from(("SUBMITTED", "IN_PROGRESS", "COMPLETED", "FAILED")),
+        )
+        def list_all(self, page_size: int, status: str | None) -> None:
+            filters = {"jobStatus": status} if status else {}
+            ids, exchanges, problems = listing.walk(
+                context, model.datastore_id, page_size, **filters
+            )
+            note(f"list maxResults={page_size} jobStatus={status}: {len(ids)} items")
+            self.judge(listing.PAGE_SIZE.id, not problems, "; ".join(problems[:3]), *exchanges[:2])
+            duplicates = sorted({job for job in ids if ids.count(job) > 1})
+            unknown = sorted(set(ids) - set(model.jobs))
+            missing = sorted(set(model.jobs) - set(ids)) if status is None else []
+            self.judge(
+                listing.COMPLETE.id,
+                not duplicates and not unknown and not missing,
+                f"listed twice {duplicates[:3]}, unknown {unknown[:3]}, missing {missing[:3]}",
+                *exchanges[:2],
+            )
+
+        @rule()
+        def get_unknown(self) -> None:
+            exchange = context.get_job(model.datastore_id, uuid.uuid4().hex)
+            self.judge(
+                errors.NOT_FOUND.id,
+                exchange.status == 404,
+                f"an unknown job answered HTTP {exchange.status}",
+                exchange,
+            )
+
+    return ImportJobMachine
+
+
+def run(context: SuiteContext, run_id: str) -> None:
+    """Run the machine on a data store of its own; failures are already recorded."""
+    created = success_json(
+        context,
+        jobs.REPLAY.id,
+        "CreateDatastore",
+        context.create_datastore(
+            datastoreName=f"ahi-contract-model-{run_id}", clientToken=uuid.uuid4().hex
+        ),
+        "a data store for the state machine",
+    )
+    if created is None:
+        return
+    model = _Model(datastore_id=str(created["datastoreId"]))
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        answer = context.get_datastore(model.datastore_id).json() or {}
+        if answer.get("datastoreProperties", {}).get("datastoreStatus") == "ACTIVE":
+            break
+        time.sleep(0.2)
+    profile = context.profile
+    try:
+        run_state_machine_as_test(
+            _machine(context, model),
+            settings=settings(
+                max_examples=profile.machine_examples,
+                stateful_step_count=profile.machine_steps,
+                deadline=None,
+                derandomize=True,
+                database=None,
+                phases=[Phase.explicit, Phase.generate],
+                suppress_health_check=list(HealthCheck),
+                print_blob=False,
+            ),
+        )
+    except _Stop:
+        pass  # the failing verdict is in the record with its evidence
+    except BaseExceptionGroup as group:
+        # hypothesis replays a failing example to report it; a live target may not fail
+        # the same way twice, which hypothesis reports as flaky. The verdict is recorded.
+        if group.subgroup(_Stop) is None:
+            raise
