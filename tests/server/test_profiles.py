@@ -1,0 +1,22 @@
+from __future__ import annotations
+
+from harness.server.context import PROFILES
+from harness.server.runner import ServerOptions, execute
+
+
+def test_the_full_profile_passes_against_the_emulator_and_does_more() -> None:
+    full = execute(ServerOptions(profile="full", seed=17))
+    assert full.passed, full.failed_checks()
+    assert full.profile == "full"
+    assert PROFILES["full"].max_examples > PROFILES["quick"].max_examples
+    machine_steps = [o for o in full.outcomes if o.subject == "state machine"]
+    assert len(machine_steps) > 20
+
+
+def test_a_seed_replays_the_same_checks() -> None:
+    first = execute(ServerOptions(seed=23))
+    second = execute(ServerOptions(seed=23))
+    assert first.passed and second.passed
+    assert [(o.check_id, o.subject) for o in first.merged()] == [
+        (o.check_id, o.subject) for o in second.merged()
+    ]
