@@ -36,6 +36,13 @@ def register(subcommands: Any) -> None:
     parser.add_argument("--profile", choices=sorted(PROFILES), default="quick")
     parser.add_argument("--seed", type=int, help="replay a run (printed at the start)")
     parser.add_argument("--request-timeout", type=float, default=15.0)
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="spread the units over N processes (each its own "
+        "data store and bucket); results merge into one report",
+    )
     parser.add_argument("--report-dir", type=Path, default=Path("reports"))
     parser.add_argument(
         "--fault", action="append", default=[], help="enable an emulator fault (embedded only)"
@@ -107,6 +114,7 @@ def run(arguments: argparse.Namespace) -> int:
         seed=arguments.seed,
         request_timeout=arguments.request_timeout,
         faults=tuple(arguments.fault),
+        workers=arguments.workers,
     )
     show = sys.stderr.isatty() and not arguments.quiet
 

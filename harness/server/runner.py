@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import platform
 import random
 import socket
@@ -9,10 +10,10 @@ import time
 import traceback
 import uuid
 from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from importlib.metadata import version
-from typing import Any
 from urllib.parse import urlsplit
 
 from harness import __version__
@@ -20,11 +21,11 @@ from harness.checks import Source, register
 from harness.emulator import Emulator, EmulatorConfig, Limits
 from harness.model import load_pinned_model
 from harness.report.record import Outcome, RunRecord
-from harness.server.checks import auth, conformance, errors, jobs, listing, machine, service
+from harness.server import units
+from harness.server.checks import conformance, service
 from harness.server.context import PROFILES, SuiteContext, Target
 from harness.server.environment import prepare, tear_down
 from harness.server.probe import Probe
-from harness.server.schema_phase import run_schema_phase
 from harness.sigv4 import AwsCredentials
 from harness.spec.build import build_spec
 
@@ -59,6 +60,7 @@ class ServerOptions:
     seed: int | None = None
     request_timeout: float = 15.0
     faults: tuple[str, ...] = ()
+    workers: int = 1
 
 
 @contextmanager
@@ -121,7 +123,11 @@ def preflight(probe: Probe) -> None:
 def execute(
     options: ServerOptions, progress: Callable[[str], None] = lambda message: None
 ) -> RunRecord:
-    """Run the whole suite; raises TargetUnreachable or SetupError before any check runs."""
+    """Run the whole suite; raises TargetUnreachable or SetupError before any check runs.
+
+    With `options.workers` above 1 the units are spread over that many processes,
+    each with its own data store and bucket, and their outcomes merged here.
+    """
     profile = PROFILES[options.profile]
     seed = options.seed if options.seed is not None else random.randrange(2**31)
     source = load_pinned_model()
@@ -134,6 +140,7 @@ def execute(
                 "embedded": options.endpoint is None,
                 "faults": list(options.faults),
                 "region": target.region,
+                "workers": options.workers,
             },
             tool={
                 "ahi-contract": __version__,
@@ -146,18 +153,58 @@ def execute(
             seed=seed,
             profile=profile.name,
         )
-        probe = Probe(target.endpoint, target.credentials, target.region, options.request_timeout)
-        context = SuiteContext(target, probe, record, profile, seed)
         progress(f"target {target.endpoint} (profile {profile.name}, seed {seed})")
-        preflight(probe)
-        run_id = uuid.uuid4().hex[:12]
-        context.environment = prepare(context, run_id)
-        try:
-            _run_checks(context, build_spec(source), run_id, progress)
-        finally:
-            tear_down(context)
+        preflight(Probe(target.endpoint, target.credentials, target.region, 10.0))
+        shares = units.spread(options.workers)
+        if len(shares) == 1:
+            results = [run_units(target, profile.name, seed, options.request_timeout, shares[0])]
+        else:
+            progress(f"spreading {len(units.ALL)} units over {len(shares)} worker processes")
+            context = multiprocessing.get_context("spawn")
+            with ProcessPoolExecutor(max_workers=len(shares), mp_context=context) as pool:
+                futures = [
+                    pool.submit(
+                        run_units, target, profile.name, seed, options.request_timeout, share
+                    )
+                    for share in shares
+                ]
+                results = [future.result() for future in futures]
+        timings: list[float] = []
+        for outcomes, elapsed in results:
+            for outcome in outcomes:
+                record.add(outcome)
+            timings += elapsed
+        latency_context = SuiteContext(
+            target, Probe(target.endpoint, target.credentials, target.region), record, profile, seed
+        )
+        service.latency_of(latency_context, timings)
         record.finished_at = time.time()
         return record
+
+
+def run_units(
+    target: Target, profile_name: str, seed: int, request_timeout: float, names: list[str]
+) -> tuple[list[Outcome], list[float]]:
+    """Set up a data store and bucket of its own, run the named units, tear down.
+
+    Runs in the calling process or in a worker; returns the outcomes and the
+    answer times of every request it sent. SetupError propagates.
+    """
+    profile = PROFILES[profile_name]
+    record = RunRecord(kind="server", target={}, tool={}, seed=seed, profile=profile_name)
+    probe = Probe(target.endpoint, target.credentials, target.region, request_timeout)
+    context = SuiteContext(target, probe, record, profile, seed)
+    run_id = uuid.uuid4().hex[:12]
+    context.environment = prepare(context, run_id)
+    spec = build_spec(load_pinned_model())
+    try:
+        for name in names:
+            for step_name, action in units.ALL[name](context, spec, run_id):
+                _step(context, step_name, action)
+        conformance.validate_successes(context, spec)
+    finally:
+        tear_down(context)
+    return record.outcomes, [e.elapsed for e in probe.history if e.status is not None]
 
 
 def _step(context: SuiteContext, name: str, action: Callable[[], object]) -> None:
@@ -173,57 +220,9 @@ def _step(context: SuiteContext, name: str, action: Callable[[], object]) -> Non
                 STEP.id,
                 name,
                 "error",
-                f"{type(error).__name__}: {error}",
+                f"{type(error).__name__}: {error}\n" + traceback.format_exc(limit=5),
                 duration=time.monotonic() - started,
             )
         )
-        context.record.outcomes[-1].message += "\n" + traceback.format_exc(limit=5)
         return
     context.record.add(Outcome(STEP.id, name, "passed", duration=time.monotonic() - started))
-
-
-def _run_checks(
-    context: SuiteContext, spec: dict[str, Any], run_id: str, progress: Callable[[str], None]
-) -> None:
-    main_job: list[str] = []
-    failing_job: list[str] = []
-
-    def start_main() -> None:
-        job = jobs.start(context, jobs.COMPLETES.id, "the import of the known DICOM set")
-        if job:
-            main_job.append(job)
-
-    def start_failing() -> None:
-        job = jobs.unreadable_input(context, run_id)
-        if job:
-            failing_job.append(job)
-
-    def follow_main() -> None:
-        if main_job:
-            jobs.lifecycle_and_manifests(context, main_job[0])
-
-    def follow_failing() -> None:
-        if failing_job:
-            jobs.check_failed_job(context, failing_job[0])
-
-    steps: list[tuple[str, Callable[[], object]]] = [
-        ("authentication", lambda: auth.run(context)),
-        ("import of the DICOM set", start_main),
-        ("import of a missing bucket", start_failing),
-        ("errors and validation", lambda: errors.run(context)),
-        ("idempotency", lambda: jobs.idempotency(context)),
-        ("lifecycle and manifests", follow_main),
-        ("failed import", follow_failing),
-        ("listing", lambda: listing.run(context)),
-        ("state machine", lambda: machine.run(context, run_id)),
-        ("throttling", lambda: service.throttling(context)),
-        ("quota", lambda: jobs.quota(context, run_id)),
-        ("deletion guard", lambda: jobs.delete_guard(context)),
-    ]
-    for name, action in steps:
-        progress(f"checking {name}")
-        _step(context, name, action)
-    progress("running schemathesis (examples, coverage, fuzzing, stateful)")
-    _step(context, "schemathesis", lambda: run_schema_phase(context, spec))
-    conformance.validate_successes(context, spec)
-    service.latency(context, list(context.probe.history))

@@ -17,7 +17,7 @@ import schemathesis
 from schemathesis.engine import Status
 from schemathesis.engine import events as engine_events
 
-from harness.checks import REGISTRY, Source, register
+from harness.checks import Source, register
 from harness.report.record import Evidence, Outcome
 from harness.server.context import SuiteContext
 from harness.server.probe import MAX_BODY_SHOWN, strip_signature
@@ -94,6 +94,20 @@ BUILTIN_CHECKS: dict[str, tuple[str, str, str, Source, str]] = {
         Source.HARNESS,
         "HTTP semantics (RFC 9110 10.2.1)",
     ),
+    "object_level_authorization": (
+        "OBJECT-LEVEL-AUTHORIZATION",
+        "auth",
+        "A resource one principal created is not served to another principal",
+        Source.AWS_CONVENTION,
+        "resources belong to the calling account",
+    ),
+    "max_response_time": (
+        "SCHEMATHESIS-RESPONSE-TIME",
+        "service",
+        "schemathesis's per-request response time limit holds",
+        Source.HARNESS,
+        "schemathesis max_response_time",
+    ),
     "use_after_free": (
         "DELETED-RESOURCE-GONE",
         "lifecycle",
@@ -122,13 +136,17 @@ ENGINE_ERROR = register(
 )
 
 
+OTHER = register(
+    "SCHEMATHESIS-OTHER",
+    "schema",
+    "A schemathesis check this harness version does not know by name passed",
+    Source.HARNESS,
+    "a newer schemathesis; the message names the check",
+)
+
+
 def _check_id(name: str) -> str:
-    if name in BUILTIN_CHECKS:
-        return BUILTIN_CHECKS[name][0]
-    check_id = f"SCHEMATHESIS-{name.upper().replace('_', '-')}"
-    if check_id not in REGISTRY:
-        register(check_id, "schema", f"schemathesis check {name}", Source.HARNESS, "schemathesis")
-    return check_id
+    return BUILTIN_CHECKS[name][0] if name in BUILTIN_CHECKS else OTHER.id
 
 
 def _config(context: SuiteContext) -> dict[str, Any]:
@@ -246,7 +264,7 @@ def _record_scenario(
                 context.record.add(Outcome(check_id, subject, "passed"))
                 continue
             failure = node.failure_info.failure
-            note = f"{phase} phase: {failure.title}\n{failure.message}".strip()
+            note = f"{phase} phase, {node.name}: {failure.title}\n{failure.message}".strip()
             context.record.add(
                 Outcome(
                     check_id,

@@ -20,3 +20,17 @@ def test_a_seed_replays_the_same_checks() -> None:
     assert [(o.check_id, o.subject) for o in first.merged()] == [
         (o.check_id, o.subject) for o in second.merged()
     ]
+
+
+def test_workers_run_every_unit_and_merge_one_record() -> None:
+    serial = execute(ServerOptions(seed=29))
+    spread = execute(ServerOptions(seed=29, workers=3))
+    assert serial.passed and spread.passed, spread.failed_checks()
+    steps = {o.subject for o in spread.outcomes if o.check_id == "SUITE-STEP"}
+    assert steps == {o.subject for o in serial.outcomes if o.check_id == "SUITE-STEP"}
+    assert {o.check_id for o in spread.outcomes} == {o.check_id for o in serial.outcomes}
+
+
+def test_a_fault_is_caught_with_workers() -> None:
+    record = execute(ServerOptions(seed=29, workers=2, faults=("list-filter-ignored",)))
+    assert "LIST-FILTER" in record.failed_checks()
