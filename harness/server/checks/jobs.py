@@ -487,8 +487,20 @@ def quota(context: SuiteContext, run_id: str) -> None:
 
 
 def delete_guard(context: SuiteContext) -> None:
+    """Once every job the suite started has ended, the data store still cannot be deleted.
+
+    Waiting first matters: a data store with running jobs may be refused for that
+    reason alone, which would hide a service that deletes image sets.
+    """
     if not context.env.owns_datastore:
         return  # never try to delete a user's data store
+    deadline = time.monotonic() + context.profile.job_timeout_seconds
+    for job_id in context.created_jobs:
+        while time.monotonic() < deadline:
+            body = context.get_job(context.env.datastore_id, job_id).json() or {}
+            if body.get("jobProperties", {}).get("jobStatus") in (*TERMINAL, None):
+                break
+            time.sleep(0.2)
     expect_error(
         context,
         DELETE_GUARD.id,
@@ -496,5 +508,5 @@ def delete_guard(context: SuiteContext) -> None:
         context.delete_datastore(context.env.datastore_id),
         409,
         ("ConflictException",),
-        "the suite's data store holds the image sets of its import",
+        "every job has ended; the data store holds the image sets of the suite's import",
     )
