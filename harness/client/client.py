@@ -90,10 +90,7 @@ class ImagingClient:
         model_operation = self.source.operation(operation)
         assert model_operation is not None
         shape = self.source.shape(model_operation["input"]["shape"])
-        params = {k: v for k, v in params.items() if v is not None}
-        for name, member in shape["members"].items():
-            if member.get("idempotencyToken") and name not in params:
-                params[name] = str(uuid.uuid4())
+        params = self._fill_tokens(shape, {k: v for k, v in params.items() if v is not None})
         missing = [name for name in shape.get("required", ()) if name not in params]
         if missing:
             raise ClientSideError(f"missing required parameters: {', '.join(missing)}")
@@ -101,7 +98,7 @@ class ImagingClient:
         invocation_id = str(uuid.uuid4())
         attempts = max(1, self.config.max_attempts)
         for attempt in range(1, attempts + 1):
-            prepared = self.session.prepare_request(request)
+            prepared = self.session.prepare_request(self._for_attempt(request, attempt))
             prepared.headers["amz-sdk-invocation-id"] = invocation_id
             prepared.headers["amz-sdk-request"] = f"attempt={attempt}; max={attempts}"
             prepared = self.auth(prepared)
@@ -160,15 +157,30 @@ class ImagingClient:
             raise ClientSideError(f"the success answer is not JSON: {error}") from error
         if not isinstance(body, dict):
             raise ClientSideError("the success answer is not a JSON object")
-        members = self.source.shape(operation["output"]["shape"])["members"]
-        return {name: body[name] for name in members if body.get(name) is not None}
+        output: dict[str, Any] = self._known(operation["output"]["shape"], body)
+        return output
+
+    def _known(self, shape_name: str, value: Any) -> Any:
+        """`value` with the members the model does not know, and nulls, left out."""
+        shape = self.source.shape(shape_name)
+        if shape["type"] == "structure" and isinstance(value, dict):
+            return {
+                name: self._known(member["shape"], value[name])
+                for name, member in shape["members"].items()
+                if value.get(name) is not None
+            }
+        if shape["type"] == "list" and isinstance(value, list):
+            return [self._known(shape["member"]["shape"], item) for item in value]
+        if shape["type"] == "map" and isinstance(value, dict):
+            return {key: self._known(shape["value"]["shape"], item) for key, item in value.items()}
+        return value
 
     def _error(self, operation: dict[str, Any], response: requests.Response) -> ServiceError:
         try:
             body = response.json() if response.content else None
         except ValueError:
             body = None
-        code = resolve_error_code(dict(response.headers), body) or str(response.status_code)
+        code = self._error_code(dict(response.headers), body) or str(response.status_code)
         message = ""
         if isinstance(body, dict):
             found = body.get("message", body.get("Message", ""))
@@ -176,8 +188,23 @@ class ImagingClient:
         modeled = code in {error["shape"] for error in operation.get("errors", ())}
         return ServiceError(code, message, response.status_code, modeled)
 
-    @staticmethod
-    def _retryable(error: ServiceError) -> bool:
+    # Steps a variant may override (the self-test's faulty clients do).
+
+    def _fill_tokens(self, shape: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
+        """Fill every absent idempotency token with a UUID v4, once per call."""
+        for name, member in shape["members"].items():
+            if member.get("idempotencyToken") and name not in params:
+                params[name] = str(uuid.uuid4())
+        return params
+
+    def _for_attempt(self, request: requests.Request, attempt: int) -> requests.Request:
+        """The request to send on `attempt`; the same one every time."""
+        return request
+
+    def _error_code(self, headers: dict[str, str], body: Any) -> str | None:
+        return resolve_error_code(headers, body)
+
+    def _retryable(self, error: ServiceError) -> bool:
         return error.code in THROTTLING_CODES or error.http_status in TRANSIENT_STATUSES
 
     def _backoff(self, attempt: int) -> None:

@@ -33,7 +33,7 @@ class Outcome:
 
     check_id: str
     subject: str
-    status: str  # "passed" | "failed" | "error"
+    status: str  # "passed" | "deviation" (known, listed) | "failed" | "error"
     message: str = ""
     evidence: list[Evidence] = field(default_factory=list)
     duration: float = 0.0
@@ -67,7 +67,7 @@ class RunRecord:
     def merged(self) -> list[Outcome]:
         """One outcome per (check, subject): failed or error wins, evidence is pooled."""
         merged: dict[tuple[str, str], Outcome] = {}
-        rank = {"passed": 0, "failed": 1, "error": 2}
+        rank = {"passed": 0, "deviation": 1, "failed": 2, "error": 3}
         for outcome in self.outcomes:
             key = (outcome.check_id, outcome.subject)
             current = merged.get(key)
@@ -91,7 +91,9 @@ class RunRecord:
 
     @property
     def passed(self) -> bool:
-        return self.aborted is None and all(o.status == "passed" for o in self.outcomes)
+        return self.aborted is None and all(
+            o.status in ("passed", "deviation") for o in self.outcomes
+        )
 
     def failed_checks(self) -> list[str]:
-        return sorted({o.check_id for o in self.outcomes if o.status != "passed"})
+        return sorted({o.check_id for o in self.outcomes if o.status in ("failed", "error")})

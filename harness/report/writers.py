@@ -52,7 +52,10 @@ def junit_xml(record: RunRecord) -> str:
             name=f"{outcome.check_id} [{outcome.subject}]",
             time=f"{outcome.duration:.3f}",
         )
-        if outcome.status != "passed":
+        if outcome.status == "deviation":
+            skipped = ElementTree.SubElement(case, "skipped", message=outcome.message[:500])
+            skipped.text = outcome_text(outcome)
+        elif outcome.status != "passed":
             tag = "failure" if outcome.status == "failed" else "error"
             element = ElementTree.SubElement(case, tag, message=outcome.message[:500])
             element.text = outcome_text(outcome)

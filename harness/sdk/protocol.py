@@ -1,0 +1,239 @@
+"""The harness side of the SDK adapter protocol, version 1 (shared/sdk-adapter-protocol.md).
+
+Adapters are programs speaking JSON lines on stdin/stdout; the reference
+client also runs in-process behind the same interface.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import shlex
+import subprocess
+import threading
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from harness.client import ClientConfig, ClientSideError, ImagingClient, ServiceError
+from harness.sigv4 import AwsCredentials
+
+HELLO = "ahi-sdk-adapter/1"
+GREETING_TIMEOUT = 30.0
+CALL_GRACE = 10.0
+EXIT_TIMEOUT = 5.0
+_CLEARED_ENVIRONMENT = (
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_SECURITY_TOKEN",
+    "AWS_REGION",
+    "AWS_DEFAULT_REGION",
+    "AWS_PROFILE",
+    "AWS_DEFAULT_PROFILE",
+    "AWS_CONFIG_FILE",
+    "AWS_SHARED_CREDENTIALS_FILE",
+    "AWS_ENDPOINT_URL",
+)
+
+
+class AdapterBroken(Exception):
+    """The adapter crashed, hung, or broke the protocol; the run cannot go on with it."""
+
+
+class Adapter(Protocol):
+    """What the SDK runner needs from an adapter."""
+
+    greeting: dict[str, Any]
+
+    def call(
+        self, call_id: int, operation: str, params: dict[str, Any], config: dict[str, Any]
+    ) -> dict[str, Any]: ...
+
+    def close(self) -> None: ...
+
+
+def call_config(endpoint: str, max_attempts: int, timeout: float = 10.0) -> dict[str, Any]:
+    """The `config` object of a call, as the protocol defines it."""
+    return {
+        "endpoint": endpoint,
+        "region": "us-east-1",
+        "credentials": {
+            "accessKeyId": "AKIDEXAMPLE",
+            "secretAccessKey": "wJalrXUtnFEMI/K7MDENG",
+            "sessionToken": None,
+        },
+        "maxAttempts": max_attempts,
+        "timeoutSeconds": timeout,
+    }
+
+
+@dataclass
+class SubprocessAdapter:
+    """An adapter program, started once per run."""
+
+    command: str
+    greeting: dict[str, Any] = field(default_factory=dict)
+    stderr: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        environment = {k: v for k, v in os.environ.items() if k not in _CLEARED_ENVIRONMENT}
+        environment["AWS_EC2_METADATA_DISABLED"] = "true"
+        try:
+            self._process = subprocess.Popen(
+                shlex.split(self.command),
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+                encoding="utf-8",
+                env=environment,
+                bufsize=1,
+            )
+        except OSError as error:
+            raise AdapterBroken(f"cannot start adapter {self.command!r}: {error}") from error
+        self._lines: queue.Queue[str | None] = queue.Queue()
+        threading.Thread(target=self._read_stdout, daemon=True).start()
+        threading.Thread(target=self._read_stderr, daemon=True).start()
+        first = self._next_line(GREETING_TIMEOUT, "greet")
+        if first.get("hello") != HELLO:
+            self.kill()
+            raise AdapterBroken(f"adapter greeted with {first!r}, not hello {HELLO!r}")
+        self.greeting = first
+
+    def _read_stdout(self) -> None:
+        assert self._process.stdout is not None
+        for line in self._process.stdout:
+            self._lines.put(line)
+        self._lines.put(None)
+
+    def _read_stderr(self) -> None:
+        assert self._process.stderr is not None
+        for line in self._process.stderr:
+            if len(self.stderr) < 2000:
+                self.stderr.append(line.rstrip("\n"))
+
+    def _next_line(self, timeout: float, doing: str) -> dict[str, Any]:
+        try:
+            line = self._lines.get(timeout=timeout)
+        except queue.Empty:
+            self.kill()
+            raise AdapterBroken(
+                f"adapter hung: no answer to {doing} within {timeout:.0f} s"
+            ) from None
+        if line is None:
+            code = self._process.wait()
+            tail = " | ".join(self.stderr[-3:])
+            raise AdapterBroken(
+                f"adapter exited with status {code} instead of answering to {doing}: {tail}"
+            )
+        try:
+            message = json.loads(line)
+        except ValueError:
+            self.kill()
+            raise AdapterBroken(
+                f"adapter printed something that is not JSON: {line[:200]!r}"
+            ) from None
+        if not isinstance(message, dict):
+            self.kill()
+            raise AdapterBroken(
+                f"adapter printed a JSON value that is not an object: {line[:200]!r}"
+            )
+        return message
+
+    def call(
+        self, call_id: int, operation: str, params: dict[str, Any], config: dict[str, Any]
+    ) -> dict[str, Any]:
+        message = {"id": call_id, "operation": operation, "input": params, "config": config}
+        assert self._process.stdin is not None
+        try:
+            self._process.stdin.write(json.dumps(message) + "\n")
+            self._process.stdin.flush()
+        except OSError as error:
+            raise AdapterBroken(f"adapter stopped reading its input: {error}") from error
+        answer = self._next_line(config["timeoutSeconds"] + CALL_GRACE, f"call {call_id}")
+        if answer.get("id") != call_id:
+            self.kill()
+            raise AdapterBroken(f"adapter answered id {answer.get('id')!r} to call {call_id}")
+        return answer
+
+    def close(self) -> None:
+        if self._process.poll() is not None:
+            return
+        try:
+            assert self._process.stdin is not None
+            self._process.stdin.close()
+            self._process.wait(timeout=EXIT_TIMEOUT)
+        except (OSError, subprocess.TimeoutExpired):
+            self.kill()
+
+    def kill(self) -> None:
+        if self._process.poll() is None:
+            self._process.kill()
+            self._process.wait()
+
+
+def answer_from_client(
+    call_id: int, client: ImagingClient, operation: str, params: dict[str, Any]
+) -> dict[str, Any]:
+    """Run one call on the reference client and phrase the result as the protocol says."""
+    try:
+        return {"id": call_id, "output": client.call(operation, params)}
+    except ServiceError as error:
+        return {
+            "id": call_id,
+            "error": {
+                "kind": "service",
+                "code": error.code,
+                "message": error.message,
+                "httpStatus": error.http_status,
+                "modeled": error.modeled,
+            },
+        }
+    except ClientSideError as error:
+        return {"id": call_id, "error": {"kind": "client", "code": None, "message": str(error)}}
+
+
+def client_for(
+    config: dict[str, Any],
+    client_class: type[ImagingClient] = ImagingClient,
+) -> ImagingClient:
+    """A reference client configured from a call's `config`, with short backoff."""
+    credentials = config["credentials"]
+    return client_class(
+        ClientConfig(
+            endpoint=config["endpoint"],
+            region=config["region"],
+            credentials=AwsCredentials(
+                credentials["accessKeyId"],
+                credentials["secretAccessKey"],
+                credentials.get("sessionToken"),
+            ),
+            max_attempts=config["maxAttempts"],
+            timeout=config["timeoutSeconds"],
+            base_backoff=0.01,
+            max_backoff=0.05,
+        )
+    )
+
+
+class InProcessReference:
+    """The reference client behind the adapter interface, without a subprocess."""
+
+    def __init__(self) -> None:
+        from harness import __version__
+
+        self.greeting = {
+            "hello": HELLO,
+            "sdk": "ahi-contract-reference",
+            "version": __version__,
+            "language": "python",
+        }
+
+    def call(
+        self, call_id: int, operation: str, params: dict[str, Any], config: dict[str, Any]
+    ) -> dict[str, Any]:
+        return answer_from_client(call_id, client_for(config), operation, params)
+
+    def close(self) -> None:
+        return

@@ -1,0 +1,177 @@
+"""Certify one SDK: every scenario through its adapter against the loopback stub."""
+
+from __future__ import annotations
+
+import json
+import platform
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import harness
+from harness.checks import Source, register
+from harness.report.record import Outcome, RunRecord
+from harness.sdk.judge import judge
+from harness.sdk.protocol import (
+    Adapter,
+    AdapterBroken,
+    InProcessReference,
+    SubprocessAdapter,
+    call_config,
+)
+from harness.sdk.scenarios import CATALOGUE, Scenario
+from harness.sdk.stub import StubServer
+
+ADAPTERS_DIR = Path(harness.__file__).resolve().parent.parent / "adapters"
+BUNDLED = {
+    "boto3": (f"{sys.executable} {ADAPTERS_DIR / 'boto3' / 'adapter.py'}", "boto3"),
+    "js-v3": (f"node {ADAPTERS_DIR / 'js-v3' / 'adapter.mjs'}", "js-v3"),
+}
+ADAPTER_RUN = register(
+    "SDK-ADAPTER",
+    "sdk-adapter",
+    "The adapter greets, answers every call in time with one JSON line, and exits when asked",
+    Source.HARNESS,
+    "sdk-adapter-protocol.md, version 1",
+)
+KNOWN_DEVIATION_STALE = register(
+    "SDK-KNOWN-DEVIATIONS",
+    "sdk-adapter",
+    "The adapter's known-deviations list matches what the SDK does, entry for entry",
+    Source.HARNESS,
+    "adapters/<name>/known-deviations.json",
+)
+
+
+@dataclass(frozen=True)
+class KnownDeviation:
+    """A scenario a real SDK fails, and why."""
+
+    scenario: str
+    observed: str
+    why: str
+    where: str
+
+
+def load_known(name: str | None) -> dict[str, KnownDeviation]:
+    if name is None:
+        return {}
+    path = ADAPTERS_DIR / name / "known-deviations.json"
+    if not path.exists():
+        return {}
+    entries = json.loads(path.read_text(encoding="utf-8"))
+    return {entry["scenario"]: KnownDeviation(**entry) for entry in entries}
+
+
+def open_adapter(spec: str) -> tuple[Adapter, str | None]:
+    """`reference`, a bundled adapter name, or a command line; and its deviations list name."""
+    if spec == "reference":
+        return InProcessReference(), None
+    if spec in BUNDLED:
+        command, known = BUNDLED[spec]
+        return SubprocessAdapter(command), known
+    return SubprocessAdapter(spec), None
+
+
+def certify(
+    adapter_spec: str,
+    scenarios: list[Scenario] | None = None,
+    progress: Callable[[str], None] = lambda message: None,
+) -> RunRecord:
+    """Run `scenarios` (default: the whole catalogue) through one adapter."""
+    scenarios = scenarios if scenarios is not None else list(CATALOGUE)
+    record = RunRecord(
+        kind="sdk",
+        target={"adapter": adapter_spec},
+        tool={"ahi-contract": harness.__version__, "python": platform.python_version()},
+        seed=None,
+        profile=None,
+    )
+    stub = StubServer().start()
+    try:
+        try:
+            adapter, known_name = open_adapter(adapter_spec)
+        except AdapterBroken as error:
+            record.add(Outcome(ADAPTER_RUN.id, adapter_spec, "error", str(error)))
+            record.aborted = str(error)
+            return record
+        record.target["sdk"] = adapter.greeting
+        subject = str(adapter.greeting.get("sdk", adapter_spec))
+        known = load_known(known_name)
+        progress(f"{subject} {adapter.greeting.get('version', '')}: {len(scenarios)} scenarios")
+        broken = _run_scenarios(record, adapter, scenarios, stub, subject, known)
+        adapter.close()
+        if broken is None:
+            record.add(Outcome(ADAPTER_RUN.id, subject, "passed"))
+        _check_known(record, known, subject, {s.id for s in scenarios})
+    finally:
+        stub.stop()
+        record.finished_at = time.time()
+    return record
+
+
+def _run_scenarios(
+    record: RunRecord,
+    adapter: Adapter,
+    scenarios: list[Scenario],
+    stub: StubServer,
+    subject: str,
+    known: dict[str, KnownDeviation],
+) -> str | None:
+    call_id = 0
+    for index, scenario in enumerate(scenarios):
+        stub.script(scenario.replies)
+        answers: list[dict[str, Any]] = []
+        started = time.monotonic()
+        try:
+            for call in range(scenario.calls):
+                stub.call = call
+                call_id += 1
+                config = call_config(stub.url, scenario.max_attempts)
+                answers.append(
+                    adapter.call(call_id, scenario.operation, dict(scenario.params), config)
+                )
+        except AdapterBroken as error:
+            message = str(error)
+            record.add(Outcome(ADAPTER_RUN.id, subject, "error", message))
+            for rest in scenarios[index:]:
+                record.add(Outcome(rest.id, subject, "error", f"not run: {message}"))
+            record.aborted = message
+            return message
+        outcome = judge(scenario, subject, answers, list(stub.requests))
+        outcome.duration = time.monotonic() - started
+        deviation = known.get(scenario.id)
+        if outcome.status == "failed" and deviation is not None:
+            outcome.status = "deviation"
+            outcome.message = (
+                f"known deviation: {deviation.observed} — {deviation.why} "
+                f"({deviation.where}); observed: {outcome.message}"
+            )
+        record.add(outcome)
+    return None
+
+
+def _check_known(
+    record: RunRecord, known: dict[str, KnownDeviation], subject: str, ran: set[str]
+) -> None:
+    if not known:
+        return
+    deviating = {o.check_id for o in record.outcomes if o.status == "deviation"}
+    stale = sorted(set(known) & ran - deviating)
+    unknown = sorted(set(known) - set(scenario.id for scenario in CATALOGUE))
+    problems = []
+    if stale:
+        problems.append(f"listed but the SDK now passes: {stale}")
+    if unknown:
+        problems.append(f"listed scenarios that do not exist: {unknown}")
+    record.add(
+        Outcome(
+            KNOWN_DEVIATION_STALE.id,
+            subject,
+            "failed" if problems else "passed",
+            "; ".join(problems),
+        )
+    )
