@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 from harness import __version__
 from harness.cli import emulator as emulator_command
+from harness.cli import sdk as sdk_command
 from harness.cli import server as server_command
 from harness.cli import spec as spec_command
 
@@ -26,6 +27,7 @@ def build_parser() -> argparse.ArgumentParser:
     spec_command.register(subcommands)
     emulator_command.register(subcommands)
     server_command.register(subcommands)
+    sdk_command.register(subcommands)
     return parser
 
 

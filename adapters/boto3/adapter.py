@@ -1,0 +1,98 @@
+"""ahi-contract SDK adapter (protocol version 1) for boto3.
+
+Run by `ahi-contract sdk --adapter boto3`, or as
+`python adapters/boto3/adapter.py` by any harness that speaks the protocol.
+It translates calls into boto3 calls and never judges. Retries are botocore's
+own ("standard" mode, `max_attempts` as given); only the backoff scale is made
+small so that a run stays fast.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import datetime
+from typing import Any
+
+import boto3
+import botocore
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
+from botocore.retries import standard
+
+# Shorter delays between attempts; which attempts happen is still botocore's decision.
+standard.ExponentialBackoff._DEFAULT_BACKOFF_CONFIG = {
+    "throttling_base_scale": 0.01,
+    "non_throttling_base_scale": 0.01,
+}
+
+
+def plain(value: Any) -> Any:
+    """boto3 output as protocol JSON: datetimes become epoch seconds."""
+    if isinstance(value, datetime):
+        return value.timestamp()
+    if isinstance(value, dict):
+        return {key: plain(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [plain(item) for item in value]
+    return value
+
+
+def client_for(config: dict[str, Any]) -> Any:
+    credentials = config["credentials"]
+    return boto3.client(
+        "medical-imaging",
+        endpoint_url=config["endpoint"],
+        region_name=config["region"],
+        aws_access_key_id=credentials["accessKeyId"],
+        aws_secret_access_key=credentials["secretAccessKey"],
+        aws_session_token=credentials.get("sessionToken"),
+        config=Config(
+            retries={"total_max_attempts": config["maxAttempts"], "mode": "standard"},
+            connect_timeout=config["timeoutSeconds"],
+            read_timeout=config["timeoutSeconds"],
+        ),
+    )
+
+
+def answer(message: dict[str, Any]) -> dict[str, Any]:
+    call_id = message["id"]
+    try:
+        client = client_for(message["config"])
+        method = getattr(client, botocore.xform_name(message["operation"]))
+        output = method(**message["input"])
+    except ClientError as error:
+        code = error.response.get("Error", {}).get("Code")
+        modeled_class = client.exceptions.from_code(code) if code else ClientError
+        return {
+            "id": call_id,
+            "error": {
+                "kind": "service",
+                "code": code,
+                "message": error.response.get("Error", {}).get("Message", ""),
+                "httpStatus": error.response.get("ResponseMetadata", {}).get("HTTPStatusCode"),
+                "modeled": modeled_class is not ClientError and isinstance(error, modeled_class),
+            },
+        }
+    except (BotoCoreError, TypeError, ValueError) as error:
+        return {"id": call_id, "error": {"kind": "client", "code": None, "message": str(error)}}
+    output.pop("ResponseMetadata", None)
+    return {"id": call_id, "output": plain(output)}
+
+
+def main() -> int:
+    greeting = {
+        "hello": "ahi-sdk-adapter/1",
+        "sdk": "boto3",
+        "version": boto3.__version__,
+        "language": "python",
+    }
+    print(json.dumps(greeting), flush=True)
+    for line in sys.stdin:
+        if line.strip():
+            print(json.dumps(answer(json.loads(line))), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

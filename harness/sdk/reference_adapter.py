@@ -1,0 +1,113 @@
+"""The reference client as an adapter program, with one optional bug.
+
+    python -m harness.sdk.reference_adapter [--bug NAME]
+
+Without `--bug` it is the reference client over the adapter protocol. Each bug
+is one realistic SDK mistake; the tests (and the self-test) use them to prove
+that the scenario catalogue catches it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import uuid
+from typing import Any
+
+import requests
+
+from harness import __version__
+from harness.client import ImagingClient, ServiceError
+from harness.restjson import header_value
+from harness.sdk.protocol import HELLO, answer_from_client, client_for
+
+
+class NoToken(ImagingClient):
+    """Never fills clientToken."""
+
+    def _fill_tokens(self, shape: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
+        return params
+
+
+class TokenPerAttempt(ImagingClient):
+    """Draws a new clientToken on every attempt."""
+
+    def _for_attempt(self, request: requests.Request, attempt: int) -> requests.Request:
+        if attempt > 1 and request.data:
+            body = json.loads(request.data)
+            if "clientToken" in body:
+                body["clientToken"] = str(uuid.uuid4())
+                request.data = json.dumps(body).encode()
+        return request
+
+
+class HeaderIgnored(ImagingClient):
+    """Reads the error type from the body only."""
+
+    def _error_code(self, headers: dict[str, str], body: Any) -> str | None:
+        return super()._error_code({}, body)
+
+
+class NamespaceKept(ImagingClient):
+    """Keeps `namespace#` (and `:URI`) in error codes."""
+
+    def _error_code(self, headers: dict[str, str], body: Any) -> str | None:
+        value = header_value(headers, "X-Amzn-Errortype")
+        if value:
+            return value
+        return super()._error_code(headers, body)
+
+
+class BodyCodeFirst(ImagingClient):
+    """Prefers the body's type over the header."""
+
+    def _error_code(self, headers: dict[str, str], body: Any) -> str | None:
+        return super()._error_code({}, body) or super()._error_code(headers, body)
+
+
+class NoThrottleRetry(ImagingClient):
+    """Does not retry throttling."""
+
+    def _retryable(self, error: ServiceError) -> bool:
+        return error.http_status in (500, 502, 503, 504)
+
+
+class RetriesConflicts(ImagingClient):
+    """Retries 409 ConflictException as if it were transient."""
+
+    def _retryable(self, error: ServiceError) -> bool:
+        return error.http_status == 409 or super()._retryable(error)
+
+
+BUGS: dict[str, type[ImagingClient]] = {
+    "no-token": NoToken,
+    "token-per-attempt": TokenPerAttempt,
+    "header-ignored": HeaderIgnored,
+    "namespace-kept": NamespaceKept,
+    "body-code-first": BodyCodeFirst,
+    "no-throttle-retry": NoThrottleRetry,
+    "retries-conflicts": RetriesConflicts,
+}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--bug", choices=sorted(BUGS))
+    arguments = parser.parse_args()
+    client_class = BUGS[arguments.bug] if arguments.bug else ImagingClient
+    name = f"ahi-contract-reference{'+' + arguments.bug if arguments.bug else ''}"
+    greeting = {"hello": HELLO, "sdk": name, "version": __version__, "language": "python"}
+    print(json.dumps(greeting), flush=True)
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        message = json.loads(line)
+        client = client_for(message["config"], client_class)
+        answer = answer_from_client(message["id"], client, message["operation"], message["input"])
+        print(json.dumps(answer), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
