@@ -3,6 +3,8 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 PY_STAMP := $(VENV)/.installed
+JS_ADAPTER := adapters/js-v3
+JS_STAMP := $(JS_ADAPTER)/node_modules/.installed
 REPORT_DIR ?= reports
 
 .PHONY: setup conformance test lint typecheck spec clean
@@ -13,7 +15,11 @@ $(PY_STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $@
 
-setup: $(PY_STAMP)
+$(JS_STAMP): $(JS_ADAPTER)/package.json $(JS_ADAPTER)/package-lock.json
+	cd $(JS_ADAPTER) && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+setup: $(PY_STAMP) $(JS_STAMP)
 
 conformance: setup
 	$(BIN)/ahi-contract spec check
