@@ -60,6 +60,14 @@ def _options(config: pytest.Config) -> ServerOptions:
     return options
 
 
+@pytest.fixture()
+def ahi_scripted() -> Any:
+    """`harness.sdk.responses_transport.scripted`: script a catalogue scenario for `requests`."""
+    from harness.sdk.responses_transport import scripted
+
+    return scripted
+
+
 def server_record(config: pytest.Config) -> RunRecord:
     """The session's server run, executed on first use."""
     if _RECORD not in config.stash:

@@ -80,8 +80,13 @@ def certify(
     adapter_spec: str,
     scenarios: list[Scenario] | None = None,
     progress: Callable[[str], None] = lambda message: None,
+    call_timeout: float = 10.0,
 ) -> RunRecord:
-    """Run `scenarios` (default: the whole catalogue) through one adapter."""
+    """Run `scenarios` (default: the whole catalogue) through one adapter.
+
+    `call_timeout` is each call's `timeoutSeconds`; an adapter silent for that
+    plus 10 s is reported as hung and the run ends.
+    """
     scenarios = scenarios if scenarios is not None else list(CATALOGUE)
     record = RunRecord(
         kind="sdk",
@@ -102,7 +107,7 @@ def certify(
         subject = str(adapter.greeting.get("sdk", adapter_spec))
         known = load_known(known_name)
         progress(f"{subject} {adapter.greeting.get('version', '')}: {len(scenarios)} scenarios")
-        broken = _run_scenarios(record, adapter, scenarios, stub, subject, known)
+        broken = _run_scenarios(record, adapter, scenarios, stub, subject, known, call_timeout)
         adapter.close()
         if broken is None:
             record.add(Outcome(ADAPTER_RUN.id, subject, "passed"))
@@ -120,6 +125,7 @@ def _run_scenarios(
     stub: StubServer,
     subject: str,
     known: dict[str, KnownDeviation],
+    call_timeout: float,
 ) -> str | None:
     call_id = 0
     for index, scenario in enumerate(scenarios):
@@ -130,7 +136,7 @@ def _run_scenarios(
             for call in range(scenario.calls):
                 stub.call = call
                 call_id += 1
-                config = call_config(stub.url, scenario.max_attempts)
+                config = call_config(stub.url, scenario.max_attempts, call_timeout)
                 answers.append(
                     adapter.call(call_id, scenario.operation, dict(scenario.params), config)
                 )

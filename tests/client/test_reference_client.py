@@ -1,0 +1,49 @@
+"""The reference client, in-process with `responses`, judged on the whole catalogue."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from harness.client import ClientConfig, ImagingClient
+from harness.sdk.judge import judge
+from harness.sdk.protocol import answer_from_client
+from harness.sdk.scenarios import CATALOGUE, Scenario
+
+ENDPOINT = "http://medical-imaging.test"
+
+
+@pytest.mark.parametrize("scenario", CATALOGUE, ids=lambda scenario: scenario.id)
+def test_the_reference_client_meets_every_scenario(scenario: Scenario, ahi_scripted: Any) -> None:
+    client = ImagingClient(
+        ClientConfig(ENDPOINT, max_attempts=scenario.max_attempts), sleep=lambda seconds: None
+    )
+    answers = []
+    with ahi_scripted(scenario, ENDPOINT) as service:
+        for call in range(scenario.calls):
+            service.call = call
+            answers.append(
+                answer_from_client(call, client, scenario.operation, dict(scenario.params))
+            )
+    outcome = judge(scenario, "reference", answers, service.requests)
+    assert outcome.status == "passed", outcome.message
+
+
+def test_backoff_grows_and_is_capped() -> None:
+    waits: list[float] = []
+    client = ImagingClient(
+        ClientConfig(ENDPOINT, base_backoff=1.0, max_backoff=3.0), sleep=waits.append
+    )
+    for attempt in (1, 2, 3, 4, 5):
+        client._backoff(attempt)
+    assert all(0 <= wait <= cap for wait, cap in zip(waits, (1, 2, 3, 3, 3), strict=True))
+
+
+def test_missing_required_input_is_a_client_error_without_a_request(ahi_scripted: Any) -> None:
+    scenario = next(s for s in CATALOGUE if s.operation == "GetDatastore")
+    with ahi_scripted(scenario, ENDPOINT) as service:
+        answer = answer_from_client(1, ImagingClient(ClientConfig(ENDPOINT)), "GetDatastore", {})
+    assert answer["error"]["kind"] == "client"
+    assert "datastoreId" in answer["error"]["message"]
+    assert service.requests == []

@@ -1,0 +1,127 @@
+"""Adapters through the protocol: the reference, faulty variants, real SDKs, broken programs."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from harness.sdk.runner import ADAPTERS_DIR, certify, load_known
+from harness.sdk.scenarios import BY_ID
+
+REFERENCE = f"{sys.executable} -m harness.sdk.reference_adapter"
+
+# Each bug and the scenarios that must catch it (exactly these fail).
+BUG_CAUGHT_BY = {
+    "no-token": {
+        "SDK-TOKEN-FILLED-CreateDatastore",
+        "SDK-TOKEN-FILLED-StartDICOMImportJob",
+        "SDK-TOKEN-FRESH-PER-CALL",
+        "SDK-TOKEN-SAME-ON-RETRY-500",
+        "SDK-TOKEN-SAME-ON-RETRY-THROTTLED",
+    },
+    "token-per-attempt": {"SDK-TOKEN-SAME-ON-RETRY-500", "SDK-TOKEN-SAME-ON-RETRY-THROTTLED"},
+    "namespace-kept": {"SDK-ERR-OTHER-NAMESPACE", "SDK-ERR-OWN-NAMESPACE", "SDK-ERR-URI-SUFFIX"},
+    "body-code-first": {"SDK-ERR-HEADER-WINS"},
+    "no-throttle-retry": {
+        "SDK-RETRY-GIVES-UP",
+        "SDK-RETRY-THROTTLING",
+        "SDK-TOKEN-SAME-ON-RETRY-THROTTLED",
+    },
+    "retries-conflicts": {"SDK-NO-RETRY-409"},
+}
+
+
+def test_the_reference_adapter_program_passes_every_scenario() -> None:
+    record = certify(REFERENCE)
+    assert record.passed, record.failed_checks()
+    assert {o.check_id for o in record.outcomes} >= set(BY_ID)
+
+
+@pytest.mark.parametrize("bug", sorted(BUG_CAUGHT_BY))
+def test_a_faulty_adapter_fails_exactly_the_matching_scenarios(bug: str) -> None:
+    record = certify(f"{REFERENCE} --bug {bug}")
+    assert set(record.failed_checks()) == BUG_CAUGHT_BY[bug]
+
+
+def test_an_adapter_that_ignores_the_header_fails_every_header_scenario() -> None:
+    failed = set(certify(f"{REFERENCE} --bug header-ignored").failed_checks())
+    header_scenarios = {name for name in BY_ID if name.startswith("SDK-ERR-HEADER-")}
+    assert header_scenarios <= failed
+    assert "SDK-ERR-BODY-TYPE" not in failed
+
+
+@pytest.mark.parametrize("adapter", ["boto3", "js-v3"])
+def test_real_sdks_match_their_known_deviations_exactly(adapter: str) -> None:
+    record = certify(adapter)
+    assert record.passed, record.failed_checks()
+    deviating = {o.check_id for o in record.outcomes if o.status == "deviation"}
+    assert deviating == set(load_known(adapter))
+    assert record.target["sdk"]["hello"] == "ahi-sdk-adapter/1"
+
+
+def test_boto3_deviates_where_the_protocol_notes_predict() -> None:
+    known = load_known("boto3")
+    assert "SDK-ERR-5XX-EMPTY-BODY" in known
+    assert "botocore/parsers.py" in known["SDK-ERR-5XX-EMPTY-BODY"].where
+
+
+def _program(tmp_path: Path, body: str) -> str:
+    path = tmp_path / "adapter.py"
+    path.write_text("import json, sys, time\n" + body)
+    return f"{sys.executable} {path}"
+
+
+GREET = (
+    'print(json.dumps({"hello": "ahi-sdk-adapter/1", "sdk": "toy", "version": "0"}), flush=True)\n'
+)
+
+
+@pytest.mark.parametrize(
+    ("body", "reported"),
+    [
+        (GREET + "sys.stdin.readline()\nsys.exit(3)\n", "exited with status 3"),
+        (GREET + "sys.stdin.readline()\nprint('Traceback: boom', flush=True)\n", "not JSON"),
+        (GREET + "sys.stdin.readline()\nprint('[1]', flush=True)\n", "not an object"),
+        (
+            GREET + "line = sys.stdin.readline()\nprint(json.dumps({'id': 999}), flush=True)\n",
+            "answered id 999",
+        ),
+        ("print('hello there', flush=True)\n", "not JSON"),
+        ('print(json.dumps({"hello": "other/9"}), flush=True)\n', "not hello"),
+    ],
+)
+def test_a_broken_adapter_is_reported_and_the_run_ends(
+    tmp_path: Path, body: str, reported: str
+) -> None:
+    record = certify(_program(tmp_path, body))
+    assert not record.passed
+    assert record.aborted is not None and reported in record.aborted
+    assert {o.status for o in record.outcomes if o.check_id in BY_ID} <= {"error"}
+
+
+def test_a_hung_adapter_is_killed_after_the_call_timeout_plus_grace(tmp_path: Path) -> None:
+    started = time.monotonic()
+    record = certify(_program(tmp_path, GREET + "time.sleep(600)\n"), call_timeout=1)
+    elapsed = time.monotonic() - started
+    assert record.aborted is not None and "hung" in record.aborted
+    assert 10 <= elapsed < 20
+
+
+def test_reports_carry_known_deviations_as_skipped_in_junit(tmp_path: Path) -> None:
+    from harness.report.writers import junit_xml, results_json
+
+    record = certify("boto3", [BY_ID["SDK-ERR-5XX-EMPTY-BODY"], BY_ID["SDK-RETRY-500"]])
+    assert '<skipped message="known deviation' in junit_xml(record)
+    statuses = {c["id"]: c["status"] for c in results_json(record)["checks"]}
+    assert statuses["SDK-ERR-5XX-EMPTY-BODY"] == "deviation"
+    assert json.dumps(statuses)
+
+
+def test_bundled_adapters_exist_where_the_runner_looks() -> None:
+    assert (ADAPTERS_DIR / "boto3" / "adapter.py").exists()
+    assert (ADAPTERS_DIR / "js-v3" / "adapter.mjs").exists()
+    assert (ADAPTERS_DIR / "js-v3" / "package-lock.json").exists()
