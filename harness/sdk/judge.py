@@ -39,7 +39,9 @@ def _has_null(value: Any) -> bool:
 
 def _same(expected: Any, actual: Any) -> bool:
     if isinstance(expected, float | int) and not isinstance(expected, bool):
-        return isinstance(actual, float | int) and math.isclose(expected, actual, abs_tol=1e-3)
+        return isinstance(actual, float | int) and math.isclose(
+            expected, actual, rel_tol=0, abs_tol=1e-3
+        )
     if isinstance(expected, dict):
         return (
             isinstance(actual, dict)
