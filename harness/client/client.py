@@ -132,7 +132,7 @@ class ImagingClient:
             location = member.get("location")
             wire_name = member.get("locationName", name)
             if location == "uri":
-                path = path.replace("{" + wire_name + "}", encode_label(str(value)))
+                path = path.replace("{" + wire_name + "}", self._encode_label(str(value)))
             elif location == "querystring":
                 query[wire_name] = str(value)
             else:
@@ -196,6 +196,9 @@ class ImagingClient:
             if member.get("idempotencyToken") and name not in params:
                 params[name] = str(uuid.uuid4())
         return params
+
+    def _encode_label(self, value: str) -> str:
+        return encode_label(value)
 
     def _for_attempt(self, request: requests.Request, attempt: int) -> requests.Request:
         """The request to send on `attempt`; the same one every time."""

@@ -14,6 +14,7 @@ import json
 import sys
 import uuid
 from typing import Any
+from urllib.parse import quote
 
 import requests
 
@@ -80,6 +81,42 @@ class RetriesConflicts(ImagingClient):
         return error.http_status == 409 or super()._retryable(error)
 
 
+class FractionsDropped(ImagingClient):
+    """Reads epoch timestamps as whole seconds (as Dart's aws_client does)."""
+
+    def _known(self, shape_name: str, value: Any) -> Any:
+        if self.source.shape(shape_name)["type"] == "timestamp" and isinstance(value, float):
+            return float(int(value))
+        return super()._known(shape_name, value)
+
+
+class NullsSent(ImagingClient):
+    """Sends JSON null for the optional body members the caller left out."""
+
+    def _for_attempt(self, request: requests.Request, attempt: int) -> requests.Request:
+        if request.data:
+            body = json.loads(request.data)
+            for optional in ("jobName", "inputOwnerAccountId", "importConfiguration", "tags"):
+                body.setdefault(optional, None)
+            request.data = json.dumps(body).encode()
+        return request
+
+
+class LabelsHalfEncoded(ImagingClient):
+    """Leaves !'()* unencoded in labels (as Dart's Uri.encodeComponent does)."""
+
+    def _encode_label(self, value: str) -> str:
+        return quote(value, safe="-._~!'()*")
+
+
+class Unsigned(ImagingClient):
+    """Sends requests without SigV4."""
+
+    def __init__(self, *arguments: Any, **keywords: Any) -> None:
+        super().__init__(*arguments, **keywords)
+        self.auth = lambda request: request  # type: ignore[assignment]
+
+
 BUGS: dict[str, type[ImagingClient]] = {
     "no-token": NoToken,
     "token-per-attempt": TokenPerAttempt,
@@ -88,6 +125,10 @@ BUGS: dict[str, type[ImagingClient]] = {
     "body-code-first": BodyCodeFirst,
     "no-throttle-retry": NoThrottleRetry,
     "retries-conflicts": RetriesConflicts,
+    "fractions-dropped": FractionsDropped,
+    "nulls-sent": NullsSent,
+    "labels-half-encoded": LabelsHalfEncoded,
+    "unsigned": Unsigned,
 }
 
 

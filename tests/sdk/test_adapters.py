@@ -32,6 +32,29 @@ BUG_CAUGHT_BY = {
         "SDK-TOKEN-SAME-ON-RETRY-THROTTLED",
     },
     "retries-conflicts": {"SDK-NO-RETRY-409"},
+    "fractions-dropped": {
+        "SDK-DESERIALIZE-FRACTIONS",
+        "SDK-DESERIALIZE-UNKNOWN-MEMBERS",
+        "SDK-RETRY-THROTTLING",
+    },
+    "nulls-sent": {"SDK-SERIALIZE-CreateDatastore", "SDK-SERIALIZE-StartDICOMImportJob"},
+    "labels-half-encoded": {"SDK-LABEL-ENCODING"},
+    "unsigned": {
+        *(
+            f"SDK-SERIALIZE-{operation}"
+            for operation in (
+                "CreateDatastore",
+                "DeleteDatastore",
+                "GetDICOMImportJob",
+                "GetDatastore",
+                "ListDICOMImportJobs",
+                "ListDatastores",
+                "StartDICOMImportJob",
+            )
+        ),
+        "SDK-TOKEN-FILLED-CreateDatastore",
+        "SDK-TOKEN-FILLED-StartDICOMImportJob",
+    },
 }
 
 
