@@ -102,9 +102,8 @@ def request_rule(name: str, argument: str, requests: list[RecordedRequest]) -> t
         return (key, value) in first.query, f"query {list(first.query)}, expected {argument}"
     if name == "signed":
         match = _CREDENTIAL.search(first.header("authorization") or "")
-        ok = bool(match) and match is not None and match.group(2) == argument
-        scope = match.groups() if match else None
-        return ok, f"Authorization scope {scope}, expected service {argument}"
+        scope = "/".join(match.groups()) if match else None
+        return scope == argument, f"Authorization scope {scope}, expected region/service {argument}"
     raise ValueError(f"unknown request rule {name}")
 
 

@@ -141,130 +141,117 @@ PATHS = {
     "ListDatastores": ("GET", "/datastore"),
     "DeleteDatastore": ("DELETE", f"/datastore/{DATASTORE}"),
 }
-SIGNED = ("signed", "medical-imaging")
+SIGNED = ("signed", "us-east-1/medical-imaging")
 
 
 def _ok(operation: str) -> Reply:
     return reply(200, SAMPLE_OUTPUT[operation])
 
 
+# name -> (rule, source, how the error is sent); `{e}` is the error's name.
+ERROR_VARIANTS: dict[str, tuple[str, Source, Any]] = {
+    "HEADER": (
+        "named in X-Amzn-Errortype maps to the modeled error with its message",
+        Source.SMITHY,
+        lambda e: ({"message": "m"}, e),
+    ),
+    "URI-SUFFIX": (
+        "with a `:URI` suffix on the header maps to the modeled error",
+        Source.SMITHY,
+        lambda e: ({"message": "m"}, f"{e}:{CORAL_URI}"),
+    ),
+    "OWN-NAMESPACE": (
+        "with the service's `namespace#` prefix maps to the modeled error",
+        Source.SMITHY,
+        lambda e: ({"message": "m"}, f"{NAMESPACE}#{e}"),
+    ),
+    "OTHER-NAMESPACE": (
+        "with another `namespace#` prefix maps to the modeled error",
+        Source.SMITHY,
+        lambda e: ({"message": "m"}, f"aws.protocoltests.restjson#{e}"),
+    ),
+    "BODY-TYPE": (
+        "named only in body `__type` maps to the modeled error",
+        Source.SMITHY,
+        lambda e: ({"__type": f"{NAMESPACE}#{e}", "message": "m"}, None),
+    ),
+    "BODY-CODE": (
+        "named only in body `code` maps to the modeled error",
+        Source.SMITHY,
+        lambda e: ({"code": e, "message": "m"}, None),
+    ),
+    "BODY-NAMESPACE-URI": (
+        "named in body `__type` with namespace and URI maps to the modeled error",
+        Source.SMITHY,
+        lambda e: ({"__type": f"{NAMESPACE}#{e}:{CORAL_URI}", "message": "m"}, None),
+    ),
+    "HEADER-WINS": (
+        "named in the header while the body names another error: the header wins "
+        "(derived: the header is checked first)",
+        Source.SMITHY,
+        lambda e: ({"__type": "SomeOtherException", "message": "m"}, e),
+    ),
+    "MESSAGE-CAPITALISED": (
+        "with `Message` instead of `message` keeps the message",
+        Source.AWS_CONVENTION,
+        lambda e: ({"Message": "m"}, e),
+    ),
+}
+
+
 def _errors() -> None:
     model = load_pinned_model()
+    reference = "Smithy aws.protocols#restJson1, operation error serialization; model errors"
     for operation in IN_SCOPE_OPERATIONS:
+        params = SAMPLE_INPUT[operation]
         for error in model.operation(operation)["errors"]:  # type: ignore[index]
             name = error["shape"]
             status = model.shape(name)["error"]["httpStatusCode"]
-            _add(
-                Scenario(
-                    f"SDK-ERR-HEADER-{operation}-{name}",
-                    "sdk-errors",
-                    f"{operation}: {name} named in X-Amzn-Errortype maps to the modeled error "
-                    "with its message",
-                    Source.SMITHY,
-                    "restJson1 operation error serialization; the model's errors list",
-                    operation,
-                    SAMPLE_INPUT[operation],
-                    (reply(status, {"message": f"scripted {name}"}, name),),
-                    Expect("service", name, True, f"scripted {name}", status),
-                    max_attempts=1,
+            for variant, (rule, source, shape_of) in ERROR_VARIANTS.items():
+                body, header = shape_of(name)
+                _add(
+                    Scenario(
+                        f"SDK-ERR-{variant}-{operation}-{name}",
+                        "sdk-errors",
+                        f"{operation}: {name} {rule}",
+                        source,
+                        reference,
+                        operation,
+                        params,
+                        (reply(status, body, header),),
+                        Expect("service", name, True, "m", status),
+                        max_attempts=1,
+                    )
                 )
-            )
-
-    def variant(key: str, rule: str, source: Source, answer: Reply, expect: Expect) -> None:
         _add(
             Scenario(
-                f"SDK-ERR-{key}",
+                f"SDK-ERR-UNKNOWN-CODE-{operation}",
                 "sdk-errors",
-                rule,
-                source,
-                "Smithy aws.protocols#restJson1, operation error serialization",
-                "StartDICOMImportJob",
-                SAMPLE_INPUT["StartDICOMImportJob"],
-                (answer,),
-                expect,
+                f"{operation}: an unknown error code gives a generic error that keeps the code",
+                Source.AWS_CONVENTION,
+                reference,
+                operation,
+                params,
+                (reply(400, {"message": "m"}, "BrandNewException"),),
+                Expect("service", "BrandNewException", False, "m", 400),
                 max_attempts=1,
             )
         )
-
-    conflict = Expect("service", "ConflictException", True, "m", 409)
-    variant(
-        "URI-SUFFIX",
-        "A `:URI` suffix on the header is dropped",
-        Source.SMITHY,
-        reply(409, {"message": "m"}, f"ConflictException:{CORAL_URI}"),
-        conflict,
-    )
-    variant(
-        "OWN-NAMESPACE",
-        "The service's `namespace#` prefix is dropped",
-        Source.SMITHY,
-        reply(409, {"message": "m"}, f"{NAMESPACE}#ConflictException"),
-        conflict,
-    )
-    variant(
-        "OTHER-NAMESPACE",
-        "Any `namespace#` prefix is dropped",
-        Source.SMITHY,
-        reply(409, {"message": "m"}, "aws.protocoltests.restjson#ConflictException"),
-        conflict,
-    )
-    variant(
-        "BODY-TYPE",
-        "Without the header, body `__type` names the error",
-        Source.SMITHY,
-        reply(409, {"__type": f"{NAMESPACE}#ConflictException", "message": "m"}),
-        conflict,
-    )
-    variant(
-        "BODY-CODE",
-        "Without the header, body `code` names the error",
-        Source.SMITHY,
-        reply(409, {"code": "ConflictException", "message": "m"}),
-        conflict,
-    )
-    variant(
-        "BODY-NAMESPACE-URI",
-        "A body type with namespace and URI is cleaned",
-        Source.SMITHY,
-        reply(409, {"__type": f"{NAMESPACE}#ConflictException:{CORAL_URI}", "message": "m"}),
-        conflict,
-    )
-    variant(
-        "HEADER-WINS",
-        "When header and body disagree, the header wins (derived: the header is checked first)",
-        Source.SMITHY,
-        reply(409, {"__type": "ValidationException", "message": "m"}, "ConflictException"),
-        conflict,
-    )
-    variant(
-        "UNKNOWN-CODE",
-        "An unknown error code gives a generic error that keeps the code",
-        Source.AWS_CONVENTION,
-        reply(400, {"message": "m"}, "BrandNewException"),
-        Expect("service", "BrandNewException", False, "m", 400),
-    )
-    variant(
-        "5XX-WITH-BODY",
-        "A 500 with header and JSON body maps to InternalServerException",
-        Source.SMITHY,
-        reply(500, {"message": "m"}, "InternalServerException"),
-        Expect("service", "InternalServerException", True, "m", 500),
-    )
-    variant(
-        "5XX-EMPTY-BODY",
-        "A 500 with the header and no body still maps to the named error "
-        "(Smithy test RestJsonFooErrorUsingXAmznErrorType)",
-        Source.SMITHY,
-        reply(500, None, "InternalServerException"),
-        Expect("service", "InternalServerException", True, None, 500),
-    )
-    variant(
-        "MESSAGE-CAPITALISED",
-        "`Message` instead of `message` is kept as the message",
-        Source.AWS_CONVENTION,
-        reply(409, {"Message": "m"}, "ConflictException"),
-        conflict,
-    )
+        _add(
+            Scenario(
+                f"SDK-ERR-5XX-EMPTY-BODY-{operation}",
+                "sdk-errors",
+                f"{operation}: a 500 with the header and no body still maps to the named error "
+                "(Smithy test RestJsonFooErrorUsingXAmznErrorType)",
+                Source.SMITHY,
+                reference,
+                operation,
+                params,
+                (reply(500, None, "InternalServerException"),),
+                Expect("service", "InternalServerException", True, None, 500),
+                max_attempts=1,
+            )
+        )
 
 
 def _idempotency() -> None:

@@ -9,10 +9,23 @@ from pathlib import Path
 
 import pytest
 
+from harness.model import IN_SCOPE_OPERATIONS, load_pinned_model
 from harness.sdk.runner import ADAPTERS_DIR, certify, load_known
 from harness.sdk.scenarios import BY_ID
 
 REFERENCE = f"{sys.executable} -m harness.sdk.reference_adapter"
+MODEL = load_pinned_model()
+
+
+def errors_of(*variants: str) -> set[str]:
+    """The IDs of these error-mapping variants, for every modelled error of every operation."""
+    return {
+        f"SDK-ERR-{variant}-{operation}-{error['shape']}"
+        for variant in variants
+        for operation in IN_SCOPE_OPERATIONS
+        for error in MODEL.operation(operation)["errors"]  # type: ignore[index]
+    }
+
 
 # Each bug and the scenarios that must catch it (exactly these fail).
 BUG_CAUGHT_BY = {
@@ -24,8 +37,8 @@ BUG_CAUGHT_BY = {
         "SDK-TOKEN-SAME-ON-RETRY-THROTTLED",
     },
     "token-per-attempt": {"SDK-TOKEN-SAME-ON-RETRY-500", "SDK-TOKEN-SAME-ON-RETRY-THROTTLED"},
-    "namespace-kept": {"SDK-ERR-OTHER-NAMESPACE", "SDK-ERR-OWN-NAMESPACE", "SDK-ERR-URI-SUFFIX"},
-    "body-code-first": {"SDK-ERR-HEADER-WINS"},
+    "namespace-kept": errors_of("OTHER-NAMESPACE", "OWN-NAMESPACE", "URI-SUFFIX"),
+    "body-code-first": errors_of("HEADER-WINS"),
     "no-throttle-retry": {
         "SDK-RETRY-GIVES-UP",
         "SDK-RETRY-THROTTLING",
@@ -72,9 +85,22 @@ def test_a_faulty_adapter_fails_exactly_the_matching_scenarios(bug: str) -> None
 
 def test_an_adapter_that_ignores_the_header_fails_every_header_scenario() -> None:
     failed = set(certify(f"{REFERENCE} --bug header-ignored").failed_checks())
-    header_scenarios = {name for name in BY_ID if name.startswith("SDK-ERR-HEADER-")}
-    assert header_scenarios <= failed
-    assert "SDK-ERR-BODY-TYPE" not in failed
+    header_variants = errors_of(
+        "HEADER",
+        "URI-SUFFIX",
+        "OWN-NAMESPACE",
+        "OTHER-NAMESPACE",
+        "HEADER-WINS",
+        "MESSAGE-CAPITALISED",
+    )
+    per_operation = {
+        f"SDK-ERR-{kind}-{operation}"
+        for kind in ("UNKNOWN-CODE", "5XX-EMPTY-BODY")
+        for operation in IN_SCOPE_OPERATIONS
+    }
+    # Without the header, the retry scenarios' errors lose their codes too.
+    retries = {f"SDK-NO-RETRY-{status}" for status in (400, 402, 403, 404, 409)}
+    assert failed == header_variants | per_operation | retries | {"SDK-RETRY-GIVES-UP"}
 
 
 @pytest.mark.parametrize("adapter", ["boto3", "js-v3"])
@@ -88,8 +114,8 @@ def test_real_sdks_match_their_known_deviations_exactly(adapter: str) -> None:
 
 def test_boto3_deviates_where_the_protocol_notes_predict() -> None:
     known = load_known("boto3")
-    assert "SDK-ERR-5XX-EMPTY-BODY" in known
-    assert "botocore/parsers.py" in known["SDK-ERR-5XX-EMPTY-BODY"].where
+    assert set(known) == {f"SDK-ERR-5XX-EMPTY-BODY-{op}" for op in IN_SCOPE_OPERATIONS}
+    assert all("botocore/parsers.py" in entry.where for entry in known.values())
 
 
 def _program(tmp_path: Path, body: str) -> str:
@@ -137,10 +163,11 @@ def test_a_hung_adapter_is_killed_after_the_call_timeout_plus_grace(tmp_path: Pa
 def test_reports_carry_known_deviations_as_skipped_in_junit(tmp_path: Path) -> None:
     from harness.report.writers import junit_xml, results_json
 
-    record = certify("boto3", [BY_ID["SDK-ERR-5XX-EMPTY-BODY"], BY_ID["SDK-RETRY-500"]])
+    empty_body = "SDK-ERR-5XX-EMPTY-BODY-GetDatastore"
+    record = certify("boto3", [BY_ID[empty_body], BY_ID["SDK-RETRY-500"]])
     assert '<skipped message="known deviation' in junit_xml(record)
     statuses = {c["id"]: c["status"] for c in results_json(record)["checks"]}
-    assert statuses["SDK-ERR-5XX-EMPTY-BODY"] == "deviation"
+    assert statuses[empty_body] == "deviation"
     assert json.dumps(statuses)
 
 

@@ -48,7 +48,7 @@ def _request(call: int = 0, token: str | None = UUID, **headers: str) -> Recorde
         (("query", "maxResults=6"), [_request()], False),
         (("path", "/datastore"), [_request()], True),
         (
-            ("signed", "medical-imaging"),
+            ("signed", "us-east-1/medical-imaging"),
             [
                 _request(
                     authorization="AWS4-HMAC-SHA256 Credential=AK/20260101/us-east-1/"
@@ -58,7 +58,7 @@ def _request(call: int = 0, token: str | None = UUID, **headers: str) -> Recorde
             True,
         ),
         (
-            ("signed", "medical-imaging"),
+            ("signed", "us-east-1/medical-imaging"),
             [
                 _request(
                     authorization="AWS4-HMAC-SHA256 Credential=AK/20260101/us-east-1/"
@@ -79,7 +79,7 @@ def test_request_rules_explain_themselves(
 
 
 def test_expectations_compare_every_reported_field() -> None:
-    scenario = BY_ID["SDK-ERR-URI-SUFFIX"]
+    scenario = BY_ID["SDK-ERR-URI-SUFFIX-StartDICOMImportJob-ConflictException"]
     right = {
         "id": 1,
         "error": {
