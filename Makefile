@@ -7,7 +7,7 @@ JS_ADAPTER := adapters/js-v3
 JS_STAMP := $(JS_ADAPTER)/node_modules/.installed
 REPORT_DIR ?= reports
 
-.PHONY: setup conformance test lint typecheck spec clean
+.PHONY: setup browser conformance test lint typecheck spec clean
 
 $(PY_STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -32,7 +32,10 @@ lint: setup
 typecheck: setup
 	$(BIN)/mypy
 
-test: setup
+browser:
+	command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium)
+
+test: setup browser
 	$(BIN)/ahi-contract spec check
 	$(MAKE) lint typecheck
 	$(BIN)/pytest -n auto

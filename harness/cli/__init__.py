@@ -7,6 +7,7 @@ import sys
 from collections.abc import Sequence
 
 from harness import __version__
+from harness.cli import diff as diff_command
 from harness.cli import emulator as emulator_command
 from harness.cli import sdk as sdk_command
 from harness.cli import server as server_command
@@ -28,6 +29,7 @@ def build_parser() -> argparse.ArgumentParser:
     emulator_command.register(subcommands)
     server_command.register(subcommands)
     sdk_command.register(subcommands)
+    diff_command.register(subcommands)
     return parser
 
 

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from harness.cli.progress import progress
 from harness.report.writers import write_reports
 from harness.sdk.runner import BUNDLED, certify
 from harness.sdk.scenarios import BY_ID, CATALOGUE
@@ -39,12 +40,8 @@ def run(arguments: argparse.Namespace) -> int:
         print(f"ahi-contract sdk: unknown scenario(s): {', '.join(unknown)}", file=sys.stderr)
         return 2
     scenarios = [BY_ID[name] for name in arguments.scenario] or None
-    show = sys.stderr.isatty() and not arguments.quiet
-    record = certify(
-        arguments.adapter,
-        scenarios,
-        progress=lambda message: print(f"... {message}", file=sys.stderr) if show else None,
-    )
+    with progress(arguments.quiet) as report:
+        record = certify(arguments.adapter, scenarios, progress=report)
     paths = write_reports(record, arguments.report_dir)
     outcomes = record.merged()
     for outcome in outcomes:

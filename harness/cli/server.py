@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.checks import REGISTRY
+from harness.cli.progress import progress
 from harness.report.record import RunRecord
 from harness.report.writers import write_reports
 from harness.server.context import PROFILES
@@ -116,14 +117,9 @@ def run(arguments: argparse.Namespace) -> int:
         faults=tuple(arguments.fault),
         workers=arguments.workers,
     )
-    show = sys.stderr.isatty() and not arguments.quiet
-
-    def progress(message: str) -> None:
-        if show:
-            print(f"... {message}", file=sys.stderr, flush=True)
-
     try:
-        record = execute(options, progress)
+        with progress(arguments.quiet) as report:
+            record = execute(options, report)
     except (TargetUnreachable, SetupError) as error:
         print(f"ahi-contract server: cannot run: {error}", file=sys.stderr)
         return 2

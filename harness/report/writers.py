@@ -8,6 +8,9 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+import jinja2
+
+from harness.report import views
 from harness.report.record import RESULTS_SCHEMA_VERSION, Outcome, RunRecord
 
 
@@ -99,14 +102,85 @@ def results_json(record: RunRecord) -> dict[str, Any]:
     }
 
 
+def summary_md(record: RunRecord) -> str:
+    """A Markdown summary that fits a CI job summary."""
+    outcomes = record.merged()
+    counts = views.totals(outcomes)
+    lines = [
+        f"## {views.title(record)}: {'passed' if record.passed else 'FAILED'}",
+        "",
+        f"{counts['passed']} passed, {counts['failed']} failed, {counts['error']} errors, "
+        f"{counts['deviation']} known deviations"
+        + (
+            f" — seed `{record.seed}`, profile `{record.profile}`"
+            if record.seed is not None
+            else ""
+        ),
+    ]
+    if record.aborted:
+        lines += ["", f"**The run ended early:** {record.aborted}"]
+    problems = [o for o in outcomes if o.status != "passed"]
+    if problems:
+        lines += [
+            "",
+            "| status | check | subject | rule | source | message |",
+            "|---|---|---|---|---|---|",
+        ]
+        for outcome in problems:
+            message = outcome.message.splitlines()[0] if outcome.message else ""
+            cells = [
+                outcome.status,
+                f"`{outcome.check_id}`",
+                outcome.subject,
+                outcome.check.rule,
+                outcome.check.source.value,
+                message[:200],
+            ]
+            lines.append("| " + " | ".join(cell.replace("|", "\\|") for cell in cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+_TEMPLATES = jinja2.Environment(
+    loader=jinja2.PackageLoader("harness.report", "templates"),
+    autoescape=True,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+
+def report_html(record: RunRecord) -> str:
+    """One self-contained HTML page: the matrix, and every failure with its evidence."""
+    outcomes = record.merged()
+    meta = [
+        ("kind", record.kind),
+        ("target", json.dumps(record.target)),
+        ("tool", json.dumps(record.tool)),
+        ("profile", record.profile),
+        ("seed", record.seed),
+    ]
+    return _TEMPLATES.get_template("report.html.j2").render(
+        title=views.title(record),
+        record=record,
+        totals=views.totals(outcomes),
+        meta=[(key, value) for key, value in meta if value is not None],
+        grid=views.matrix(outcomes),
+        statuses=views.STATUS_ORDER,
+        problems=[o for o in outcomes if o.status != "passed"],
+    )
+
+
 def write_reports(record: RunRecord, directory: Path) -> list[Path]:
     """Write every report for `record` into `directory`; returns the paths written."""
     directory.mkdir(parents=True, exist_ok=True)
+    contents = {
+        "junit.xml": junit_xml(record),
+        "results.json": json.dumps(results_json(record), indent=2) + "\n",
+        "summary.md": summary_md(record),
+        "report.html": report_html(record),
+    }
     written = []
-    junit = directory / "junit.xml"
-    junit.write_text(junit_xml(record), encoding="utf-8")
-    written.append(junit)
-    results = directory / "results.json"
-    results.write_text(json.dumps(results_json(record), indent=2) + "\n", encoding="utf-8")
-    written.append(results)
+    for name, text in contents.items():
+        path = directory / name
+        path.write_text(text, encoding="utf-8")
+        written.append(path)
     return written

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from harness.checks import REGISTRY, Source, register
 from harness.report.record import Evidence, Outcome, RunRecord
-from harness.report.writers import junit_xml, results_json, write_reports
+from harness.report.writers import junit_xml, results_json, summary_md, write_reports
 
 CHECK = REGISTRY.get("TEST-WRITER") or register(
     "TEST-WRITER", "test", "a rule for the writer tests", Source.HARNESS, "tests"
@@ -68,8 +68,16 @@ def test_results_json_is_versioned_and_complete() -> None:
     assert failed[0]["evidence"][0]["curl"].startswith("curl")
 
 
+def test_summary_lists_each_failure_with_rule_and_source() -> None:
+    text = summary_md(_record())
+    assert text.startswith("## Server conformance: http://x: FAILED")
+    assert "| failed | `TEST-WRITER` | GetDatastore | a rule for the writer tests " in text
+    assert "| harness decision | it broke |" in text
+
+
 def test_writers_are_pure_functions_of_the_record(tmp_path: Path) -> None:
-    first = [p.read_bytes() for p in write_reports(_record(), tmp_path / "a")]
-    second = [p.read_bytes() for p in write_reports(_record(), tmp_path / "b")]
+    first = {p.name: p.read_bytes() for p in write_reports(_record(), tmp_path / "a")}
+    second = {p.name: p.read_bytes() for p in write_reports(_record(), tmp_path / "b")}
     assert first == second
-    assert json.loads(first[1])["kind"] == "server"
+    assert set(first) == {"junit.xml", "results.json", "summary.md", "report.html"}
+    assert json.loads(first["results.json"])["kind"] == "server"

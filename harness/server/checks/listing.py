@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 from harness.checks import Source, register
@@ -39,41 +40,50 @@ FILTER = register(
 )
 
 
-def walk(
-    context: SuiteContext, datastore_id: str, page_size: int, **filters: Any
-) -> tuple[list[str], list[Exchange], list[str]]:
-    """Every page: the ids in order, the exchanges, and what went wrong with page sizes."""
-    ids: list[str] = []
-    exchanges: list[Exchange] = []
-    problems: list[str] = []
+@dataclass
+class Walk:
+    """Every page of one listing: the ids in order, the exchanges, what went wrong."""
+
+    ids: list[str] = field(default_factory=list)
+    exchanges: list[Exchange] = field(default_factory=list)
+    size_problems: list[str] = field(default_factory=list)
+    filter_problems: list[str] = field(default_factory=list)
+
+
+def walk(context: SuiteContext, datastore_id: str, page_size: int, **filters: Any) -> Walk:
+    """List every page with `maxResults=page_size` and the given filters."""
+    result = Walk()
+    ids, exchanges = result.ids, result.exchanges
     query: dict[str, Any] = {"maxResults": page_size, **filters}
     for _ in range(500):
         exchange = context.list_jobs(datastore_id, **query)
         exchanges.append(exchange)
         body = exchange.json()
         if exchange.status != 200 or not isinstance(body, dict):
-            problems.append(f"page answered HTTP {exchange.status}")
+            result.size_problems.append(f"page answered HTTP {exchange.status}")
             break
         summaries = body.get("jobSummaries") or []
         if len(summaries) > page_size:
-            problems.append(f"{len(summaries)} items on a page of maxResults={page_size}")
+            result.size_problems.append(
+                f"{len(summaries)} items on a page of maxResults={page_size}"
+            )
         ids += [str(item.get("jobId")) for item in summaries]
         for item in summaries:
             if filters.get("jobStatus") and item.get("jobStatus") != filters["jobStatus"]:
-                problems.append(f"{item.get('jobId')} is {item.get('jobStatus')}")
+                result.filter_problems.append(f"{item.get('jobId')} is {item.get('jobStatus')}")
         if not body.get("nextToken"):
             break
         query["nextToken"] = body["nextToken"]
-    return ids, exchanges, problems
+    return result
 
 
 def run(context: SuiteContext) -> None:
     datastore_id = context.env.datastore_id
     known = set(context.created_jobs)
-    reference, _, _ = walk(context, datastore_id, 50)
+    reference = walk(context, datastore_id, 50).ids
     for page_size in (1, 2, 3):
-        ids, exchanges, problems = walk(context, datastore_id, page_size)
-        size_problems = [p for p in problems if "items on a page" in p]
+        listed = walk(context, datastore_id, page_size)
+        ids, exchanges, size_problems = listed.ids, listed.exchanges, listed.size_problems
         if len(ids) < len(known) and len(exchanges) == 1:
             size_problems.append(f"no nextToken after {len(ids)} of {len(known)}+ jobs")
         context.verdict(
@@ -95,7 +105,8 @@ def run(context: SuiteContext) -> None:
             *exchanges[:3],
         )
     for status in ("COMPLETED", "FAILED", "SUBMITTED"):
-        _, exchanges, problems = walk(context, datastore_id, 50, jobStatus=status)
+        filtered = walk(context, datastore_id, 50, jobStatus=status)
+        exchanges, problems = filtered.exchanges, filtered.filter_problems
         context.verdict(
             FILTER.id,
             "ListDICOMImportJobs",

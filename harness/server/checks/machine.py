@@ -170,11 +170,21 @@ def _machine(context: SuiteContext, model: _Model) -> type[RuleBasedStateMachine
         )
         def list_all(self, page_size: int, status: str | None) -> None:
             filters = {"jobStatus": status} if status else {}
-            ids, exchanges, problems = listing.walk(
-                context, model.datastore_id, page_size, **filters
-            )
+            listed = listing.walk(context, model.datastore_id, page_size, **filters)
+            ids, exchanges = listed.ids, listed.exchanges
             note(f"list maxResults={page_size} jobStatus={status}: {len(ids)} items")
-            self.judge(listing.PAGE_SIZE.id, not problems, "; ".join(problems[:3]), *exchanges[:2])
+            self.judge(
+                listing.PAGE_SIZE.id,
+                not listed.size_problems,
+                "; ".join(listed.size_problems[:3]),
+                *exchanges[:2],
+            )
+            self.judge(
+                listing.FILTER.id,
+                not listed.filter_problems,
+                "; ".join(listed.filter_problems[:3]),
+                *exchanges[:2],
+            )
             duplicates = sorted({job for job in ids if ids.count(job) > 1})
             unknown = sorted(set(ids) - set(model.jobs))
             missing = sorted(set(model.jobs) - set(ids)) if status is None else []

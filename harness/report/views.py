@@ -1,0 +1,58 @@
+"""What the human-facing reports show, computed once from a record."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from harness.report.record import Outcome, RunRecord
+
+STATUS_ORDER = ("passed", "deviation", "failed", "error")
+
+
+@dataclass
+class Cell:
+    """One matrix cell: the outcomes of a family on a subject."""
+
+    counts: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def status(self) -> str:
+        present = [status for status in STATUS_ORDER if self.counts[status]]
+        return present[-1] if present else "none"
+
+
+@dataclass
+class Matrix:
+    """Rows by subject (operation or SDK), columns by check family."""
+
+    rows: list[str]
+    columns: list[str]
+    cells: dict[tuple[str, str], Cell]
+
+
+def matrix(outcomes: list[Outcome]) -> Matrix:
+    """The conformance matrix; the harness's own step outcomes are not a subject's conformance."""
+    cells: dict[tuple[str, str], Cell] = {}
+    for outcome in outcomes:
+        if outcome.check.family == "harness":
+            continue
+        cell = cells.setdefault((outcome.subject, outcome.check.family), Cell())
+        cell.counts[outcome.status] += 1
+    rows = sorted({subject for subject, _ in cells})
+    columns = sorted({family for _, family in cells})
+    return Matrix(rows, columns, cells)
+
+
+def totals(outcomes: list[Outcome]) -> Counter[str]:
+    return Counter(outcome.status for outcome in outcomes)
+
+
+def title(record: RunRecord) -> str:
+    if record.kind == "sdk":
+        sdk = record.target.get("sdk", {})
+        name = sdk.get("sdk", record.target.get("adapter"))
+        return f"SDK certification: {name} {sdk.get('version', '')}".strip()
+    where = "embedded emulator" if record.target.get("embedded") else record.target.get("endpoint")
+    faults = record.target.get("faults") or []
+    return f"Server conformance: {where}" + (f" with faults {', '.join(faults)}" if faults else "")
