@@ -31,13 +31,20 @@ class Matrix:
     cells: dict[tuple[str, str], Cell]
 
 
-def matrix(outcomes: list[Outcome]) -> Matrix:
-    """The conformance matrix; the harness's own step outcomes are not a subject's conformance."""
+def matrix(outcomes: list[Outcome], kind: str = "server") -> Matrix:
+    """Server runs: operations by check family. SDK runs: scenarios by SDK.
+
+    The harness's own step outcomes are not a subject's conformance and stay out.
+    """
     cells: dict[tuple[str, str], Cell] = {}
     for outcome in outcomes:
         if outcome.check.family == "harness":
             continue
-        cell = cells.setdefault((outcome.subject, outcome.check.family), Cell())
+        if kind == "sdk":
+            key = (outcome.check_id, outcome.subject)
+        else:
+            key = (outcome.subject, outcome.check.family)
+        cell = cells.setdefault(key, Cell())
         cell.counts[outcome.status] += 1
     rows = sorted({subject for subject, _ in cells})
     columns = sorted({family for _, family in cells})

@@ -163,7 +163,7 @@ def report_html(record: RunRecord) -> str:
         record=record,
         totals=views.totals(outcomes),
         meta=[(key, value) for key, value in meta if value is not None],
-        grid=views.matrix(outcomes),
+        grid=views.matrix(outcomes, record.kind),
         statuses=views.STATUS_ORDER,
         problems=[o for o in outcomes if o.status != "passed"],
     )

@@ -6,7 +6,13 @@ from pathlib import Path
 
 from harness.checks import REGISTRY, Source, register
 from harness.report.record import Evidence, Outcome, RunRecord
-from harness.report.writers import junit_xml, results_json, summary_md, write_reports
+from harness.report.writers import (
+    junit_xml,
+    report_html,
+    results_json,
+    summary_md,
+    write_reports,
+)
 
 CHECK = REGISTRY.get("TEST-WRITER") or register(
     "TEST-WRITER", "test", "a rule for the writer tests", Source.HARNESS, "tests"
@@ -81,3 +87,18 @@ def test_writers_are_pure_functions_of_the_record(tmp_path: Path) -> None:
     assert first == second
     assert set(first) == {"junit.xml", "results.json", "summary.md", "report.html"}
     assert json.loads(first["results.json"])["kind"] == "server"
+
+
+def test_sdk_reports_show_scenarios_by_sdk_with_deviations_marked() -> None:
+    record = RunRecord(
+        kind="sdk",
+        target={"sdk": {"sdk": "boto3", "version": "1"}},
+        tool={},
+        seed=None,
+        profile=None,
+    )
+    record.add(Outcome(CHECK.id, "boto3", "deviation", "known deviation: x"))
+    html = report_html(record)
+    assert "<th>scenario</th><th>boto3</th>" in html.replace("\n", "")
+    assert '<td class="deviation"' in html
+    assert "SDK certification: boto3 1" in html
