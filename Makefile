@@ -7,7 +7,7 @@ JS_ADAPTER := adapters/js-v3
 JS_STAMP := $(JS_ADAPTER)/node_modules/.installed
 REPORT_DIR ?= reports
 
-.PHONY: setup browser conformance test lint typecheck spec clean
+.PHONY: setup browser conformance test selftest lint typecheck spec clean
 
 $(PY_STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,9 @@ test: setup browser
 	$(BIN)/ahi-contract spec check
 	$(MAKE) lint typecheck
 	$(BIN)/pytest -n auto
+
+selftest: setup
+	$(BIN)/ahi-contract selftest --report-dir $(REPORT_DIR)/selftest
 
 spec: setup
 	$(BIN)/ahi-contract spec build

@@ -10,6 +10,7 @@ from harness import __version__
 from harness.cli import diff as diff_command
 from harness.cli import emulator as emulator_command
 from harness.cli import sdk as sdk_command
+from harness.cli import selftest as selftest_command
 from harness.cli import server as server_command
 from harness.cli import spec as spec_command
 
@@ -30,6 +31,7 @@ def build_parser() -> argparse.ArgumentParser:
     server_command.register(subcommands)
     sdk_command.register(subcommands)
     diff_command.register(subcommands)
+    selftest_command.register(subcommands)
     return parser
 
 

@@ -15,47 +15,152 @@ from dataclasses import dataclass, field
 
 @dataclass(frozen=True)
 class Fault:
-    """A named deviation and what it does, in one line."""
+    """A named deviation, what it does in one line, and the server check that catches it."""
 
     name: str
     description: str
+    caught_by: str
 
 
 FAULTS: tuple[Fault, ...] = (
-    Fault("not-found-wrong-status", "ResourceNotFoundException is answered with 400, not 404"),
-    Fault("error-type-only-in-body", "errors carry `__type` in the body and no X-Amzn-Errortype"),
-    Fault("error-without-body", "errors are answered with the header only and an empty body"),
-    Fault("missing-required-output", "StartDICOMImportJob responses leave out `submittedAt`"),
-    Fault("timestamps-as-strings", "timestamps are ISO 8601 strings instead of epoch seconds"),
-    Fault("client-token-ignored", "every StartDICOMImportJob creates a job, whatever its token"),
-    Fault("replay-conflicts", "a replay with the same token and parameters gets a 409"),
-    Fault("replay-new-job-id", "a replay with the same token answers with a new jobId"),
-    Fault("conflicting-replay-accepted", "the same token with other parameters replays the job"),
-    Fault("status-moves-backwards", "a finished job is reported IN_PROGRESS on every other read"),
-    Fault("ended-before-submitted", "endedAt is a minute before submittedAt"),
-    Fault("ended-at-while-running", "endedAt is reported while the job is still running"),
-    Fault("completed-without-manifest", "jobs complete without writing job-output-manifest.json"),
-    Fault("manifest-drops-failures", "failed files are left out of failure.ndjson and counts"),
-    Fault("broken-files-imported", "files that are not valid DICOM P10 are reported as imported"),
-    Fault("output-uri-not-resolved", "jobs report the caller's output prefix, not the job folder"),
-    Fault("validation-skipped", "request members are not validated against the model"),
-    Fault("unsigned-accepted", "requests without an Authorization header are accepted"),
-    Fault("signature-not-checked", "any signature from a known access key is accepted"),
-    Fault("stale-date-accepted", "signatures dated outside the 15-minute window are accepted"),
-    Fault("next-token-repeats", "each page starts again at the previous page's last item"),
-    Fault("max-results-ignored", "maxResults is ignored: list pages hold every item"),
-    Fault("tampered-token-accepted", "a nextToken that was not issued restarts the listing"),
-    Fault("list-filter-ignored", "ListDICOMImportJobs ignores its jobStatus filter"),
-    Fault("malformed-json-500", "a malformed JSON body is answered with a 500"),
-    Fault("unknown-job-500", "an unknown jobId is answered with a 500"),
-    Fault("quota-not-enforced", "the concurrent import-job quota is not enforced"),
-    Fault("quota-as-throttling", "an exceeded job quota is answered as a 429 ThrottlingException"),
     Fault(
-        "concurrent-starts-duplicate", "parallel starts with one clientToken create several jobs"
+        "not-found-wrong-status",
+        "ResourceNotFoundException is answered with 400, not 404",
+        "NOT-FOUND-404",
     ),
-    Fault("delete-with-image-sets", "a data store that holds image sets can be deleted"),
-    Fault("throttle-every-nth", "every 4th request is answered with 429 ThrottlingException"),
-    Fault("slow-responses", "every response is delayed by two seconds"),
+    Fault(
+        "error-type-only-in-body",
+        "errors carry `__type` in the body and no X-Amzn-Errortype",
+        "ERROR-TYPE-HEADER",
+    ),
+    Fault(
+        "error-without-body",
+        "errors are answered with the header only and an empty body",
+        "ERROR-SHAPE",
+    ),
+    Fault(
+        "missing-required-output",
+        "StartDICOMImportJob responses leave out `submittedAt`",
+        "RESPONSE-SCHEMA",
+    ),
+    Fault(
+        "timestamps-as-strings",
+        "timestamps are ISO 8601 strings instead of epoch seconds",
+        "RESPONSE-SCHEMA",
+    ),
+    Fault(
+        "client-token-ignored",
+        "every StartDICOMImportJob creates a job, whatever its token",
+        "IDEMPOTENT-REPLAY",
+    ),
+    Fault(
+        "replay-conflicts",
+        "a replay with the same token and parameters gets a 409",
+        "IDEMPOTENT-REPLAY",
+    ),
+    Fault(
+        "replay-new-job-id",
+        "a replay with the same token answers with a new jobId",
+        "IDEMPOTENT-REPLAY",
+    ),
+    Fault(
+        "conflicting-replay-accepted",
+        "the same token with other parameters replays the job",
+        "IDEMPOTENT-CONFLICT",
+    ),
+    Fault(
+        "status-moves-backwards",
+        "a finished job is reported IN_PROGRESS on every other read",
+        "JOB-STATUS-FORWARD",
+    ),
+    Fault("ended-before-submitted", "endedAt is a minute before submittedAt", "JOB-ENDED-AT"),
+    Fault(
+        "ended-at-while-running",
+        "endedAt is reported while the job is still running",
+        "JOB-ENDED-AT",
+    ),
+    Fault(
+        "completed-without-manifest",
+        "jobs complete without writing job-output-manifest.json",
+        "MANIFEST-FILES",
+    ),
+    Fault(
+        "manifest-drops-failures",
+        "failed files are left out of failure.ndjson and counts",
+        "MANIFEST-ACCOUNTS-ALL",
+    ),
+    Fault(
+        "broken-files-imported",
+        "files that are not valid DICOM P10 are reported as imported",
+        "MANIFEST-OUTCOMES",
+    ),
+    Fault(
+        "output-uri-not-resolved",
+        "jobs report the caller's output prefix, not the job folder",
+        "JOB-OUTPUT-URI",
+    ),
+    Fault(
+        "validation-skipped",
+        "request members are not validated against the model",
+        "INVALID-MEMBER-400",
+    ),
+    Fault(
+        "unsigned-accepted",
+        "requests without an Authorization header are accepted",
+        "AUTH-UNSIGNED",
+    ),
+    Fault(
+        "signature-not-checked",
+        "any signature from a known access key is accepted",
+        "AUTH-BAD-SIGNATURE",
+    ),
+    Fault(
+        "stale-date-accepted",
+        "signatures dated outside the 15-minute window are accepted",
+        "AUTH-STALE-DATE",
+    ),
+    Fault(
+        "next-token-repeats",
+        "each page starts again at the previous page's last item",
+        "PAGINATION-COMPLETE",
+    ),
+    Fault(
+        "max-results-ignored",
+        "maxResults is ignored: list pages hold every item",
+        "PAGINATION-PAGE-SIZE",
+    ),
+    Fault(
+        "tampered-token-accepted",
+        "a nextToken that was not issued restarts the listing",
+        "PAGINATION-TAMPERED-TOKEN",
+    ),
+    Fault("list-filter-ignored", "ListDICOMImportJobs ignores its jobStatus filter", "LIST-FILTER"),
+    Fault(
+        "malformed-json-500", "a malformed JSON body is answered with a 500", "MALFORMED-BODY-400"
+    ),
+    Fault("unknown-job-500", "an unknown jobId is answered with a 500", "NOT-FOUND-404"),
+    Fault("quota-not-enforced", "the concurrent import-job quota is not enforced", "QUOTA-402"),
+    Fault(
+        "quota-as-throttling",
+        "an exceeded job quota is answered as a 429 ThrottlingException",
+        "QUOTA-402",
+    ),
+    Fault(
+        "concurrent-starts-duplicate",
+        "parallel starts with one clientToken create several jobs",
+        "IDEMPOTENT-CONCURRENT",
+    ),
+    Fault(
+        "delete-with-image-sets",
+        "a data store that holds image sets can be deleted",
+        "DATASTORE-DELETE-GUARD",
+    ),
+    Fault(
+        "throttle-every-nth",
+        "every 4th request is answered with 429 ThrottlingException",
+        "THROTTLE-WITHIN-LIMITS",
+    ),
+    Fault("slow-responses", "every response is delayed by two seconds", "RESPONSE-TIME"),
 )
 
 FAULTS_BY_NAME: dict[str, Fault] = {fault.name: fault for fault in FAULTS}

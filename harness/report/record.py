@@ -37,6 +37,7 @@ class Outcome:
     message: str = ""
     evidence: list[Evidence] = field(default_factory=list)
     duration: float = 0.0
+    at: float = field(default_factory=time.time)
 
     @property
     def check(self) -> Check:
@@ -88,6 +89,11 @@ class RunRecord:
             if outcome.status != "passed" and len(current.evidence) < 5:
                 current.evidence.extend(outcome.evidence[: 5 - len(current.evidence)])
         return sorted(merged.values(), key=lambda o: (o.check_id, o.subject))
+
+    def seconds_to_first_failure(self) -> float | None:
+        """From the start of the run to the first failed or errored outcome."""
+        failures = [o.at for o in self.outcomes if o.status in ("failed", "error")]
+        return min(failures) - self.started_at if failures else None
 
     @property
     def passed(self) -> bool:

@@ -94,6 +94,7 @@ class SuiteContext:
         self.environment = environment
         self.s3 = s3
         self.deadline = time.monotonic() + profile.deadline_seconds
+        probe.deadline = self.deadline
         self.created_jobs: list[str] = []
 
     @property

@@ -111,6 +111,7 @@ class Probe:
         self.auth = SigV4RequestsAuth(credentials, region)
         self._session = requests.Session()
         self.history: list[Exchange] = []
+        self.deadline: float | None = None  # time.monotonic() past which nothing is sent
 
     def send(
         self,
@@ -146,6 +147,9 @@ class Probe:
             request_body=prepared.body if isinstance(prepared.body, bytes) else None,
         )
         started = time.monotonic()
+        if self.deadline is not None and started > self.deadline:
+            exchange.error = "not sent: the run's deadline had passed"
+            return exchange
         try:
             response = self._session.send(prepared, timeout=self.timeout, allow_redirects=False)
             exchange.status = response.status_code

@@ -10,6 +10,7 @@ deliberately unauthenticated cases stay unsigned.
 
 from __future__ import annotations
 
+import threading
 import time
 from typing import Any
 
@@ -224,12 +225,28 @@ def run_schema_phase(context: SuiteContext, spec: dict[str, Any]) -> None:
     operations = _operation_ids(spec)
     started = time.monotonic()
     stream = schemathesis.engine.from_schema(schema).execute()
+    # The engine checks its stop flag between test cases; a phase can run long between events.
+    timer = threading.Timer(max(0.0, context.remaining()), stream.stop)
+    timer.daemon = True
+    timer.start()
+    try:
+        _consume(context, stream, operations)
+    finally:
+        timer.cancel()
+    if context.remaining() <= 0:
+        context.record.add(
+            Outcome(ENGINE_ERROR.id, "schemathesis", "error", "the run's deadline passed")
+        )
+        return
+    context.record.add(
+        Outcome(ENGINE_ERROR.id, "schemathesis", "passed", duration=time.monotonic() - started)
+    )
+
+
+def _consume(context: SuiteContext, stream: Any, operations: dict[str, str]) -> None:
     for event in stream:
         if context.remaining() <= 0:
             stream.stop()
-            context.record.add(
-                Outcome(ENGINE_ERROR.id, "schemathesis", "error", "the run's deadline passed")
-            )
             return
         if isinstance(event, engine_events.ScenarioFinished):
             _record_scenario(context, event, operations)
@@ -246,9 +263,6 @@ def run_schema_phase(context: SuiteContext, spec: dict[str, Any]) -> None:
             context.record.add(
                 Outcome(ENGINE_ERROR.id, "schemathesis", "error", str(event.exception)[:2000])
             )
-    context.record.add(
-        Outcome(ENGINE_ERROR.id, "schemathesis", "passed", duration=time.monotonic() - started)
-    )
 
 
 def _record_scenario(

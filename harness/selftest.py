@@ -1,0 +1,161 @@
+"""The harness proves its power: every emulator fault and every SDK bug must be caught.
+
+The server suite (profile quick) runs against the emulator with each fault
+alone, and against the unmodified emulator; the SDK suite runs the reference
+adapter with each bug, and without. A fault is caught when the run fails on
+the check the fault declares (`Fault.caught_by`); a bug when the SDK run fails.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import sys
+import time
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+
+from harness import __version__
+from harness.checks import Source, register
+from harness.emulator.faults import FAULTS_BY_NAME
+from harness.report.record import Outcome, RunRecord
+from harness.sdk.reference_adapter import BUGS
+from harness.sdk.runner import certify
+from harness.server.runner import ServerOptions, execute
+
+SERVER_FAULT = register(
+    "SELFTEST-SERVER-FAULT",
+    "selftest",
+    "The server suite fails against the emulator with this fault, on the check it declares",
+    Source.HARNESS,
+    "harness/emulator/faults.py: Fault.caught_by",
+)
+SDK_BUG = register(
+    "SELFTEST-SDK-BUG",
+    "selftest",
+    "The SDK suite fails the reference client carrying this bug",
+    Source.HARNESS,
+    "harness/sdk/reference_adapter.py: BUGS",
+)
+CLEAN = register(
+    "SELFTEST-CLEAN",
+    "selftest",
+    "The unmodified emulator and reference client pass their suites",
+    Source.HARNESS,
+    "nothing correct is flagged",
+)
+REFERENCE_ADAPTER = f"{sys.executable} -m harness.sdk.reference_adapter"
+
+
+@dataclass(frozen=True)
+class Trial:
+    """One suite run against one variant: what failed, and how soon."""
+
+    variant: str
+    failed_checks: tuple[str, ...]
+    seconds_to_kill: float | None
+    wall_seconds: float
+
+
+def server_trial(fault: str | None, seed: int) -> Trial:
+    """The quick server suite against the emulator with `fault` (None: unmodified)."""
+    started = time.monotonic()
+    record = execute(ServerOptions(seed=seed, faults=(fault,) if fault else ()))
+    return Trial(
+        fault or "unmodified emulator",
+        tuple(record.failed_checks()),
+        record.seconds_to_first_failure(),
+        time.monotonic() - started,
+    )
+
+
+def sdk_trial(bug: str | None) -> Trial:
+    """The SDK suite through the reference adapter with `bug` (None: unmodified)."""
+    started = time.monotonic()
+    record = certify(f"{REFERENCE_ADAPTER} --bug {bug}" if bug else REFERENCE_ADAPTER)
+    return Trial(
+        bug or "unmodified reference client",
+        tuple(record.failed_checks()),
+        record.seconds_to_first_failure(),
+        time.monotonic() - started,
+    )
+
+
+def _kill_note(trial: Trial) -> str:
+    kill = f"first failure after {trial.seconds_to_kill:.1f} s" if trial.seconds_to_kill else ""
+    return f"{kill}, run {trial.wall_seconds:.1f} s; failed: {', '.join(trial.failed_checks)}"
+
+
+def run(
+    seed: int = 1,
+    workers: int = 2,
+    progress: Callable[[str], None] = lambda message: None,
+    only_faults: list[str] | None = None,
+    only_bugs: list[str] | None = None,
+) -> RunRecord:
+    """Every fault and bug (or only those named), and the unmodified variants, judged."""
+    record = RunRecord(
+        kind="selftest",
+        target={"workers": workers},
+        tool={"ahi-contract": __version__},
+        seed=seed,
+        profile="quick",
+    )
+    faults: list[str | None] = [None, *(FAULTS_BY_NAME if only_faults is None else only_faults)]
+    bugs: list[str | None] = [None, *(BUGS if only_bugs is None else only_bugs)]
+    progress(f"{len(faults)} server runs and {len(bugs)} SDK runs on {workers} processes")
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=max(1, workers), mp_context=context) as pool:
+        server = pool.map(server_trial, faults, [seed] * len(faults))
+        sdk = pool.map(sdk_trial, bugs)
+        for fault, trial in zip(faults, server, strict=True):
+            progress(f"server suite vs {trial.variant}")
+            if fault is None:
+                record.add(
+                    Outcome(
+                        CLEAN.id,
+                        trial.variant,
+                        "failed" if trial.failed_checks else "passed",
+                        _kill_note(trial),
+                        duration=trial.wall_seconds,
+                    )
+                )
+                continue
+            expected = FAULTS_BY_NAME[fault].caught_by
+            caught = expected in trial.failed_checks
+            message = (
+                _kill_note(trial)
+                if caught
+                else (
+                    f"not caught by {expected}: "
+                    + (_kill_note(trial) if trial.failed_checks else "the suite passed")
+                )
+            )
+            record.add(
+                Outcome(
+                    SERVER_FAULT.id,
+                    fault,
+                    "passed" if caught else "failed",
+                    message,
+                    duration=trial.wall_seconds,
+                )
+            )
+        for bug, trial in zip(bugs, sdk, strict=True):
+            progress(f"SDK suite vs {trial.variant}")
+            if bug is None:
+                status = "failed" if trial.failed_checks else "passed"
+                record.add(
+                    Outcome(
+                        CLEAN.id,
+                        trial.variant,
+                        status,
+                        _kill_note(trial),
+                        duration=trial.wall_seconds,
+                    )
+                )
+            else:
+                status = "passed" if trial.failed_checks else "failed"
+                message = _kill_note(trial) if trial.failed_checks else "the SDK suite passed"
+                record.add(Outcome(SDK_BUG.id, bug, status, message, duration=trial.wall_seconds))
+    record.finished_at = time.time()
+    return record
