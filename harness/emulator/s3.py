@@ -25,6 +25,7 @@ class S3Settings:
     access_key: str = "test"
     secret_key: str = "test"
     region: str = "us-east-1"
+    session_token: str | None = None
 
     def client(self) -> Any:
         """A boto3 S3 client with short timeouts and path-style addressing."""
@@ -33,6 +34,7 @@ class S3Settings:
             endpoint_url=self.endpoint_url,
             aws_access_key_id=self.access_key,
             aws_secret_access_key=self.secret_key,
+            aws_session_token=self.session_token,
             region_name=self.region,
             config=Config(
                 s3={"addressing_style": "path"},

@@ -157,6 +157,20 @@ class SuiteContext:
     def get_datastore(self, datastore_id: str) -> Exchange:
         return self.probe.send("GET", f"/datastore/{label(datastore_id)}")
 
+    def wait_for_datastore(
+        self, datastore_id: str, timeout: float = 60.0
+    ) -> tuple[str | None, Exchange]:
+        """Poll GetDatastore until ACTIVE, a status it cannot leave, no answer, or `timeout`."""
+        deadline = time.monotonic() + timeout
+        while True:
+            exchange = self.get_datastore(datastore_id)
+            body = exchange.json() if exchange.status == 200 else None
+            status = (body or {}).get("datastoreProperties", {}).get("datastoreStatus")
+            settled = status in ("ACTIVE", "CREATE_FAILED", "DELETING", "DELETED")
+            if settled or exchange.error or time.monotonic() > deadline:
+                return status, exchange
+            time.sleep(0.2)
+
     def delete_datastore(self, datastore_id: str) -> Exchange:
         return self.probe.send("DELETE", f"/datastore/{label(datastore_id)}")
 

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import time
 import uuid
 from typing import Any
 
-import boto3
-from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from harness.dicom_samples import upload
+from harness.emulator.s3 import S3Settings
 from harness.server.context import Environment, SuiteContext
 
 
@@ -19,37 +17,15 @@ class SetupError(Exception):
 
 
 def s3_client(context: SuiteContext) -> Any:
+    """A boto3 S3 client for the target's S3 endpoint and credentials."""
     credentials = context.target.s3_credentials
-    return boto3.client(
-        "s3",
-        endpoint_url=context.target.s3_endpoint,
-        region_name=context.target.region,
-        aws_access_key_id=credentials.access_key,
-        aws_secret_access_key=credentials.secret_key,
-        aws_session_token=credentials.session_token,
-        config=Config(
-            s3={"addressing_style": "path"},
-            connect_timeout=5,
-            read_timeout=30,
-            retries={"max_attempts": 2},
-        ),
-    )
-
-
-def _wait_active(context: SuiteContext, datastore_id: str, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        exchange = context.get_datastore(datastore_id)
-        body = exchange.json() if exchange.status == 200 else None
-        status = (body or {}).get("datastoreProperties", {}).get("datastoreStatus")
-        if status == "ACTIVE":
-            return
-        if status in ("CREATE_FAILED", "DELETING", "DELETED") or time.monotonic() > deadline:
-            raise SetupError(
-                f"data store {datastore_id} is not ACTIVE (last answer: HTTP {exchange.status}, "
-                f"{status or exchange.error or exchange.body[:200]!r})"
-            )
-        time.sleep(0.2)
+    return S3Settings(
+        context.target.s3_endpoint,
+        credentials.access_key,
+        credentials.secret_key,
+        context.target.region,
+        credentials.session_token,
+    ).client()
 
 
 def prepare(context: SuiteContext, run_id: str, timeout: float = 120.0) -> Environment:
@@ -67,7 +43,12 @@ def prepare(context: SuiteContext, run_id: str, timeout: float = 120.0) -> Envir
                 f"{exchange.error or f'HTTP {exchange.status} {exchange.body[:300]!r}'}"
             )
         datastore_id = str(body["datastoreId"])
-    _wait_active(context, datastore_id, timeout)
+    status, exchange = context.wait_for_datastore(datastore_id, timeout)
+    if status != "ACTIVE":
+        raise SetupError(
+            f"data store {datastore_id} is not ACTIVE (last answer: HTTP {exchange.status}, "
+            f"{status or exchange.error or exchange.body[:200]!r})"
+        )
 
     s3 = s3_client(context)
     bucket = f"ahi-contract-{run_id}"

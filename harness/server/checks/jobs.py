@@ -456,12 +456,7 @@ def quota(context: SuiteContext, run_id: str) -> None:
     if created is None:
         return
     datastore_id = str(created["datastoreId"])
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        body = context.get_datastore(datastore_id).json() or {}
-        if body.get("datastoreProperties", {}).get("datastoreStatus") == "ACTIVE":
-            break
-        time.sleep(0.2)
+    context.wait_for_datastore(datastore_id)
     empty = f"s3://{context.env.input_bucket}/empty/"
     for index in range(limit):
         exchange = context.start_job(datastore_id, **context.start_body(inputS3Uri=empty))

@@ -11,7 +11,6 @@ on it, and its jobs read an empty prefix so that they finish quickly.
 from __future__ import annotations
 
 import string
-import time
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
@@ -222,12 +221,7 @@ def run(context: SuiteContext, run_id: str) -> None:
     if created is None:
         return
     model = _Model(datastore_id=str(created["datastoreId"]))
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        answer = context.get_datastore(model.datastore_id).json() or {}
-        if answer.get("datastoreProperties", {}).get("datastoreStatus") == "ACTIVE":
-            break
-        time.sleep(0.2)
+    context.wait_for_datastore(model.datastore_id)
     profile = context.profile
     try:
         run_state_machine_as_test(
