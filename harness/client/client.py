@@ -12,19 +12,25 @@ stays constant across the attempts of one call.
 
 from __future__ import annotations
 
-import json
 import random
 import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import quote
 
 import requests
 
 from harness.client.errors import ClientSideError, ServiceError
-from harness.model import IN_SCOPE_OPERATIONS, ModelSource, load_pinned_model
+from harness.model import (
+    ModelSource,
+    Operation,
+    OperationTable,
+    encode_label,
+    load_pinned_model,
+    operations,
+)
+from harness.model.serialize import parse_output, serialize_request
 from harness.restjson import resolve_error_code
 from harness.sigv4 import AwsCredentials, SigV4RequestsAuth
 
@@ -49,11 +55,6 @@ THROTTLING_CODES = frozenset(
 TRANSIENT_STATUSES = frozenset({429, 500, 502, 503, 504})
 
 
-def encode_label(value: str) -> str:
-    """Percent-encode everything outside RFC 3986 unreserved (Smithy httpLabel)."""
-    return quote(value, safe="-._~")
-
-
 @dataclass
 class ClientConfig:
     """Where and how the client talks to the service."""
@@ -68,7 +69,14 @@ class ClientConfig:
 
 
 class ImagingClient:
-    """Calls the seven operations; `call(name, input)` is the generic entry point."""
+    """Calls every operation in scope; `call(name, input)` is the generic entry point.
+
+    Requests come from the operation table and its serializer; blob answers
+    (GetImageSetMetadata, GetImageFrame) come back as bytes, never decompressed,
+    beside their header members. The `runtime-` host prefix is not applied
+    (as botocore with `inject_host_prefix=False`), so the client reaches a local
+    endpoint as it is.
+    """
 
     def __init__(
         self,
@@ -80,21 +88,21 @@ class ImagingClient:
         self.config = config
         self.session = session or requests.Session()
         self.source = source or load_pinned_model()
+        self.table = operations() if source is None else OperationTable.from_model(source)
         self.auth = SigV4RequestsAuth(config.credentials, config.region)
         self._sleep = sleep
 
     def call(self, operation: str, params: dict[str, Any]) -> dict[str, Any]:
         """Send one operation call (with retries); the output in model member names."""
-        if operation not in IN_SCOPE_OPERATIONS or self.source.operation(operation) is None:
+        if operation not in self.table:
             raise ClientSideError(f"unknown operation {operation}")
-        model_operation = self.source.operation(operation)
-        assert model_operation is not None
-        shape = self.source.shape(model_operation["input"]["shape"])
+        binding = self.table[operation]
+        shape = self.source.shape(binding.input_shape)
         params = self._fill_tokens(shape, {k: v for k, v in params.items() if v is not None})
         missing = [name for name in shape.get("required", ()) if name not in params]
         if missing:
             raise ClientSideError(f"missing required parameters: {', '.join(missing)}")
-        request = self._request(model_operation, shape, params)
+        request = self._request(binding, params)
         invocation_id = str(uuid.uuid4())
         attempts = max(1, self.config.max_attempts)
         for attempt in range(1, attempts + 1):
@@ -111,53 +119,35 @@ class ImagingClient:
                 self._backoff(attempt)
                 continue
             if 200 <= response.status_code < 300:
-                return self._output(model_operation, response)
-            service_error = self._error(model_operation, response)
+                return self._output(binding, response)
+            service_error = self._error(binding, response)
             if attempt < attempts and self._retryable(service_error):
                 self._backoff(attempt)
                 continue
             raise service_error
         raise AssertionError("unreachable")
 
-    def _request(
-        self, operation: dict[str, Any], shape: dict[str, Any], params: dict[str, Any]
-    ) -> requests.Request:
-        path = operation["http"]["requestUri"]
-        query: dict[str, str] = {}
-        body: dict[str, Any] = {}
-        for name, value in params.items():
-            member = shape["members"].get(name)
-            if member is None:
-                raise ClientSideError(f"unknown parameter {name}")
-            location = member.get("location")
-            wire_name = member.get("locationName", name)
-            if location == "uri":
-                path = path.replace("{" + wire_name + "}", self._encode_label(str(value)))
-            elif location == "querystring":
-                query[wire_name] = str(value)
-            else:
-                body[name] = value
-        headers = {}
-        data = None
-        if body or operation["http"]["method"] in ("POST", "PUT", "PATCH"):
-            data = json.dumps(body).encode()
-            headers["Content-Type"] = "application/json"
+    def _request(self, operation: Operation, params: dict[str, Any]) -> requests.Request:
+        try:
+            wire = serialize_request(self.source, operation, params, self._encode_label)
+        except KeyError as error:
+            raise ClientSideError(str(error.args[0])) from None
         return requests.Request(
-            operation["http"]["method"],
-            self.config.endpoint.rstrip("/") + path,
-            params=query,
-            data=data,
-            headers=headers,
+            wire.method,
+            self.config.endpoint.rstrip("/") + wire.path,
+            params=list(wire.query),
+            data=wire.body,
+            headers=wire.headers,
         )
 
-    def _output(self, operation: dict[str, Any], response: requests.Response) -> dict[str, Any]:
+    def _output(self, operation: Operation, response: requests.Response) -> dict[str, Any]:
         try:
-            body = response.json() if response.content else {}
+            body = parse_output(operation, dict(response.headers), response.content)
         except ValueError as error:
-            raise ClientSideError(f"the success answer is not JSON: {error}") from error
-        if not isinstance(body, dict):
-            raise ClientSideError("the success answer is not a JSON object")
-        output: dict[str, Any] = self._known(operation["output"]["shape"], body)
+            raise ClientSideError(f"the success answer is not a JSON object: {error}") from error
+        if operation.blob_output:
+            return body
+        output: dict[str, Any] = self._known(operation.output_shape, body)
         return output
 
     def _known(self, shape_name: str, value: Any) -> Any:
@@ -175,7 +165,7 @@ class ImagingClient:
             return {key: self._known(shape["value"]["shape"], item) for key, item in value.items()}
         return value
 
-    def _error(self, operation: dict[str, Any], response: requests.Response) -> ServiceError:
+    def _error(self, operation: Operation, response: requests.Response) -> ServiceError:
         try:
             body = response.json() if response.content else None
         except ValueError:
@@ -185,7 +175,7 @@ class ImagingClient:
         if isinstance(body, dict):
             found = body.get("message", body.get("Message", ""))
             message = found if isinstance(found, str) else ""
-        modeled = code in {error["shape"] for error in operation.get("errors", ())}
+        modeled = code in {error.name for error in operation.errors}
         return ServiceError(code, message, response.status_code, modeled)
 
     # Steps a variant may override (the self-test's faulty clients do).

@@ -26,11 +26,12 @@ from harness.emulator.exceptions import (
     SerializationException,
     ServiceError,
     ThrottlingException,
+    UnknownOperationException,
 )
 from harness.emulator.faults import SLOW_RESPONSE_SECONDS, THROTTLE_EVERY, Switchboard
 from harness.emulator.protocol import RouteMatch, RouteTable, decode_input
 from harness.emulator.validation import InputValidator
-from harness.model import ModelSource
+from harness.model import ModelSource, Operation, OperationTable
 
 log = logging.getLogger(__name__)
 MAX_BODY_BYTES = 4 * 1024 * 1024
@@ -55,7 +56,7 @@ def _iso_timestamps(value: Any) -> Any:
 
 
 class EmulatorApp:
-    """WSGI callable for the seven operations."""
+    """WSGI callable for every operation in the table."""
 
     def __init__(
         self,
@@ -64,7 +65,8 @@ class EmulatorApp:
         credentials: CredentialStore,
         faults: Switchboard,
     ) -> None:
-        self.routes = RouteTable(source)
+        self.table = OperationTable.from_model(source)
+        self.routes = RouteTable(self.table)
         self.validator = InputValidator(source)
         self.lenient_validator = InputValidator(source, constraints=False)
         self.credentials = credentials
@@ -83,7 +85,8 @@ class EmulatorApp:
         request = Request(environ)
         request_id = str(uuid.uuid4())
         try:
-            response = self._success(self._handle(request, environ))
+            operation, output = self._handle(request, environ)
+            response = self._success(operation, output)
         except ServiceError as error:
             response = self._error(error)
         except Exception:
@@ -106,7 +109,9 @@ class EmulatorApp:
             raise RequestEntityTooLargeException(f"The request body exceeds {MAX_BODY_BYTES} bytes")
         return body
 
-    def _handle(self, request: Request, environ: dict[str, Any]) -> dict[str, Any]:
+    def _handle(
+        self, request: Request, environ: dict[str, Any]
+    ) -> tuple[Operation, dict[str, Any]]:
         if self.faults.every("throttle-every-nth", THROTTLE_EVERY):
             raise ThrottlingException("Rate exceeded")
         body = self._read_body(request)
@@ -132,7 +137,10 @@ class EmulatorApp:
         if self.faults.on("validation-skipped"):
             validator = self.lenient_validator
         validator.check(match.route.input_shape, values)
-        return self.handlers[match.route.operation](values)
+        handler = self.handlers.get(match.route.name)
+        if handler is None:
+            raise UnknownOperationException(f"The emulator does not serve {match.route.name}")
+        return match.route.operation, handler(values)
 
     def _authenticate(
         self,
@@ -146,22 +154,33 @@ class EmulatorApp:
         if "authorization" not in headers and self.faults.on("unsigned-accepted"):
             return
         signed = SignedRequest(request.method, raw_path, raw_query, headers, body)
-        operation = match.route.operation if match else None
-        now = None
-        if self.faults.on("stale-date-accepted"):
-            try:
-                now = datetime.strptime(headers.get("x-amz-date", ""), "%Y%m%dT%H%M%SZ")
-                now = now.replace(tzinfo=UTC)
-            except ValueError:
-                now = None
+        operation = match.route.name if match else None
         self.credentials.authenticate(
-            signed, operation, now=now, check_signature=not self.faults.on("signature-not-checked")
+            signed,
+            operation,
+            check_signature=not self.faults.on("signature-not-checked"),
+            check_date=not self.faults.on("stale-date-accepted"),
         )
 
-    def _success(self, output: dict[str, Any]) -> Response:
+    def _success(self, operation: Operation, output: dict[str, Any]) -> Response:
+        """The answer: a blob payload as raw bytes beside its header members, else JSON."""
+        headers = {
+            member.wire_name: str(output.pop(member.name))
+            for member in operation.output_headers
+            if output.get(member.name) is not None
+        }
+        payload = operation.output_payload
+        if operation.blob_output and payload is not None:
+            body: bytes = output.get(payload.name) or b""
+            return Response(body, status=operation.success_status, headers=headers)
         if self.faults.on("timestamps-as-strings"):
             output = _iso_timestamps(output)
-        return Response(json.dumps(output), status=200, content_type="application/json")
+        return Response(
+            json.dumps(output),
+            status=operation.success_status,
+            headers=headers,
+            content_type="application/json",
+        )
 
     def _error(self, error: ServiceError) -> Response:
         status = error.http_status

@@ -1,7 +1,7 @@
 """restJson1 on the server side: routes from the model, and requests decoded into input.
 
-Routes are derived from each operation's `http.requestUri`, so the emulator
-serves exactly the bindings the model declares. Labels are matched on the raw
+Routes come from the operation table, so the emulator serves exactly the
+bindings the model declares. Labels are matched on the raw
 (percent-encoded) path and decoded afterwards.
 """
 
@@ -19,7 +19,7 @@ from harness.emulator.exceptions import (
     UnknownOperationException,
     UnsupportedMediaTypeException,
 )
-from harness.model import IN_SCOPE_OPERATIONS, ModelSource
+from harness.model import Member, Operation, OperationTable
 
 _LABEL = re.compile(r"\{(\w+)\}")
 JSON_MEDIA_TYPES = ("application/json",)
@@ -39,14 +39,18 @@ def _path_pattern(template: str) -> re.Pattern[str]:
 
 @dataclass(frozen=True)
 class Route:
-    """One operation's binding: method, path template and members by location."""
+    """One operation's binding and the pattern its path matches."""
 
-    operation: str
-    method: str
+    operation: Operation
     pattern: re.Pattern[str]
-    input_shape: str
-    query_members: dict[str, tuple[str, str]]  # query name -> (member, shape type)
-    body_members: frozenset[str]
+
+    @property
+    def name(self) -> str:
+        return self.operation.name
+
+    @property
+    def input_shape(self) -> str:
+        return self.operation.input_shape
 
 
 @dataclass(frozen=True)
@@ -58,37 +62,12 @@ class RouteMatch:
 
 
 class RouteTable:
-    """Matches method and raw path to an operation."""
+    """Matches method and raw path to an operation of the table."""
 
-    def __init__(self, source: ModelSource) -> None:
-        self.routes: list[Route] = []
-        for name in IN_SCOPE_OPERATIONS:
-            operation = source.operation(name)
-            if operation is None:
-                continue
-            shape_name = operation["input"]["shape"]
-            members = source.shape(shape_name)["members"]
-            self.routes.append(
-                Route(
-                    operation=name,
-                    method=operation["http"]["method"],
-                    pattern=_path_pattern(operation["http"]["requestUri"]),
-                    input_shape=shape_name,
-                    query_members={
-                        member.get("locationName", member_name): (
-                            member_name,
-                            source.shape(member["shape"])["type"],
-                        )
-                        for member_name, member in members.items()
-                        if member.get("location") == "querystring"
-                    },
-                    body_members=frozenset(
-                        member_name
-                        for member_name, member in members.items()
-                        if "location" not in member
-                    ),
-                )
-            )
+    def __init__(self, table: OperationTable) -> None:
+        self.routes = [
+            Route(operation, _path_pattern(operation.uri)) for operation in table.values()
+        ]
 
     def match(self, method: str, raw_path: str) -> RouteMatch:
         """The route for a request, or UnknownOperation (404) / MethodNotAllowed (405)."""
@@ -97,10 +76,10 @@ class RouteTable:
             found = route.pattern.match(raw_path)
             if not found:
                 continue
-            if route.method == method:
+            if route.operation.method == method:
                 labels = {key: unquote(value) for key, value in found.groupdict().items()}
                 return RouteMatch(route, labels)
-            allowed.append(route.method)
+            allowed.append(route.operation.method)
         if allowed:
             raise MethodNotAllowedException(
                 f"{method} is not allowed on {raw_path}", allow=sorted(set(allowed))
@@ -108,30 +87,50 @@ class RouteTable:
         raise UnknownOperationException(f"No operation is bound to {method} {raw_path}")
 
 
+def _scalar(member: Member, kind: str | None, value: str) -> Any:
+    if kind in ("integer", "long"):
+        try:
+            return int(value)
+        except ValueError:
+            raise SerializationException(
+                f"Value at '/{member.name}' must be an integer, not {value!r}"
+            ) from None
+    if kind == "boolean":
+        if value not in ("true", "false"):
+            raise SerializationException(
+                f"Value at '/{member.name}' must be true or false, not {value!r}"
+            )
+        return value == "true"
+    return value
+
+
+def decode_query(operation: Operation, raw_query: str) -> dict[str, Any]:
+    """Query members in model names: lists from repeated keys, scalars at most once."""
+    by_wire = {member.wire_name: member for member in operation.query}
+    values: dict[str, Any] = {}
+    for key, value in parse_qsl(raw_query, keep_blank_values=True):
+        member = by_wire.get(key)
+        if member is None:
+            continue  # unknown query parameters are ignored
+        if member.type == "list":
+            values.setdefault(member.name, []).append(
+                _scalar(member, member.list_member_type, value)
+            )
+            continue
+        if member.name in values:
+            raise SerializationException(f"Query parameter '{key}' must appear at most once")
+        values[member.name] = _scalar(member, member.type, value)
+    return values
+
+
 def decode_input(
     match: RouteMatch, raw_query: str, content_type: str | None, body: bytes
 ) -> dict[str, Any]:
     """The operation's input in model member names: labels, query members and body."""
-    route = match.route
+    operation = match.route.operation
     values: dict[str, Any] = dict(match.labels)
-    seen: set[str] = set()
-    for key, value in parse_qsl(raw_query, keep_blank_values=True):
-        if key not in route.query_members:
-            continue  # unknown query parameters are ignored
-        member, kind = route.query_members[key]
-        if key in seen:
-            raise SerializationException(f"Query parameter '{key}' must appear at most once")
-        seen.add(key)
-        if kind in ("integer", "long"):
-            try:
-                values[member] = int(value)
-            except ValueError:
-                raise SerializationException(
-                    f"Value at '/{member}' must be an integer, not {value!r}"
-                ) from None
-        else:
-            values[member] = value
-    if not body.strip():
+    values.update(decode_query(operation, raw_query))
+    if not body.strip() or not operation.has_request_body:
         return values
     media_type = (content_type or "").split(";")[0].strip().lower()
     if media_type not in JSON_MEDIA_TYPES:
@@ -144,7 +143,12 @@ def decode_input(
         raise SerializationException(f"The request body is not valid JSON: {error}") from None
     if not isinstance(document, dict):
         raise SerializationException("The request body must be a JSON object")
+    payload = operation.input_payload
+    if payload is not None:
+        values[payload.name] = document
+        return values
+    body_members = {member.name for member in operation.body_members}
     for key, value in document.items():
-        if key in route.body_members:
+        if key in body_members:
             values[key] = value  # unknown members are ignored (harness decision UNKNOWN-MEMBERS)
     return values

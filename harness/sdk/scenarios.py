@@ -13,10 +13,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from harness.checks import Source, register
-from harness.model import IN_SCOPE_OPERATIONS, load_pinned_model
+from harness.model import IN_SCOPE_OPERATIONS, load_pinned_model, operations
 
 DATASTORE = "0123456789abcdef0123456789abcdef"
 JOB = "fedcba9876543210fedcba9876543210"
+IMAGE_SET = "00112233445566778899aabbccddeeff"
+COPY = "ffeeddccbbaa99887766554433221100"
+FRAME = "0123456789abcdef0123456789abcdef"
+DATASTORE_ARN = f"arn:aws:medical-imaging:us-east-1:123456789012:datastore/{DATASTORE}"
 ROLE = "arn:aws:iam::123456789012:role/ImportRole"
 TOKEN = "caller-chosen-token-1"
 NAMESPACE = "com.amazonaws.medicalimaging"
@@ -97,6 +101,35 @@ SAMPLE_INPUT: dict[str, dict[str, Any]] = {
     "GetDatastore": {"datastoreId": DATASTORE},
     "ListDatastores": {},
     "DeleteDatastore": {"datastoreId": DATASTORE},
+    "SearchImageSets": {
+        "datastoreId": DATASTORE,
+        "searchCriteria": {
+            "filters": [{"operator": "EQUAL", "values": [{"DICOMPatientId": "PAT-1"}]}]
+        },
+    },
+    "GetImageSet": {"datastoreId": DATASTORE, "imageSetId": IMAGE_SET},
+    "GetImageSetMetadata": {"datastoreId": DATASTORE, "imageSetId": IMAGE_SET},
+    "GetImageFrame": {
+        "datastoreId": DATASTORE,
+        "imageSetId": IMAGE_SET,
+        "imageFrameInformation": {"imageFrameId": FRAME},
+    },
+    "ListImageSetVersions": {"datastoreId": DATASTORE, "imageSetId": IMAGE_SET},
+    "UpdateImageSetMetadata": {
+        "datastoreId": DATASTORE,
+        "imageSetId": IMAGE_SET,
+        "latestVersionId": "1",
+        "updateImageSetMetadataUpdates": {"revertToVersionId": "1"},
+    },
+    "CopyImageSet": {
+        "datastoreId": DATASTORE,
+        "sourceImageSetId": IMAGE_SET,
+        "copyImageSetInformation": {"sourceImageSet": {"latestVersionId": "1"}},
+    },
+    "DeleteImageSet": {"datastoreId": DATASTORE, "imageSetId": IMAGE_SET},
+    "TagResource": {"resourceArn": DATASTORE_ARN, "tags": {"team": "imaging"}},
+    "UntagResource": {"resourceArn": DATASTORE_ARN, "tagKeys": ["team"]},
+    "ListTagsForResource": {"resourceArn": DATASTORE_ARN},
 }
 SAMPLE_OUTPUT: dict[str, dict[str, Any]] = {
     "StartDICOMImportJob": {
@@ -131,16 +164,86 @@ SAMPLE_OUTPUT: dict[str, dict[str, Any]] = {
     },
     "ListDatastores": {"datastoreSummaries": []},
     "DeleteDatastore": {"datastoreId": DATASTORE, "datastoreStatus": "DELETING"},
+    "SearchImageSets": {
+        "imageSetsMetadataSummaries": [
+            {
+                "imageSetId": IMAGE_SET,
+                "version": 1,
+                "createdAt": 1732300000.5,
+                "updatedAt": 1732300001.25,
+                "isPrimary": True,
+                "DICOMTags": {"DICOMPatientId": "PAT-1", "DICOMStudyInstanceUID": "1.2.3"},
+            }
+        ]
+    },
+    "GetImageSet": {
+        "datastoreId": DATASTORE,
+        "imageSetId": IMAGE_SET,
+        "versionId": "1",
+        "imageSetState": "ACTIVE",
+        "imageSetWorkflowStatus": "IMPORTED",
+        "createdAt": 1732300000.5,
+        "updatedAt": 1732300001.25,
+        "imageSetArn": f"{DATASTORE_ARN}/imageset/{IMAGE_SET}",
+        "isPrimary": True,
+    },
+    "GetImageSetMetadata": {},
+    "GetImageFrame": {},
+    "ListImageSetVersions": {
+        "imageSetPropertiesList": [
+            {
+                "imageSetId": IMAGE_SET,
+                "versionId": "1",
+                "imageSetState": "ACTIVE",
+                "ImageSetWorkflowStatus": "IMPORTED",
+                "createdAt": 1732300000.5,
+            }
+        ]
+    },
+    "UpdateImageSetMetadata": {
+        "datastoreId": DATASTORE,
+        "imageSetId": IMAGE_SET,
+        "latestVersionId": "2",
+        "imageSetState": "LOCKED",
+        "imageSetWorkflowStatus": "UPDATING",
+        "createdAt": 1732300000.5,
+        "updatedAt": 1732300001.25,
+    },
+    "CopyImageSet": {
+        "datastoreId": DATASTORE,
+        "sourceImageSetProperties": {
+            "imageSetId": IMAGE_SET,
+            "latestVersionId": "1",
+            "imageSetState": "LOCKED",
+            "imageSetWorkflowStatus": "COPYING_WITH_READ_ONLY_ACCESS",
+        },
+        "destinationImageSetProperties": {
+            "imageSetId": COPY,
+            "latestVersionId": "1",
+            "imageSetState": "LOCKED",
+            "imageSetWorkflowStatus": "COPYING",
+        },
+    },
+    "DeleteImageSet": {
+        "datastoreId": DATASTORE,
+        "imageSetId": IMAGE_SET,
+        "imageSetState": "LOCKED",
+        "imageSetWorkflowStatus": "DELETING",
+    },
+    "TagResource": {},
+    "UntagResource": {},
+    "ListTagsForResource": {"tags": {"team": "imaging"}},
 }
-PATHS = {
-    "StartDICOMImportJob": ("POST", f"/startDICOMImportJob/datastore/{DATASTORE}"),
-    "GetDICOMImportJob": ("GET", f"/getDICOMImportJob/datastore/{DATASTORE}/job/{JOB}"),
-    "ListDICOMImportJobs": ("GET", f"/listDICOMImportJobs/datastore/{DATASTORE}"),
-    "CreateDatastore": ("POST", "/datastore"),
-    "GetDatastore": ("GET", f"/datastore/{DATASTORE}"),
-    "ListDatastores": ("GET", "/datastore"),
-    "DeleteDatastore": ("DELETE", f"/datastore/{DATASTORE}"),
-}
+
+
+def _request_line(operation: str) -> tuple[str, str]:
+    """Method and path the SDK must send for the operation's sample input."""
+    binding = operations()[operation]
+    labels = {member.name: SAMPLE_INPUT[operation][member.name] for member in binding.labels}
+    return binding.method, binding.path(labels)
+
+
+PATHS = {operation: _request_line(operation) for operation in IN_SCOPE_OPERATIONS}
 SIGNED = ("signed", "us-east-1/medical-imaging")
 
 

@@ -6,7 +6,6 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import quote
 
 from harness.dicom_samples import SampleFile
 from harness.report.record import Evidence, Outcome, RunRecord
@@ -66,11 +65,6 @@ class Environment:
     @property
     def output_uri(self) -> str:
         return f"s3://{self.output_bucket}/{self.output_prefix}"
-
-
-def label(value: str) -> str:
-    """A path label percent-encoded as Smithy requires (RFC 3986 unreserved kept)."""
-    return quote(value, safe="-._~")
 
 
 class SuiteContext:
@@ -134,28 +128,24 @@ class SuiteContext:
             Outcome(check_id, subject, "error", message, [e.evidence() for e in exchanges])
         )
 
-    # The seven operations, signed.
+    def call(self, operation: str, *, auth: bool = True, **params: Any) -> Exchange:
+        """Send one operation, serialized from the operation table; signed unless `auth=False`."""
+        return self.probe.call(operation, auth=auth, **params)
 
     def start_job(self, datastore_id: str, **body: Any) -> Exchange:
-        return self.probe.send(
-            "POST", f"/startDICOMImportJob/datastore/{label(datastore_id)}", body=body
-        )
+        return self.call("StartDICOMImportJob", datastoreId=datastore_id, **body)
 
     def get_job(self, datastore_id: str, job_id: str) -> Exchange:
-        return self.probe.send(
-            "GET", f"/getDICOMImportJob/datastore/{label(datastore_id)}/job/{label(job_id)}"
-        )
+        return self.call("GetDICOMImportJob", datastoreId=datastore_id, jobId=job_id)
 
     def list_jobs(self, datastore_id: str, **query: Any) -> Exchange:
-        return self.probe.send(
-            "GET", f"/listDICOMImportJobs/datastore/{label(datastore_id)}", query=query
-        )
+        return self.call("ListDICOMImportJobs", datastoreId=datastore_id, **query)
 
     def create_datastore(self, **body: Any) -> Exchange:
-        return self.probe.send("POST", "/datastore", body=body)
+        return self.call("CreateDatastore", **body)
 
     def get_datastore(self, datastore_id: str) -> Exchange:
-        return self.probe.send("GET", f"/datastore/{label(datastore_id)}")
+        return self.call("GetDatastore", datastoreId=datastore_id)
 
     def wait_for_datastore(
         self, datastore_id: str, timeout: float = 60.0
@@ -172,7 +162,7 @@ class SuiteContext:
             time.sleep(0.2)
 
     def delete_datastore(self, datastore_id: str) -> Exchange:
-        return self.probe.send("DELETE", f"/datastore/{label(datastore_id)}")
+        return self.call("DeleteDatastore", datastoreId=datastore_id)
 
     def start_body(self, **changes: Any) -> dict[str, Any]:
         """A valid StartDICOMImportJob body for the set-up input and output, fresh token."""

@@ -15,7 +15,10 @@ from typing import Any
 
 import requests
 
+from harness.model import load_pinned_model, operations
+from harness.model.serialize import serialize_request
 from harness.report.record import Evidence
+from harness.restjson import header_value
 from harness.sigv4 import AwsCredentials, SigV4RequestsAuth
 
 _SIGNING_HEADERS = ("authorization", "x-amz-date", "x-amz-security-token")
@@ -61,10 +64,7 @@ class Exchange:
             return None
 
     def header(self, name: str) -> str | None:
-        for key, value in (self.headers or {}).items():
-            if key.lower() == name.lower():
-                return value
-        return None
+        return header_value(self.headers or {}, name)
 
     @property
     def error_type(self) -> str | None:
@@ -113,12 +113,26 @@ class Probe:
         self.history: list[Exchange] = []
         self.deadline: float | None = None  # time.monotonic() past which nothing is sent
 
+    def call(
+        self, operation: str, *, auth: requests.auth.AuthBase | bool = True, **params: Any
+    ) -> Exchange:
+        """Send one operation of the table with `params` in model member names."""
+        wire = serialize_request(load_pinned_model(), operations()[operation], params)
+        return self.send(
+            wire.method,
+            wire.path,
+            query=list(wire.query),
+            raw_body=wire.body,
+            headers=wire.headers,
+            auth=auth,
+        )
+
     def send(
         self,
         method: str,
         path: str,
         *,
-        query: dict[str, Any] | None = None,
+        query: dict[str, Any] | list[tuple[str, str]] | None = None,
         body: Any = None,
         raw_body: bytes | None = None,
         headers: dict[str, str] | None = None,
@@ -134,7 +148,11 @@ class Probe:
         request = requests.Request(
             method,
             self.endpoint + path,
-            params={k: v for k, v in (query or {}).items() if v is not None},
+            params=(
+                query
+                if isinstance(query, list)
+                else {k: v for k, v in (query or {}).items() if v is not None}
+            ),
             data=data,
             headers=request_headers,
             auth=signer,

@@ -115,7 +115,7 @@ def preflight(probe: Probe) -> None:
         socket.create_connection((host, port), timeout=5).close()
     except OSError as error:
         raise TargetUnreachable(f"cannot connect to {host}:{port}: {error}") from None
-    exchange = probe.send("GET", "/datastore", query={"maxResults": 1})
+    exchange = probe.call("ListDatastores", maxResults=1)
     if exchange.status is None:
         raise TargetUnreachable(f"{probe.endpoint} did not answer: {exchange.error}")
 
@@ -157,7 +157,9 @@ def execute(
         preflight(Probe(target.endpoint, target.credentials, target.region, 10.0))
         shares = units.spread(options.workers)
         if len(shares) == 1:
-            results = [run_units(target, profile.name, seed, options.request_timeout, shares[0])]
+            results = [
+                run_units(target, profile.name, seed, options.request_timeout, shares[0], progress)
+            ]
         else:
             progress(f"spreading {len(units.ALL)} units over {len(shares)} worker processes")
             context = multiprocessing.get_context("spawn")
@@ -174,16 +176,18 @@ def execute(
             for outcome in outcomes:
                 record.add(outcome)
             timings += elapsed
-        latency_context = SuiteContext(
-            target, Probe(target.endpoint, target.credentials, target.region), record, profile, seed
-        )
-        service.latency_of(latency_context, timings)
+        service.latency_of(record, timings)
         record.finished_at = time.time()
         return record
 
 
 def run_units(
-    target: Target, profile_name: str, seed: int, request_timeout: float, names: list[str]
+    target: Target,
+    profile_name: str,
+    seed: int,
+    request_timeout: float,
+    names: list[str],
+    progress: Callable[[str], None] | None = None,
 ) -> tuple[list[Outcome], list[float]]:
     """Set up a data store and bucket of its own, run the named units, tear down.
 
@@ -200,6 +204,8 @@ def run_units(
     try:
         for name in names:
             for step_name, action in units.ALL[name](context, spec, run_id):
+                if progress is not None:
+                    progress(f"checking {step_name}")
                 _step(context, step_name, action)
         conformance.validate_successes(context, spec)
     finally:

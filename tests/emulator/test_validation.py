@@ -8,9 +8,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from harness.emulator.exceptions import SerializationException, ValidationException
-from harness.emulator.protocol import RouteTable
 from harness.emulator.validation import InputValidator
-from harness.model import load_pinned_model
+from harness.model import load_pinned_model, operations
 from harness.spec.build import build_spec
 
 SOURCE = load_pinned_model()
@@ -64,15 +63,19 @@ def test_lenient_validator_keeps_types_and_required_only() -> None:
 
 SPEC = build_spec(SOURCE)
 SCHEMA = schemathesis.openapi.from_dict(SPEC)
-ROUTES = {route.operation: route for route in RouteTable(SOURCE).routes}
+ROUTES = dict(operations())
 
 
 def _operation_input(case: Any) -> dict[str, Any]:
     values: dict[str, Any] = dict(case.path_parameters or {})
     route = ROUTES[case.operation.definition.raw["operationId"]]
+    by_wire = {member.wire_name: member.name for member in route.query}
     for name, value in (case.query or {}).items():
-        values[route.query_members[name][0]] = value
-    if isinstance(case.body, dict):
+        values[by_wire[name]] = value
+    payload = route.input_payload
+    if payload is not None and case.body is not None:
+        values[payload.name] = case.body
+    elif isinstance(case.body, dict):
         values.update(case.body)
     return values
 

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from harness.server.context import label
+from harness.model import encode_label as label
 from harness.server.probe import Exchange, strip_signature
 
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from harness.checks import Source, register
+from harness.model import Location, Operation, operations
 from harness.server.checks.expect import expect_error
 from harness.server.context import SuiteContext
 from harness.sigv4 import AwsCredentials, SigV4RequestsAuth
@@ -50,35 +52,40 @@ _AUTH_ERRORS = (
 )
 
 
+PLACEHOLDER_ID = "0" * 32
+PLACEHOLDERS: dict[str, Any] = {
+    "datastoreId": PLACEHOLDER_ID,
+    "jobId": "x",
+    "imageSetId": PLACEHOLDER_ID,
+    "sourceImageSetId": PLACEHOLDER_ID,
+    "resourceArn": f"arn:aws:medical-imaging:us-east-1:123456789012:datastore/{PLACEHOLDER_ID}",
+    "latestVersionId": "1",
+    "tagKeys": ["k"],
+}
+
+
+def placeholder_params(operation: Operation) -> dict[str, Any]:
+    """Well-formed labels and required query members: enough to reach the operation."""
+    return {
+        member.name: PLACEHOLDERS[member.name]
+        for member in operation.labels + operation.query
+        if member.location is Location.LABEL or member.required
+    }
+
+
 def run(context: SuiteContext) -> None:
     """Unsigned requests to every operation; three bad signatures on a cheap read."""
-    datastore = "0" * 32
-    unsigned = (
-        ("ListDatastores", "GET", "/datastore", None),
-        ("CreateDatastore", "POST", "/datastore", {"clientToken": "unsigned"}),
-        ("GetDatastore", "GET", f"/datastore/{datastore}", None),
-        ("DeleteDatastore", "DELETE", f"/datastore/{datastore}", None),
-        ("ListDICOMImportJobs", "GET", f"/listDICOMImportJobs/datastore/{datastore}", None),
-        ("GetDICOMImportJob", "GET", f"/getDICOMImportJob/datastore/{datastore}/job/x", None),
-        (
-            "StartDICOMImportJob",
-            "POST",
-            f"/startDICOMImportJob/datastore/{datastore}",
-            {"clientToken": "unsigned"},
-        ),
-    )
-    for operation, method, path, body in unsigned:
-        exchange = context.probe.send(method, path, body=body, auth=False)
+    for operation in operations().values():
+        exchange = context.call(operation.name, auth=False, **placeholder_params(operation))
         expect_error(
             context,
             UNSIGNED.id,
-            operation,
+            operation.name,
             exchange,
             403,
             _AUTH_ERRORS,
             "sent without Authorization",
         )
-    path = "/datastore"
     region = context.target.region
     known = context.target.credentials
     cases = (
@@ -101,5 +108,5 @@ def run(context: SuiteContext) -> None:
         ),
     )
     for check, auth, note in cases:
-        exchange = context.probe.send("GET", path, auth=auth)
+        exchange = context.probe.call("ListDatastores", auth=auth)
         expect_error(context, check.id, "ListDatastores", exchange, 403, _AUTH_ERRORS, note)

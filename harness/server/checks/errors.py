@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from harness.checks import Source, register
+from harness.model import operations
 from harness.server.checks.expect import expect_error
 from harness.server.context import SuiteContext
 
@@ -61,7 +62,7 @@ def run(context: SuiteContext) -> None:
         ("ResourceNotFoundException",),
         "a well-formed id no data store has",
     )
-    start_path = f"/startDICOMImportJob/datastore/{env.datastore_id}"
+    start_path = operations()["StartDICOMImportJob"].path({"datastoreId": env.datastore_id})
     for raw, note in (
         (b"{not json", "malformed JSON"),
         (b"[1, 2]", "a JSON array instead of an object"),

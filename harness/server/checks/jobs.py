@@ -12,6 +12,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from harness.checks import Source, register
 from harness.server.checks.expect import expect_error, success_json
+from harness.server.checks.listing import walk
 from harness.server.context import SuiteContext
 from harness.server.probe import Exchange
 
@@ -128,19 +129,9 @@ def _token() -> str:
     return uuid.uuid4().hex
 
 
-def job_ids(context: SuiteContext, datastore_id: str) -> set[str] | None:
-    """Every job id the listing shows (pages of 50), or None when the listing breaks."""
-    ids: set[str] = set()
-    query: dict[str, Any] = {"maxResults": 50}
-    for _ in range(200):
-        body = context.list_jobs(datastore_id, **query).json()
-        if not isinstance(body, dict) or not isinstance(body.get("jobSummaries"), list):
-            return None
-        ids |= {str(item.get("jobId")) for item in body["jobSummaries"]}
-        if not body.get("nextToken"):
-            return ids
-        query["nextToken"] = body["nextToken"]
-    return ids
+def job_ids(context: SuiteContext, datastore_id: str) -> set[str]:
+    """Every job id the listing shows, in pages of 50."""
+    return set(walk(context, datastore_id, 50).ids)
 
 
 def start(context: SuiteContext, check_id: str, note: str, **changes: Any) -> str | None:
@@ -166,7 +157,7 @@ def idempotency(context: SuiteContext) -> None:
     replay_body = replay.json() if replay.status == 200 else None
     replayed_id = replay_body.get("jobId") if isinstance(replay_body, dict) else None
     after = job_ids(context, env.datastore_id)
-    new_jobs = (after or set()) - (before or set())
+    new_jobs = after - before
     context.verdict(
         REPLAY.id,
         "StartDICOMImportJob",
@@ -207,7 +198,7 @@ def idempotency(context: SuiteContext) -> None:
         for body in (answer.json() for answer in answers)
         if isinstance(body, dict)
     }
-    new_jobs = (after or set()) - (before or set())
+    new_jobs = after - before
     context.created_jobs += [job for job in ids if isinstance(job, str)]
     context.verdict(
         CONCURRENT.id,
