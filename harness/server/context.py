@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from harness.dicom_samples import SampleFile
 from harness.report.record import Evidence, Outcome, RunRecord
 from harness.server.probe import Exchange, Probe
 from harness.sigv4 import AwsCredentials
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -90,11 +93,19 @@ class SuiteContext:
         self.deadline = time.monotonic() + profile.deadline_seconds
         probe.deadline = self.deadline
         self.created_jobs: list[str] = []
+        self._shared: dict[str, Any] = {}
 
     @property
     def env(self) -> Environment:
         assert self.environment is not None, "set-up has not run"
         return self.environment
+
+    def shared(self, key: str, make: Callable[[], T]) -> T:
+        """What `make` returns, made once per run and shared by the checks that need it."""
+        if key not in self._shared:
+            self._shared[key] = make()
+        value: T = self._shared[key]
+        return value
 
     def remaining(self) -> float:
         return self.deadline - time.monotonic()

@@ -11,8 +11,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from harness.server.checks import auth, errors, jobs, listing, machine, service
+from harness.server.checks import auth, errors, imagesets, jobs, listing, machine, service
 from harness.server.context import SuiteContext
+from harness.server.registry import ServerCheck, checks_in
 from harness.server.schema_phase import run_schema_phase
 
 Step = tuple[str, Callable[[], object]]
@@ -72,9 +73,19 @@ def schema_unit(context: SuiteContext, spec: dict[str, Any], run_id: str) -> lis
     return [("schemathesis", lambda: run_schema_phase(context, spec))]
 
 
+def _step(context: SuiteContext, check: ServerCheck) -> Step:
+    return (check.check.id, lambda: check(context))
+
+
+def image_set_unit(context: SuiteContext, spec: dict[str, Any], run_id: str) -> list[Step]:
+    """The checks filed under the "image sets" unit, in definition order."""
+    return [_step(context, check) for check in checks_in(imagesets.UNIT)]
+
+
 ALL: dict[str, Unit] = {
     "schemathesis": schema_unit,
     "jobs": jobs_unit,
+    "image sets": image_set_unit,
     "state machine": machine_unit,
     "protocol": protocol_unit,
     "quota": quota_unit,

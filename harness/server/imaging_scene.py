@@ -1,0 +1,197 @@
+"""What the image-set checks share: one import of the known DICOM set and what it produced.
+
+The scene imports the set-up input once per run, reads `success.ndjson` to
+learn which image set each good file went to, and reads each of those image
+sets' metadata (gunzipped). Checks take what they need from it and judge.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import pydicom
+from pydicom.dataset import Dataset
+
+from harness.dicom_samples import SampleFile
+from harness.server.context import SuiteContext
+from harness.server.probe import Exchange
+
+TERMINAL = ("COMPLETED", "FAILED")
+SETTLE_SECONDS = 30.0
+
+
+@dataclass
+class ImportedFile:
+    """A known-good input file, parsed, and the image set the import says it went to."""
+
+    sample: SampleFile
+    dataset: Dataset
+    image_set_id: str | None = None
+
+    @property
+    def sop_uid(self) -> str:
+        return str(self.dataset.SOPInstanceUID)
+
+    @property
+    def study_uid(self) -> str:
+        return str(self.dataset.StudyInstanceUID)
+
+    @property
+    def series_uid(self) -> str:
+        return str(self.dataset.SeriesInstanceUID)
+
+
+@dataclass
+class MetadataRead:
+    """One GetImageSetMetadata answer and its document, when it gunzipped to JSON."""
+
+    exchange: Exchange
+    document: dict[str, Any] | None
+    problem: str = ""
+
+
+@dataclass
+class Scene:
+    """One import of the known set and the image sets it made."""
+
+    job_id: str | None = None
+    job_exchange: Exchange | None = None
+    status: str | None = None
+    files: list[ImportedFile] = field(default_factory=list)
+    metadata: dict[str, MetadataRead] = field(default_factory=dict)
+    problem: str = ""
+
+    @property
+    def image_set_ids(self) -> list[str]:
+        return sorted({f.image_set_id for f in self.files if f.image_set_id})
+
+    def instance(self, imported: ImportedFile) -> dict[str, Any] | None:
+        """The instance object of `imported` in its image set's metadata, if there."""
+        read = self.metadata.get(imported.image_set_id or "")
+        if read is None or read.document is None:
+            return None
+        series = read.document.get("Study", {}).get("Series", {}).get(imported.series_uid, {})
+        found = (
+            series.get("Instances", {}).get(imported.sop_uid) if isinstance(series, dict) else None
+        )
+        return found if isinstance(found, dict) else None
+
+
+def decode_metadata(exchange: Exchange) -> MetadataRead:
+    """Gunzip and parse a GetImageSetMetadata answer (whatever its Content-Encoding says)."""
+    if exchange.status != 200:
+        return MetadataRead(exchange, None, f"HTTP {exchange.status}")
+    raw = exchange.body
+    try:
+        raw = gzip.decompress(raw)
+    except (OSError, EOFError):
+        return MetadataRead(exchange, None, "the body is not gzip data")
+    try:
+        document = json.loads(raw)
+    except ValueError:
+        return MetadataRead(exchange, None, "the gunzipped body is not JSON")
+    if not isinstance(document, dict):
+        return MetadataRead(exchange, None, "the gunzipped body is not a JSON object")
+    return MetadataRead(exchange, document)
+
+
+def read_metadata(
+    context: SuiteContext, datastore_id: str, image_set_id: str, version: str | None = None
+) -> MetadataRead:
+    """GetImageSetMetadata, decoded."""
+    exchange = context.call(
+        "GetImageSetMetadata", datastoreId=datastore_id, imageSetId=image_set_id, versionId=version
+    )
+    return decode_metadata(exchange)
+
+
+def wait_for_job(
+    context: SuiteContext, datastore_id: str, job_id: str
+) -> tuple[str | None, Exchange]:
+    """Poll GetDICOMImportJob until a terminal status, no answer, or the profile's timeout."""
+    deadline = time.monotonic() + context.profile.job_timeout_seconds
+    while True:
+        exchange = context.get_job(datastore_id, job_id)
+        body = exchange.json() if exchange.status == 200 else None
+        status = (body or {}).get("jobProperties", {}).get("jobStatus")
+        if status in TERMINAL or exchange.error or time.monotonic() > deadline:
+            return status, exchange
+        time.sleep(0.2)
+
+
+def wait_for_image_set(
+    context: SuiteContext, datastore_id: str, image_set_id: str, timeout: float = SETTLE_SECONDS
+) -> tuple[dict[str, Any] | None, Exchange]:
+    """Poll GetImageSet until the set is no longer LOCKED (or not found, or `timeout`)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        exchange = context.call("GetImageSet", datastoreId=datastore_id, imageSetId=image_set_id)
+        body = exchange.json() if exchange.status == 200 else None
+        if not isinstance(body, dict) or body.get("imageSetState") != "LOCKED":
+            return body if isinstance(body, dict) else None, exchange
+        if time.monotonic() > deadline:
+            return body, exchange
+        time.sleep(0.1)
+
+
+def _success_lines(context: SuiteContext, job_id: str) -> list[dict[str, Any]]:
+    env = context.env
+    key = f"{env.output_prefix}{env.datastore_id}-DicomImport-{job_id}/SUCCESS/success.ndjson"
+    try:
+        body = context.s3.get_object(Bucket=env.output_bucket, Key=key)["Body"].read()
+    except Exception:
+        return []
+    lines = []
+    for line in body.decode("utf-8", "replace").splitlines():
+        try:
+            item = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(item, dict):
+            lines.append(item)
+    return lines
+
+
+def import_scene(context: SuiteContext) -> Scene:
+    """Import the known set once; map each good file to its image set; read their metadata."""
+    env = context.env
+    scene = Scene()
+    scene.files = [
+        ImportedFile(sample, pydicom.dcmread(io.BytesIO(sample.data)))
+        for sample in env.samples
+        if sample.importable
+    ]
+    started = context.start_job(env.datastore_id, **context.start_body())
+    body = started.json() if started.status == 200 else None
+    scene.job_exchange = started
+    if not isinstance(body, dict) or not isinstance(body.get("jobId"), str):
+        scene.problem = f"StartDICOMImportJob answered HTTP {started.status}"
+        return scene
+    scene.job_id = body["jobId"]
+    context.created_jobs.append(body["jobId"])
+    scene.status, scene.job_exchange = wait_for_job(context, env.datastore_id, body["jobId"])
+    if scene.status != "COMPLETED":
+        scene.problem = f"the import ended {scene.status}"
+        return scene
+    by_key = {
+        str(line.get("inputFile", "")): line.get("importResponse", {})
+        for line in _success_lines(context, body["jobId"])
+    }
+    for imported in scene.files:
+        for key, response in by_key.items():
+            if key.endswith(imported.sample.key) and isinstance(response, dict):
+                found = response.get("imageSetId")
+                imported.image_set_id = found if isinstance(found, str) else None
+    for image_set_id in scene.image_set_ids:
+        scene.metadata[image_set_id] = read_metadata(context, env.datastore_id, image_set_id)
+    return scene
+
+
+def scene_of(context: SuiteContext) -> Scene:
+    """The run's scene, imported on first use."""
+    return context.shared("image-set scene", lambda: import_scene(context))
