@@ -3,42 +3,50 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 from collections.abc import Sequence
 
 from harness import __version__
-from harness.cli import diff as diff_command
-from harness.cli import emulator as emulator_command
-from harness.cli import sdk as sdk_command
-from harness.cli import selftest as selftest_command
-from harness.cli import server as server_command
-from harness.cli import spec as spec_command
+
+SUBCOMMANDS: dict[str, str] = {
+    "spec": "build, check or diff the OpenAPI document generated from the service model",
+    "emulator": "run the reference emulator and its S3",
+    "server": "certify an endpoint (default: the embedded emulator)",
+    "sdk": "certify an SDK through an adapter (default: the reference client)",
+    "diff": "compare two results.json files; exit 1 on any regression",
+    "selftest": "prove the harness's power: every emulator fault and SDK bug caught",
+}
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The root parser with every subcommand registered."""
+def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
+    """The root parser; only the subcommand named in `argv` is imported and registered in full.
+
+    Subcommands import their suites when used, so `--version`, `--help` and `diff` start
+    without loading schemathesis, hypothesis, moto or pydicom.
+    """
     parser = argparse.ArgumentParser(
         prog="ahi-contract",
         description=(
-            "Contract test harness for the AWS HealthImaging DICOM import-job API: "
-            "certify endpoints and SDKs against the service model and documented behaviour."
+            "Contract test harness for the AWS HealthImaging API: certify endpoints and SDKs "
+            "against the service model and documented behaviour."
         ),
     )
     parser.add_argument("--version", action="version", version=f"ahi-contract {__version__}")
     subcommands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    spec_command.register(subcommands)
-    emulator_command.register(subcommands)
-    server_command.register(subcommands)
-    sdk_command.register(subcommands)
-    diff_command.register(subcommands)
-    selftest_command.register(subcommands)
+    chosen = next((word for word in argv if word in SUBCOMMANDS), None)
+    for name, summary in SUBCOMMANDS.items():
+        if name == chosen:
+            importlib.import_module(f"harness.cli.{name}").register(subcommands)
+        else:
+            subcommands.add_parser(name, help=summary)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script; returns the process exit status."""
-    parser = build_parser()
-    arguments = parser.parse_args(argv)
+    words = list(sys.argv[1:] if argv is None else argv)
+    arguments = build_parser(words).parse_args(words)
     try:
         status: int = arguments.run(arguments)
     except KeyboardInterrupt:
