@@ -21,7 +21,8 @@ from harness.emulator.faults import FAULTS_BY_NAME
 from harness.report.record import Outcome, RunRecord
 from harness.sdk.reference_adapter import BUGS
 from harness.sdk.runner import certify
-from harness.server.runner import ServerOptions, execute
+from harness.server.options import ServerOptions
+from harness.server.runner import execute
 
 SERVER_FAULT = register(
     "SELFTEST-SERVER-FAULT",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -12,10 +11,9 @@ from harness.checks import REGISTRY
 from harness.cli.progress import progress
 from harness.report.record import RunRecord
 from harness.report.writers import write_reports
-from harness.server.context import PROFILES
 from harness.server.environment import SetupError
-from harness.server.runner import EMBEDDED_ROLE, ServerOptions, TargetUnreachable, execute
-from harness.sigv4 import AwsCredentials
+from harness.server.options import CredentialsMissing, add_options, option_values, server_options
+from harness.server.runner import TargetUnreachable, execute
 
 
 def register(subcommands: Any) -> None:
@@ -23,31 +21,8 @@ def register(subcommands: Any) -> None:
     parser = subcommands.add_parser(
         "server", help="certify an endpoint against the spec and the documented behaviour"
     )
-    parser.add_argument("--endpoint", help="the service URL (default: start the emulator)")
-    parser.add_argument("--region", default=os.environ.get("AWS_REGION", "us-east-1"))
-    parser.add_argument("--access-key", default=os.environ.get("AWS_ACCESS_KEY_ID"))
-    parser.add_argument("--secret-key", default=os.environ.get("AWS_SECRET_ACCESS_KEY"))
-    parser.add_argument("--session-token", default=os.environ.get("AWS_SESSION_TOKEN"))
-    parser.add_argument("--s3-endpoint", help="the S3 endpoint the target imports from")
-    parser.add_argument("--role-arn", default=EMBEDDED_ROLE, help="dataAccessRoleArn to send")
-    parser.add_argument("--datastore-id", help="use this ACTIVE data store instead of creating one")
-    parser.add_argument(
-        "--job-quota", type=int, help="the target's concurrent-job quota (enables QUOTA-402)"
-    )
-    parser.add_argument("--profile", choices=sorted(PROFILES), default="quick")
-    parser.add_argument("--seed", type=int, help="replay a run (printed at the start)")
-    parser.add_argument("--request-timeout", type=float, default=15.0)
-    parser.add_argument(
-        "--workers",
-        type=int,
-        default=1,
-        help="spread the units over N processes (each its own "
-        "data store and bucket); results merge into one report",
-    )
-    parser.add_argument("--report-dir", type=Path, default=Path("reports"))
-    parser.add_argument(
-        "--fault", action="append", default=[], help="enable an emulator fault (embedded only)"
-    )
+    add_options(parser.add_argument)
+    parser.set_defaults(report_dir=Path("reports"))
     parser.add_argument("--list-checks", action="store_true", help="list every check and exit")
     parser.add_argument("--quiet", action="store_true", help="print only the summary")
     parser.set_defaults(run=run)
@@ -91,32 +66,11 @@ def run(arguments: argparse.Namespace) -> int:
     if arguments.fault and arguments.endpoint:
         print("ahi-contract server: --fault applies to the embedded emulator only", file=sys.stderr)
         return 2
-    credentials = AwsCredentials("test", "test")
-    if arguments.endpoint:
-        if not arguments.access_key or not arguments.secret_key:
-            print(
-                "ahi-contract server: --endpoint needs credentials (AWS_ACCESS_KEY_ID and "
-                "AWS_SECRET_ACCESS_KEY, or --access-key and --secret-key)",
-                file=sys.stderr,
-            )
-            return 2
-        credentials = AwsCredentials(
-            arguments.access_key, arguments.secret_key, arguments.session_token
-        )
-    options = ServerOptions(
-        endpoint=arguments.endpoint,
-        region=arguments.region,
-        credentials=credentials,
-        s3_endpoint=arguments.s3_endpoint,
-        role_arn=arguments.role_arn,
-        datastore_id=arguments.datastore_id,
-        job_quota=arguments.job_quota,
-        profile=arguments.profile,
-        seed=arguments.seed,
-        request_timeout=arguments.request_timeout,
-        faults=tuple(arguments.fault),
-        workers=arguments.workers,
-    )
+    try:
+        options = server_options(option_values(arguments))
+    except CredentialsMissing as error:
+        print(f"ahi-contract server: {error}", file=sys.stderr)
+        return 2
     try:
         with progress(arguments.quiet) as report:
             record = execute(options, report)

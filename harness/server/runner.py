@@ -12,7 +12,6 @@ import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from importlib.metadata import version
 from urllib.parse import urlsplit
 
@@ -25,6 +24,7 @@ from harness.server import units
 from harness.server.checks import conformance, service
 from harness.server.context import PROFILES, SuiteContext, Target
 from harness.server.environment import prepare, tear_down
+from harness.server.options import ServerOptions
 from harness.server.probe import Probe
 from harness.sigv4 import AwsCredentials
 from harness.spec.build import build_spec
@@ -37,30 +37,10 @@ STEP = register(
     "an exception or the run's deadline stopped a step; its checks were not all judged",
 )
 EMBEDDED_JOB_QUOTA = 8
-EMBEDDED_ROLE = "arn:aws:iam::123456789012:role/AhiContractImportRole"
 
 
 class TargetUnreachable(Exception):
     """The target does not answer at all: the run cannot start."""
-
-
-@dataclass
-class ServerOptions:
-    """What `ahi-contract server` was asked to do."""
-
-    endpoint: str | None = None
-    region: str = "us-east-1"
-    credentials: AwsCredentials = field(default_factory=lambda: AwsCredentials("test", "test"))
-    s3_endpoint: str | None = None
-    s3_credentials: AwsCredentials | None = None
-    role_arn: str = EMBEDDED_ROLE
-    datastore_id: str | None = None
-    job_quota: int | None = None
-    profile: str = "quick"
-    seed: int | None = None
-    request_timeout: float = 15.0
-    faults: tuple[str, ...] = ()
-    workers: int = 1
 
 
 @contextmanager

@@ -12,7 +12,8 @@ import pytest
 
 from harness.cli import main
 from harness.server.environment import SetupError
-from harness.server.runner import ServerOptions, TargetUnreachable, execute
+from harness.server.options import ServerOptions
+from harness.server.runner import TargetUnreachable, execute
 from harness.sigv4 import AwsCredentials
 
 CREDENTIALS = AwsCredentials("test", "test")

@@ -10,7 +10,8 @@ import pytest
 
 from harness.emulator.faults import FAULTS, FAULTS_BY_NAME
 from harness.selftest import server_trial
-from harness.server.runner import ServerOptions, execute
+from harness.server.options import ServerOptions
+from harness.server.runner import execute
 
 
 def test_every_fault_declares_a_registered_check() -> None:

@@ -1,7 +1,8 @@
 from __future__ import annotations
 
 from harness.server.context import PROFILES
-from harness.server.runner import ServerOptions, execute
+from harness.server.options import ServerOptions
+from harness.server.runner import execute
 
 
 def test_the_full_profile_passes_against_the_emulator_and_does_more() -> None:
