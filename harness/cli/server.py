@@ -13,6 +13,7 @@ from harness.report.record import RunRecord
 from harness.report.writers import write_reports
 from harness.server.environment import SetupError
 from harness.server.options import CredentialsMissing, add_options, option_values, server_options
+from harness.server.registry import load_checks
 from harness.server.runner import TargetUnreachable, execute
 
 
@@ -29,6 +30,7 @@ def register(subcommands: Any) -> None:
 
 
 def list_checks() -> None:
+    load_checks()
     for check in sorted(REGISTRY.values(), key=lambda c: (c.family, c.id)):
         print(f"{check.id:<28} {check.family:<12} [{check.source.value}] {check.rule}")
         print(f"{'':<28} {'':<12} source: {check.reference}")

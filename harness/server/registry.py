@@ -10,6 +10,8 @@ update) is made once per run through `SuiteContext.shared`.
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -47,6 +49,15 @@ def server_check(
     return decorate
 
 
+def load_checks() -> None:
+    """Import every module of `harness.server.checks`, so that every check is filed."""
+    import harness.server.checks as package
+
+    for module in pkgutil.iter_modules(package.__path__):
+        importlib.import_module(f"{package.__name__}.{module.name}")
+
+
 def checks_in(unit: str) -> list[ServerCheck]:
     """The checks filed under `unit`, in definition order."""
+    load_checks()
     return list(UNITS.get(unit, ()))

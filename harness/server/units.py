@@ -11,21 +11,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from harness.server.checks import auth, errors, imagesets, jobs, listing, machine, service
+from harness.server.checks import jobs, listing, machine
 from harness.server.context import SuiteContext
 from harness.server.registry import ServerCheck, checks_in
 from harness.server.schema_phase import run_schema_phase
 
 Step = tuple[str, Callable[[], object]]
 Unit = Callable[[SuiteContext, dict[str, Any], str], list[Step]]
-
-
-def protocol_unit(context: SuiteContext, spec: dict[str, Any], run_id: str) -> list[Step]:
-    return [
-        ("authentication", lambda: auth.run(context)),
-        ("errors and validation", lambda: errors.run(context)),
-        ("throttling", lambda: service.throttling(context)),
-    ]
 
 
 def jobs_unit(context: SuiteContext, spec: dict[str, Any], run_id: str) -> list[Step]:
@@ -77,17 +69,21 @@ def _step(context: SuiteContext, check: ServerCheck) -> Step:
     return (check.check.id, lambda: check(context))
 
 
-def image_set_unit(context: SuiteContext, spec: dict[str, Any], run_id: str) -> list[Step]:
-    """The checks filed under the "image sets" unit, in definition order."""
-    return [_step(context, check) for check in checks_in(imagesets.UNIT)]
+def registered(name: str) -> Unit:
+    """A unit made of the checks filed under `name`, in definition order."""
+
+    def unit(context: SuiteContext, spec: dict[str, Any], run_id: str) -> list[Step]:
+        return [_step(context, check) for check in checks_in(name)]
+
+    return unit
 
 
 ALL: dict[str, Unit] = {
     "schemathesis": schema_unit,
     "jobs": jobs_unit,
-    "image sets": image_set_unit,
+    "image sets": registered("image sets"),
     "state machine": machine_unit,
-    "protocol": protocol_unit,
+    "protocol": registered("protocol"),
     "quota": quota_unit,
 }
 

@@ -2,78 +2,123 @@
 
 from __future__ import annotations
 
-from harness.checks import Source, register
-from harness.model import operations
+from harness.checks import Check, Source
+from harness.model import Location, operations
+from harness.model.samples import datastore_arn, sample_input
 from harness.server.checks.expect import expect_error
 from harness.server.context import SuiteContext
+from harness.server.registry import server_check
 
-NOT_FOUND = register(
+UNIT = "protocol"
+_BAD_INPUT = ("SerializationException", "ValidationException")
+_NOT_FOUND = ("ResourceNotFoundException",)
+_CHILD_LABELS = ("jobId", "imageSetId", "sourceImageSetId")
+
+
+def _names_a_datastore(operation: str) -> bool:
+    return any(
+        member.name in ("datastoreId", "resourceArn")
+        for member in operations()[operation].inputs
+        if member.location is Location.LABEL
+    )
+
+
+@server_check(
     "NOT-FOUND-404",
     "errors",
-    "An unknown data store or job is a 404 ResourceNotFoundException",
+    "An unknown data store, job, image set or resource is a 404 ResourceNotFoundException, on "
+    "every operation that names one",
     Source.MODEL,
-    "ResourceNotFoundException, httpStatusCode 404",
+    "ResourceNotFoundException, httpStatusCode 404, in every such operation's errors",
+    unit=UNIT,
 )
-MALFORMED_BODY = register(
+def not_found(context: SuiteContext, check: Check) -> None:
+    own = context.env.datastore_id
+    for operation in operations():
+        if not _names_a_datastore(operation):
+            continue
+        expect_error(
+            context,
+            check.id,
+            operation,
+            context.call(operation, **sample_input(operation)),
+            404,
+            _NOT_FOUND,
+            "a well-formed data store id no data store has",
+        )
+        params = sample_input(operation, own)
+        labels = {m.name for m in operations()[operation].labels}
+        if "resourceArn" in labels:
+            params["resourceArn"] = (
+                f"{datastore_arn(own, context.target.region)}/imageset/{'0' * 32}"
+            )
+        elif not labels & set(_CHILD_LABELS):
+            continue
+        expect_error(
+            context,
+            check.id,
+            operation,
+            context.call(operation, **params),
+            404,
+            _NOT_FOUND,
+            "a well-formed id nothing has, on the suite's own data store",
+        )
+
+
+@server_check(
     "MALFORMED-BODY-400",
     "validation",
-    "A body that is not a JSON object is a 400, never a 5xx",
+    "A body that is not a JSON object is a 400, never a 5xx, on every operation with a JSON body",
     Source.SMITHY,
     "restJson1 server validation: SerializationException 400",
+    unit=UNIT,
 )
-INVALID_MEMBER = register(
+def malformed_body(context: SuiteContext, check: Check) -> None:
+    own = context.env.datastore_id
+    for operation in operations().values():
+        if not operation.has_request_body:
+            continue
+        sample = sample_input(operation.name, own)
+        path = operation.path({m.name: str(sample[m.name]) for m in operation.labels})
+        for raw, note in (
+            (b"{not json", "malformed JSON"),
+            (b"[1, 2]", "a JSON array instead of an object"),
+        ):
+            exchange = context.probe.send(
+                operation.method,
+                path,
+                query=[(m.wire_name, "1") for m in operation.query if m.required],
+                raw_body=raw,
+                headers={"Content-Type": "application/json"},
+            )
+            expect_error(context, check.id, operation.name, exchange, 400, _BAD_INPUT, note)
+    exchange = context.probe.send(
+        "POST",
+        operations()["StartDICOMImportJob"].path({"datastoreId": own}),
+        raw_body=b'{"clientToken": 5}',
+        headers={"Content-Type": "application/json"},
+    )
+    expect_error(
+        context,
+        check.id,
+        "StartDICOMImportJob",
+        exchange,
+        400,
+        _BAD_INPUT,
+        "a member of the wrong type",
+    )
+
+
+@server_check(
     "INVALID-MEMBER-400",
     "validation",
     "A member that breaks its pattern or bounds is a 400 ValidationException",
     Source.MODEL,
     "S3Uri and RoleArn patterns, full match (harness decision PATTERN-FULL-MATCH)",
+    unit=UNIT,
 )
-
-_BAD_INPUT = ("SerializationException", "ValidationException")
-
-
-def run(context: SuiteContext) -> None:
+def invalid_member(context: SuiteContext, check: Check) -> None:
     env = context.env
-    unknown_datastore = "0" * 32
-    expect_error(
-        context,
-        NOT_FOUND.id,
-        "GetDatastore",
-        context.get_datastore(unknown_datastore),
-        404,
-        ("ResourceNotFoundException",),
-        "a well-formed id no data store has",
-    )
-    expect_error(
-        context,
-        NOT_FOUND.id,
-        "GetDICOMImportJob",
-        context.get_job(env.datastore_id, "0" * 32),
-        404,
-        ("ResourceNotFoundException",),
-        "a well-formed job id on the suite's data store",
-    )
-    expect_error(
-        context,
-        NOT_FOUND.id,
-        "ListDICOMImportJobs",
-        context.list_jobs(unknown_datastore),
-        404,
-        ("ResourceNotFoundException",),
-        "a well-formed id no data store has",
-    )
-    start_path = operations()["StartDICOMImportJob"].path({"datastoreId": env.datastore_id})
-    for raw, note in (
-        (b"{not json", "malformed JSON"),
-        (b"[1, 2]", "a JSON array instead of an object"),
-        (b'{"clientToken": 5}', "a member of the wrong type"),
-    ):
-        exchange = context.probe.send(
-            "POST", start_path, raw_body=raw, headers={"Content-Type": "application/json"}
-        )
-        expect_error(
-            context, MALFORMED_BODY.id, "StartDICOMImportJob", exchange, 400, _BAD_INPUT, note
-        )
     for changes, note in (
         ({"inputS3Uri": "https://example.com/x"}, "inputS3Uri is not an s3:// URI"),
         ({"inputS3Uri": f"x{env.input_uri}"}, "inputS3Uri matches the pattern only as a search"),
@@ -83,10 +128,29 @@ def run(context: SuiteContext) -> None:
         body = context.start_body(**changes)
         expect_error(
             context,
-            INVALID_MEMBER.id,
+            check.id,
             "StartDICOMImportJob",
             context.start_job(env.datastore_id, **body),
             400,
             ("ValidationException",),
             note,
         )
+    for size, note in ((51, "maxResults above 50"), (0, "maxResults below 1")):
+        expect_error(
+            context,
+            check.id,
+            "SearchImageSets",
+            context.call("SearchImageSets", datastoreId=env.datastore_id, maxResults=size),
+            400,
+            ("ValidationException",),
+            note,
+        )
+    expect_error(
+        context,
+        check.id,
+        "GetImageSet",
+        context.call("GetImageSet", datastoreId=env.datastore_id, imageSetId="NOT-AN-ID"),
+        400,
+        ("ValidationException",),
+        "an imageSetId that breaks [0-9a-z]{32}",
+    )

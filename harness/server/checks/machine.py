@@ -198,7 +198,7 @@ def _machine(context: SuiteContext, model: _Model) -> type[RuleBasedStateMachine
         def get_unknown(self) -> None:
             exchange = context.get_job(model.datastore_id, uuid.uuid4().hex)
             self.judge(
-                errors.NOT_FOUND.id,
+                errors.not_found.check.id,
                 exchange.status == 404,
                 f"an unknown job answered HTTP {exchange.status}",
                 exchange,

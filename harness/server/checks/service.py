@@ -4,17 +4,11 @@ from __future__ import annotations
 
 import statistics
 
-from harness.checks import Source, register
+from harness.checks import Check, Source, register
 from harness.report.record import Evidence, Outcome, RunRecord
 from harness.server.context import SuiteContext
+from harness.server.registry import server_check
 
-THROTTLE = register(
-    "THROTTLE-WITHIN-LIMITS",
-    "service",
-    "Reads well under the documented rate limits are not throttled",
-    Source.SERVICE_DOCS,
-    "developer guide 'Throttling limits': GetDatastore 10/s, ListDICOMImportJobs 10/s",
-)
 LATENCY = register(
     "RESPONSE-TIME",
     "service",
@@ -25,13 +19,21 @@ LATENCY = register(
 MEDIAN_LIMIT_SECONDS = 1.0
 
 
-def throttling(context: SuiteContext) -> None:
+@server_check(
+    "THROTTLE-WITHIN-LIMITS",
+    "service",
+    "Reads well under the documented rate limits are not throttled",
+    Source.SERVICE_DOCS,
+    "developer guide 'Throttling limits': GetDatastore 10/s, ListDICOMImportJobs 10/s",
+    unit="protocol",
+)
+def throttling(context: SuiteContext, check: Check) -> None:
     env = context.env
     exchanges = [context.get_datastore(env.datastore_id) for _ in range(6)]
     exchanges += [context.list_jobs(env.datastore_id, maxResults=1) for _ in range(6)]
     throttled = [e for e in exchanges if e.status == 429]
     context.verdict(
-        THROTTLE.id,
+        check.id,
         "GetDatastore, ListDICOMImportJobs",
         not throttled,
         f"{len(throttled)} of {len(exchanges)} sequential reads were throttled",
