@@ -1,9 +1,10 @@
 """The suite in independent units: each sets nothing up that another unit needs.
 
-A unit is a list of named steps on one context. Run serially, every unit
-shares one data store; with `--workers`, units are spread over processes that
-each prepare their own. The job scenario group stays one unit because its
-steps build on each other (the listing checks count the jobs it started).
+A unit is a list of named steps on one context. Most units are assembled from
+the checks filed under them (`harness.server.registry`); schemathesis and the
+state machine are units of their own. Run serially, every unit shares one
+data store; with `--workers`, units are spread over processes that each
+prepare their own.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from harness.server.checks import jobs, listing, machine
+from harness.server.checks import machine
 from harness.server.context import SuiteContext
 from harness.server.registry import ServerCheck, checks_in
 from harness.server.schema_phase import run_schema_phase
@@ -20,45 +21,8 @@ Step = tuple[str, Callable[[], object]]
 Unit = Callable[[SuiteContext, dict[str, Any], str], list[Step]]
 
 
-def jobs_unit(context: SuiteContext, spec: dict[str, Any], run_id: str) -> list[Step]:
-    main_job: list[str] = []
-    failing_job: list[str] = []
-
-    def start_main() -> None:
-        job = jobs.start(context, jobs.COMPLETES.id, "the import of the known DICOM set")
-        if job:
-            main_job.append(job)
-
-    def start_failing() -> None:
-        job = jobs.unreadable_input(context, run_id)
-        if job:
-            failing_job.append(job)
-
-    def follow_main() -> None:
-        if main_job:
-            jobs.lifecycle_and_manifests(context, main_job[0])
-
-    def follow_failing() -> None:
-        if failing_job:
-            jobs.check_failed_job(context, failing_job[0])
-
-    return [
-        ("import of the DICOM set", start_main),
-        ("import of a missing bucket", start_failing),
-        ("idempotency", lambda: jobs.idempotency(context)),
-        ("lifecycle and manifests", follow_main),
-        ("failed import", follow_failing),
-        ("listing", lambda: listing.run(context)),
-        ("deletion guard", lambda: jobs.delete_guard(context)),
-    ]
-
-
 def machine_unit(context: SuiteContext, spec: dict[str, Any], run_id: str) -> list[Step]:
     return [("state machine", lambda: machine.run(context, run_id))]
-
-
-def quota_unit(context: SuiteContext, spec: dict[str, Any], run_id: str) -> list[Step]:
-    return [("quota", lambda: jobs.quota(context, run_id))]
 
 
 def schema_unit(context: SuiteContext, spec: dict[str, Any], run_id: str) -> list[Step]:
@@ -80,11 +44,11 @@ def registered(name: str) -> Unit:
 
 ALL: dict[str, Unit] = {
     "schemathesis": schema_unit,
-    "jobs": jobs_unit,
+    "jobs": registered("jobs"),
     "image sets": registered("image sets"),
     "state machine": machine_unit,
     "protocol": registered("protocol"),
-    "quota": quota_unit,
+    "quota": registered("quota"),
 }
 
 

@@ -28,6 +28,7 @@ from hypothesis.stateful import (
 from harness.server.checks import errors, jobs, listing
 from harness.server.checks.expect import success_json
 from harness.server.context import SuiteContext
+from harness.server.paging import walk
 from harness.server.probe import Exchange
 
 SUBJECT = "state machine"
@@ -78,12 +79,12 @@ def _machine(context: SuiteContext, model: _Model) -> type[RuleBasedStateMachine
             note(f"start {job_name} -> HTTP {exchange.status}")
             if exchange.status == 402:
                 return token  # the quota was reached: no job, a legitimate answer
-            answer = success_json(context, jobs.REPLAY.id, SUBJECT, exchange, "fresh start")
+            answer = success_json(context, jobs.replay.check.id, SUBJECT, exchange, "fresh start")
             if answer is None:
                 raise _Stop("a fresh start failed")
             job_id = str(answer.get("jobId"))
             self.judge(
-                jobs.REPLAY.id,
+                jobs.replay.check.id,
                 job_id not in model.jobs,
                 f"a fresh clientToken answered known job {job_id}",
                 exchange,
@@ -102,7 +103,7 @@ def _machine(context: SuiteContext, model: _Model) -> type[RuleBasedStateMachine
             replayed = answer.get("jobId") if isinstance(answer, dict) else None
             note(f"replay {token[:8]} -> HTTP {exchange.status} {replayed}")
             self.judge(
-                jobs.REPLAY.id,
+                jobs.replay.check.id,
                 replayed == job_id,
                 f"replay answered {replayed}, the model holds {job_id}",
                 exchange,
@@ -118,7 +119,7 @@ def _machine(context: SuiteContext, model: _Model) -> type[RuleBasedStateMachine
             )
             note(f"conflicting replay {token[:8]} -> HTTP {exchange.status}")
             self.judge(
-                jobs.CONFLICT.id,
+                jobs.conflict.check.id,
                 exchange.status == 409,
                 f"the same token with another jobName answered HTTP {exchange.status}",
                 exchange,
@@ -136,7 +137,7 @@ def _machine(context: SuiteContext, model: _Model) -> type[RuleBasedStateMachine
             properties = body.get("jobProperties") if isinstance(body, dict) else None
             if not isinstance(properties, dict):
                 self.judge(
-                    jobs.FORWARD.id,
+                    jobs.status_forward.check.id,
                     False,
                     f"GetDICOMImportJob answered HTTP {exchange.status}",
                     exchange,
@@ -146,7 +147,7 @@ def _machine(context: SuiteContext, model: _Model) -> type[RuleBasedStateMachine
             before = model.jobs[job_id].get("jobStatus")
             note(f"get {job_id[:8]}: {before} -> {status}")
             self.judge(
-                jobs.FORWARD.id,
+                jobs.status_forward.check.id,
                 jobs.ORDER.get(str(status), -1) >= jobs.ORDER.get(str(before), 0)
                 and not (before in jobs.TERMINAL and status != before),
                 f"status went from {before} to {status}",
@@ -154,7 +155,7 @@ def _machine(context: SuiteContext, model: _Model) -> type[RuleBasedStateMachine
             )
             ended = "endedAt" in properties
             self.judge(
-                jobs.ENDED_AT.id,
+                jobs.ended_at.check.id,
                 ended == (status in jobs.TERMINAL)
                 and (not ended or properties["endedAt"] >= properties.get("submittedAt", 0)),
                 f"{status} with endedAt={properties.get('endedAt')} "
@@ -169,17 +170,17 @@ def _machine(context: SuiteContext, model: _Model) -> type[RuleBasedStateMachine
         )
         def list_all(self, page_size: int, status: str | None) -> None:
             filters = {"jobStatus": status} if status else {}
-            listed = listing.walk(context, model.datastore_id, page_size, **filters)
+            listed = walk(context, model.datastore_id, page_size, **filters)
             ids, exchanges = listed.ids, listed.exchanges
             note(f"list maxResults={page_size} jobStatus={status}: {len(ids)} items")
             self.judge(
-                listing.PAGE_SIZE.id,
+                listing.page_size.check.id,
                 not listed.size_problems,
                 "; ".join(listed.size_problems[:3]),
                 *exchanges[:2],
             )
             self.judge(
-                listing.FILTER.id,
+                listing.status_filter.check.id,
                 not listed.filter_problems,
                 "; ".join(listed.filter_problems[:3]),
                 *exchanges[:2],
@@ -188,7 +189,7 @@ def _machine(context: SuiteContext, model: _Model) -> type[RuleBasedStateMachine
             unknown = sorted(set(ids) - set(model.jobs))
             missing = sorted(set(model.jobs) - set(ids)) if status is None else []
             self.judge(
-                listing.COMPLETE.id,
+                listing.complete.check.id,
                 not duplicates and not unknown and not missing,
                 f"listed twice {duplicates[:3]}, unknown {unknown[:3]}, missing {missing[:3]}",
                 *exchanges[:2],
@@ -211,7 +212,7 @@ def run(context: SuiteContext, run_id: str) -> None:
     """Run the machine on a data store of its own; failures are already recorded."""
     created = success_json(
         context,
-        jobs.REPLAY.id,
+        jobs.replay.check.id,
         "CreateDatastore",
         context.create_datastore(
             datastoreName=f"ahi-contract-model-{run_id}", clientToken=uuid.uuid4().hex
