@@ -16,7 +16,9 @@ from harness.server.runner import execute
 
 def test_every_fault_declares_a_registered_check() -> None:
     from harness.checks import REGISTRY
+    from harness.server.registry import load_checks
 
+    load_checks()
     for fault in FAULTS:
         assert fault.caught_by in REGISTRY, fault
 
