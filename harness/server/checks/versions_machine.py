@@ -1,0 +1,222 @@
+"""A hypothesis state machine over one image set's versions, with a model beside the target.
+
+Rules update the set with the current version, try stale versions, revert to
+an earlier version, and read every version back; after each step the target's
+answers are compared with the model (version numbers, and the PatientName each
+version holds). The machine works on its own copy of an imported image set, so
+that the model knows every version of it.
+"""
+
+from __future__ import annotations
+
+import json
+import string
+from dataclasses import dataclass, field
+from typing import Any
+
+from hypothesis import HealthCheck, Phase, note, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, initialize, rule, run_state_machine_as_test
+
+from harness.checks import Check, Source
+from harness.server.context import SuiteContext
+from harness.server.imaging_scene import read_metadata, scene_of, wait_for_image_set
+from harness.server.probe import Exchange
+from harness.server.registry import server_check
+
+NAMES = st.text(string.ascii_uppercase, min_size=1, max_size=8).map(lambda s: f"AHI^{s}")
+
+
+class _Stop(Exception):
+    """A verdict failed: the failure is recorded, the example ends."""
+
+
+@dataclass
+class VersionModel:
+    """What the target should hold: the PatientName of every version of one image set."""
+
+    image_set_id: str
+    names: dict[int, Any] = field(default_factory=dict)
+
+    @property
+    def latest(self) -> int:
+        return max(self.names)
+
+
+def _patient_name(document: dict[str, Any] | None) -> Any:
+    return ((document or {}).get("Patient") or {}).get("DICOM", {}).get("PatientName")
+
+
+def _member(exchange: Exchange, name: str) -> Any:
+    body = exchange.json()
+    return body.get(name) if isinstance(body, dict) else None
+
+
+def _updates(name: str) -> dict[str, Any]:
+    document = {"SchemaVersion": 1.1, "Patient": {"DICOM": {"PatientName": name}}}
+    return {"DICOMUpdates": {"updatableAttributes": json.dumps(document).encode()}}
+
+
+def _machine(context: SuiteContext, check: Check, source_id: str) -> type[RuleBasedStateMachine]:
+    datastore_id = context.env.datastore_id
+
+    class ImageSetVersionMachine(RuleBasedStateMachine):
+        model: VersionModel
+
+        def judge(self, ok: bool, message: str, *exchanges: Exchange) -> None:
+            if not context.verdict(check.id, "state machine", ok, message, *exchanges):
+                raise _Stop(message)
+
+        def update(self, latest: int, updates: dict[str, Any]) -> Exchange:
+            exchange = context.call(
+                "UpdateImageSetMetadata",
+                datastoreId=datastore_id,
+                imageSetId=self.model.image_set_id,
+                latestVersionId=str(latest),
+                updateImageSetMetadataUpdates=updates,
+            )
+            note(f"update from {latest} -> HTTP {exchange.status}")
+            return exchange
+
+        def settled(self, expected: int, *evidence: Exchange) -> None:
+            found, exchange = wait_for_image_set(context, datastore_id, self.model.image_set_id)
+            self.judge(
+                (found or {}).get("versionId") == str(expected)
+                and (found or {}).get("imageSetState") == "ACTIVE",
+                f"expected version {expected} ACTIVE, GetImageSet says "
+                f"{(found or {}).get('versionId')!r} {(found or {}).get('imageSetState')!r}",
+                *evidence,
+                exchange,
+            )
+
+        @initialize()
+        def copy_an_imported_set(self) -> None:
+            source, _ = wait_for_image_set(context, datastore_id, source_id)
+            exchange = context.call(
+                "CopyImageSet",
+                datastoreId=datastore_id,
+                sourceImageSetId=source_id,
+                copyImageSetInformation={
+                    "sourceImageSet": {"latestVersionId": str((source or {}).get("versionId"))}
+                },
+            )
+            copy = (_member(exchange, "destinationImageSetProperties") or {}).get("imageSetId")
+            self.judge(isinstance(copy, str), "CopyImageSet made no image set", exchange)
+            self.model = VersionModel(str(copy))
+            wait_for_image_set(context, datastore_id, source_id)
+            self.settled(1, exchange)
+            read = read_metadata(context, datastore_id, self.model.image_set_id, "1")
+            self.model.names[1] = _patient_name(read.document)
+
+        @rule(name=NAMES)
+        def update_latest(self, name: str) -> None:
+            latest = self.model.latest
+            exchange = self.update(latest, _updates(name))
+            answered = _member(exchange, "latestVersionId")
+            self.judge(
+                exchange.status == 200 and answered == str(latest + 1),
+                f"update from version {latest}: HTTP {exchange.status}, latestVersionId "
+                f"{answered!r}, expected {latest + 1}",
+                exchange,
+            )
+            self.model.names[latest + 1] = name
+            self.settled(latest + 1, exchange)
+
+        @rule(name=NAMES, data=st.data())
+        def update_stale(self, name: str, data: st.DataObject) -> None:
+            if self.model.latest < 2:
+                return
+            stale = data.draw(st.integers(1, self.model.latest - 1))
+            exchange = self.update(stale, _updates(name))
+            self.judge(
+                exchange.status == 409,
+                f"update from stale version {stale} (latest {self.model.latest}) answered "
+                f"HTTP {exchange.status}, expected 409",
+                exchange,
+            )
+            self.settled(self.model.latest, exchange)
+
+        @rule(data=st.data())
+        def revert(self, data: st.DataObject) -> None:
+            latest = self.model.latest
+            target = data.draw(st.sampled_from(sorted(self.model.names)))
+            exchange = self.update(latest, {"revertToVersionId": str(target)})
+            self.judge(
+                exchange.status == 200,
+                f"revert to version {target} from {latest}: HTTP {exchange.status}",
+                exchange,
+            )
+            self.model.names[latest + 1] = self.model.names[target]
+            self.settled(latest + 1, exchange)
+
+        @rule(data=st.data())
+        def read_a_version(self, data: st.DataObject) -> None:
+            version = data.draw(st.sampled_from(sorted(self.model.names)))
+            read = read_metadata(context, datastore_id, self.model.image_set_id, str(version))
+            name = _patient_name(read.document)
+            self.judge(
+                name == self.model.names[version],
+                f"version {version} holds PatientName {name!r}, the model "
+                f"{self.model.names[version]!r} ({read.problem or 'read'})",
+                read.exchange,
+            )
+
+        @rule()
+        def list_versions(self) -> None:
+            exchange = context.call(
+                "ListImageSetVersions", datastoreId=datastore_id, imageSetId=self.model.image_set_id
+            )
+            items = _member(exchange, "imageSetPropertiesList") or []
+            listed = sorted(str(item.get("versionId")) for item in items if isinstance(item, dict))
+            expected = sorted(str(version) for version in self.model.names)
+            self.judge(
+                listed == expected,
+                f"ListImageSetVersions lists {listed}, the model {expected}",
+                exchange,
+            )
+
+        def teardown(self) -> None:
+            if hasattr(self, "model"):
+                context.call(
+                    "DeleteImageSet", datastoreId=datastore_id, imageSetId=self.model.image_set_id
+                )
+
+    return ImageSetVersionMachine
+
+
+@server_check(
+    "IMAGESET-VERSIONS-MODEL",
+    "versions",
+    "Any sequence of updates, stale updates and reverts leaves the image set at the version "
+    "a model predicts, every version readable with the metadata it was given, and a revert "
+    "adding a version equal to the one reverted to",
+    Source.SERVICE_DOCS,
+    "developer guide 'Updating image set metadata' (versions, revertToVersionId); AWS CLI "
+    "example update-image-set-metadata; stale version refused: decision STALE-VERSION-CONFLICT",
+    unit="image sets",
+)
+def versions_model(context: SuiteContext, check: Check) -> None:
+    scene = scene_of(context)
+    if not scene.image_set_ids:
+        context.error(check.id, "state machine", f"no image sets to copy: {scene.problem}")
+        return
+    profile = context.profile
+    try:
+        run_state_machine_as_test(
+            _machine(context, check, scene.image_set_ids[-1]),
+            settings=settings(
+                max_examples=max(1, profile.machine_examples // 2),
+                stateful_step_count=max(3, profile.machine_steps // 2),
+                deadline=None,
+                derandomize=True,
+                database=None,
+                phases=[Phase.explicit, Phase.generate],
+                suppress_health_check=list(HealthCheck),
+                print_blob=False,
+            ),
+        )
+    except _Stop:
+        pass  # the failing verdict is in the record with its evidence
+    except BaseExceptionGroup as group:
+        if group.subgroup(_Stop) is None:
+            raise
