@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
+from harness.model.scope import IN_SCOPE_OPERATIONS
 from harness.report.record import Outcome, RunRecord
 
 STATUS_ORDER = ("passed", "deviation", "failed", "error")
@@ -34,7 +35,9 @@ class Matrix:
 def matrix(outcomes: list[Outcome], kind: str = "server") -> Matrix:
     """Server runs: operations by check family. SDK runs: scenarios by SDK.
 
-    The harness's own step outcomes are not a subject's conformance and stay out.
+    A server matrix lists every operation in scope first, in scope order, judged or
+    not (an operation no check reached shows as an empty row), then the suite's
+    other subjects. The harness's own step outcomes stay out.
     """
     cells: dict[tuple[str, str], Cell] = {}
     for outcome in outcomes:
@@ -46,7 +49,11 @@ def matrix(outcomes: list[Outcome], kind: str = "server") -> Matrix:
             key = (outcome.subject, outcome.check.family)
         cell = cells.setdefault(key, Cell())
         cell.counts[outcome.status] += 1
-    rows = sorted({subject for subject, _ in cells})
+    subjects = {subject for subject, _ in cells}
+    if kind == "sdk":
+        rows = sorted(subjects)
+    else:
+        rows = list(IN_SCOPE_OPERATIONS) + sorted(subjects - set(IN_SCOPE_OPERATIONS))
     columns = sorted({family for _, family in cells})
     return Matrix(rows, columns, cells)
 
