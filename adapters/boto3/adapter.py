@@ -4,11 +4,14 @@ Run by `ahi-contract sdk --adapter boto3`, or as
 `python adapters/boto3/adapter.py` by any harness that speaks the protocol.
 It translates calls into boto3 calls and never judges. Retries are botocore's
 own ("standard" mode, `max_attempts` as given); only the backoff scale is made
-small so that a run stays fast.
+small so that a run stays fast. Blobs travel as `{"$base64": ...}`: input blobs
+become `bytes`, streaming bodies are `.read()` whole and reported unchanged.
+The host prefix is injected unless the call's `config.hostPrefix` is false.
 """
 
 from __future__ import annotations
 
+import base64
 import json
 import sys
 from datetime import datetime
@@ -18,6 +21,7 @@ import boto3
 import botocore
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
+from botocore.response import StreamingBody
 from botocore.retries import standard
 
 # Shorter delays between attempts; which attempts happen is still botocore's decision.
@@ -27,10 +31,31 @@ standard.ExponentialBackoff._DEFAULT_BACKOFF_CONFIG = {
 }
 
 
+BLOB = "$base64"
+
+
+def from_protocol(value: Any) -> Any:
+    """A call's input as boto3 takes it: `{"$base64": ...}` objects become bytes.
+
+    The harness sends that form only where the model has a blob.
+    """
+    if isinstance(value, dict):
+        if set(value) == {BLOB}:
+            return base64.b64decode(value[BLOB])
+        return {key: from_protocol(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [from_protocol(item) for item in value]
+    return value
+
+
 def plain(value: Any) -> Any:
-    """boto3 output as protocol JSON: datetimes become epoch seconds."""
+    """boto3 output as protocol JSON: datetimes become epoch seconds, blobs base64."""
     if isinstance(value, datetime):
         return value.timestamp()
+    if isinstance(value, StreamingBody):
+        value = value.read()
+    if isinstance(value, bytes | bytearray):
+        return {BLOB: base64.b64encode(bytes(value)).decode("ascii")}
     if isinstance(value, dict):
         return {key: plain(item) for key, item in value.items()}
     if isinstance(value, list):
@@ -51,6 +76,7 @@ def client_for(config: dict[str, Any]) -> Any:
             retries={"total_max_attempts": config["maxAttempts"], "mode": "standard"},
             connect_timeout=config["timeoutSeconds"],
             read_timeout=config["timeoutSeconds"],
+            inject_host_prefix=config.get("hostPrefix", True),
         ),
     )
 
@@ -60,7 +86,9 @@ def answer(message: dict[str, Any]) -> dict[str, Any]:
     try:
         client = client_for(message["config"])
         method = getattr(client, botocore.xform_name(message["operation"]))
-        output = method(**message["input"])
+        output = method(**from_protocol(message["input"]))
+        output.pop("ResponseMetadata", None)
+        result = plain(output)
     except ClientError as error:
         code = error.response.get("Error", {}).get("Code")
         modeled_class = client.exceptions.from_code(code) if code else ClientError
@@ -74,10 +102,9 @@ def answer(message: dict[str, Any]) -> dict[str, Any]:
                 "modeled": modeled_class is not ClientError and isinstance(error, modeled_class),
             },
         }
-    except (BotoCoreError, TypeError, ValueError) as error:
+    except (BotoCoreError, AttributeError, TypeError, ValueError) as error:
         return {"id": call_id, "error": {"kind": "client", "code": None, "message": str(error)}}
-    output.pop("ResponseMetadata", None)
-    return {"id": call_id, "output": plain(output)}
+    return {"id": call_id, "output": result}
 
 
 def main() -> int:

@@ -4,7 +4,10 @@
 // by any harness that speaks the protocol. It translates calls into
 // @aws-sdk/client-medical-imaging calls and never judges. Retries are the SDK's
 // own: a ConfiguredRetryStrategy with the call's maxAttempts, whose only change
-// is a short fixed backoff so that a run stays fast.
+// is a short fixed backoff so that a run stays fast. Blobs travel as
+// {"$base64": ...}: input blobs become Uint8Array, streaming bodies are read
+// whole with transformToByteArray() and reported unchanged. The host prefix is
+// injected unless the call's config.hostPrefix is false (disableHostPrefix).
 import { createRequire } from "node:module";
 import { createInterface } from "node:readline";
 import * as MedicalImaging from "@aws-sdk/client-medical-imaging";
@@ -13,9 +16,39 @@ import { ConfiguredRetryStrategy } from "@smithy/util-retry";
 
 const require = createRequire(import.meta.url);
 const { version } = require("@aws-sdk/client-medical-imaging/package.json");
+// The schema classes of the very copy of @smithy/core the client runs on.
+const { NormalizedSchema } = createRequire(require.resolve("@aws-sdk/client-medical-imaging"))(
+  "@smithy/core/schema",
+);
+const BLOB = "$base64";
+
+// A call's input as the SDK takes it, read by the operation's input schema:
+// {"$base64": ...} at a blob becomes a Uint8Array, epoch seconds at a timestamp a Date.
+function fromProtocol(schema, value) {
+  if (value === null || value === undefined) return value;
+  if (schema.isBlobSchema() && typeof value[BLOB] === "string") {
+    return new Uint8Array(Buffer.from(value[BLOB], "base64"));
+  }
+  if (schema.isTimestampSchema() && typeof value === "number") return new Date(value * 1000);
+  if (schema.isListSchema() && Array.isArray(value)) {
+    return value.map((item) => fromProtocol(schema.getValueSchema(), item));
+  }
+  if (schema.isMapSchema() && typeof value === "object") {
+    const target = schema.getValueSchema();
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, fromProtocol(target, item)]));
+  }
+  if (schema.isStructSchema() && typeof value === "object") {
+    const members = Object.fromEntries(schema.structIterator());
+    return Object.fromEntries(
+      Object.entries(value).map(([key, item]) => [key, members[key] ? fromProtocol(members[key], item) : item]),
+    );
+  }
+  return value;
+}
 
 function plain(value) {
   if (value instanceof Date) return value.getTime() / 1000;
+  if (value instanceof Uint8Array) return { [BLOB]: Buffer.from(value).toString("base64") };
   if (Array.isArray(value)) return value.map(plain);
   if (value && typeof value === "object") {
     return Object.fromEntries(
@@ -25,6 +58,15 @@ function plain(value) {
     );
   }
   return value;
+}
+
+// Streaming payloads (GetImageFrame, GetImageSetMetadata) are read whole, as sent.
+async function readStreams(output) {
+  const read = {};
+  for (const [key, item] of Object.entries(output)) {
+    read[key] = typeof item?.transformToByteArray === "function" ? await item.transformToByteArray() : item;
+  }
+  return read;
 }
 
 function clientFor(config) {
@@ -41,19 +83,22 @@ function clientFor(config) {
     maxAttempts: config.maxAttempts,
     retryStrategy: new ConfiguredRetryStrategy(config.maxAttempts, () => 10),
     requestHandler: new NodeHttpHandler({ connectionTimeout: timeout, requestTimeout: timeout }),
+    disableHostPrefix: config.hostPrefix === false,
   });
 }
 
 async function answer(message) {
   const id = message.id;
   const Command = MedicalImaging[`${message.operation}Command`];
-  if (typeof Command !== "function") {
+  const inputSchema = MedicalImaging[`${message.operation}Request$`];
+  if (typeof Command !== "function" || inputSchema === undefined) {
     return { id, error: { kind: "client", code: null, message: `unknown operation ${message.operation}` } };
   }
   const client = clientFor(message.config);
   try {
-    const output = await client.send(new Command(message.input));
-    return { id, output: plain(output) };
+    const input = fromProtocol(NormalizedSchema.of(inputSchema), message.input);
+    const output = await client.send(new Command(input));
+    return { id, output: plain(await readStreams(output)) };
   } catch (error) {
     const status = error?.$metadata?.httpStatusCode;
     if (status === undefined) {

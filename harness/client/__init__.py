@@ -1,4 +1,4 @@
-"""The reference client: a small requests-based client for the seven operations."""
+"""The reference client: a small requests-based client for every operation of the model."""
 
 from __future__ import annotations
 

@@ -7,19 +7,25 @@ the restJson1 rules in `harness.restjson`. `clientToken` is filled with a UUID
 v4 when the caller leaves it out and kept on every retry. Throttling codes and
 the transient statuses 500, 502, 503, 504 (and 429) are retried with capped
 exponential backoff and jitter, `maxAttempts` in all; `amz-sdk-invocation-id`
-stays constant across the attempts of one call.
+stays constant across the attempts of one call. Blob answers are the body's
+bytes as sent (never decompressed, whatever `Content-Encoding` says). The
+model's host prefix (`runtime-`) is applied only when `inject_host_prefix` is
+set, as botocore's `inject_host_prefix` and JS v3's `disableHostPrefix` do.
 """
 
 from __future__ import annotations
 
+import json
 import random
 import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import requests
+import urllib3
 
 from harness.client.errors import ClientSideError, ServiceError
 from harness.model import (
@@ -66,6 +72,7 @@ class ClientConfig:
     timeout: float = 10.0
     base_backoff: float = 0.05
     max_backoff: float = 2.0
+    inject_host_prefix: bool = False
 
 
 class ImagingClient:
@@ -73,9 +80,9 @@ class ImagingClient:
 
     Requests come from the operation table and its serializer; blob answers
     (GetImageSetMetadata, GetImageFrame) come back as bytes, never decompressed,
-    beside their header members. The `runtime-` host prefix is not applied
-    (as botocore with `inject_host_prefix=False`), so the client reaches a local
-    endpoint as it is.
+    beside their header members. The `runtime-` host prefix is applied only with
+    `ClientConfig.inject_host_prefix` (off by default, so that a local endpoint
+    is reached as it is).
     """
 
     def __init__(
@@ -111,16 +118,18 @@ class ImagingClient:
             prepared.headers["amz-sdk-request"] = f"attempt={attempt}; max={attempts}"
             prepared = self.auth(prepared)
             try:
-                response = self.session.send(prepared, timeout=self.config.timeout)
-            except requests.RequestException as transport_error:
+                response = self.session.send(prepared, timeout=self.config.timeout, stream=True)
+                with response:
+                    body = self._read(binding, response)
+            except (requests.RequestException, urllib3.exceptions.HTTPError) as transport_error:
                 if attempt == attempts:
                     message = f"{type(transport_error).__name__}: {transport_error}"
                     raise ClientSideError(message) from transport_error
                 self._backoff(attempt)
                 continue
             if 200 <= response.status_code < 300:
-                return self._output(binding, response)
-            service_error = self._error(binding, response)
+                return self._output(binding, response, body)
+            service_error = self._error(binding, response, body)
             if attempt < attempts and self._retryable(service_error):
                 self._backoff(attempt)
                 continue
@@ -134,15 +143,30 @@ class ImagingClient:
             raise ClientSideError(str(error.args[0])) from None
         return requests.Request(
             wire.method,
-            self.config.endpoint.rstrip("/") + wire.path,
+            self._base_url(operation) + wire.path,
             params=list(wire.query),
             data=wire.body,
             headers=wire.headers,
         )
 
-    def _output(self, operation: Operation, response: requests.Response) -> dict[str, Any]:
+    def _base_url(self, operation: Operation) -> str:
+        endpoint = self.config.endpoint.rstrip("/")
+        if not (self.config.inject_host_prefix and operation.host_prefix):
+            return endpoint
+        parts = urlsplit(endpoint)
+        return urlunsplit(parts._replace(netloc=operation.host_prefix + parts.netloc))
+
+    def _read(self, operation: Operation, response: requests.Response) -> bytes:
+        """The whole body: a blob answer's bytes as sent, anything else content-decoded."""
+        if operation.blob_output and 200 <= response.status_code < 300:
+            return self._blob_body(response)
+        return response.content
+
+    def _output(
+        self, operation: Operation, response: requests.Response, raw: bytes
+    ) -> dict[str, Any]:
         try:
-            body = parse_output(operation, dict(response.headers), response.content)
+            body = parse_output(operation, dict(response.headers), raw)
         except ValueError as error:
             raise ClientSideError(f"the success answer is not a JSON object: {error}") from error
         if operation.blob_output:
@@ -165,9 +189,9 @@ class ImagingClient:
             return {key: self._known(shape["value"]["shape"], item) for key, item in value.items()}
         return value
 
-    def _error(self, operation: Operation, response: requests.Response) -> ServiceError:
+    def _error(self, operation: Operation, response: requests.Response, raw: bytes) -> ServiceError:
         try:
-            body = response.json() if response.content else None
+            body = json.loads(raw) if raw else None
         except ValueError:
             body = None
         code = self._error_code(dict(response.headers), body) or str(response.status_code)
@@ -186,6 +210,11 @@ class ImagingClient:
             if member.get("idempotencyToken") and name not in params:
                 params[name] = str(uuid.uuid4())
         return params
+
+    def _blob_body(self, response: requests.Response) -> bytes:
+        """A blob answer's bytes as the service sent them (no content decoding)."""
+        data: bytes = response.raw.read(decode_content=False)
+        return data
 
     def _encode_label(self, value: str) -> str:
         return encode_label(value)

@@ -1,7 +1,8 @@
-"""The harness side of the SDK adapter protocol, version 1 (shared/sdk-adapter-protocol.md).
+"""The harness side of the SDK adapter protocol, version 1 (docs/sdk-adapter-protocol.md).
 
 Adapters are programs speaking JSON lines on stdin/stdout; the reference
-client also runs in-process behind the same interface.
+client also runs in-process behind the same interface, its inputs and answers
+taking the same trip through the protocol's JSON (blobs as `{"$base64": ...}`).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from harness.client import ClientConfig, ClientSideError, ImagingClient, ServiceError
+from harness.sdk.wire import decode_answer, decode_input, dumps
 from harness.sigv4 import AwsCredentials
 
 HELLO = "ahi-sdk-adapter/1"
@@ -65,6 +67,7 @@ def call_config(endpoint: str, max_attempts: int, timeout: float = 10.0) -> dict
         },
         "maxAttempts": max_attempts,
         "timeoutSeconds": timeout,
+        "hostPrefix": False,
     }
 
 
@@ -147,7 +150,7 @@ class SubprocessAdapter:
         message = {"id": call_id, "operation": operation, "input": params, "config": config}
         assert self._process.stdin is not None
         try:
-            self._process.stdin.write(json.dumps(message) + "\n")
+            self._process.stdin.write(dumps(message) + "\n")
             self._process.stdin.flush()
         except OSError as error:
             raise AdapterBroken(f"adapter stopped reading its input: {error}") from error
@@ -155,7 +158,7 @@ class SubprocessAdapter:
         if answer.get("id") != call_id:
             self.kill()
             raise AdapterBroken(f"adapter answered id {answer.get('id')!r} to call {call_id}")
-        return answer
+        return decode_answer(operation, answer)
 
     def close(self) -> None:
         if self._process.poll() is not None:
@@ -213,6 +216,7 @@ def client_for(
             timeout=config["timeoutSeconds"],
             base_backoff=0.01,
             max_backoff=0.05,
+            inject_host_prefix=bool(config.get("hostPrefix", True)),
         )
     )
 
@@ -233,7 +237,9 @@ class InProcessReference:
     def call(
         self, call_id: int, operation: str, params: dict[str, Any], config: dict[str, Any]
     ) -> dict[str, Any]:
-        return answer_from_client(call_id, client_for(config), operation, params)
+        sent = decode_input(operation, json.loads(dumps(params)))
+        answer = answer_from_client(call_id, client_for(config), operation, sent)
+        return decode_answer(operation, json.loads(dumps(answer)))
 
     def close(self) -> None:
         return

@@ -10,6 +10,7 @@ that the scenario catalogue catches it.
 from __future__ import annotations
 
 import argparse
+import base64
 import json
 import sys
 import uuid
@@ -20,8 +21,10 @@ import requests
 
 from harness import __version__
 from harness.client import ImagingClient, ServiceError
+from harness.model import Operation
 from harness.restjson import header_value
 from harness.sdk.protocol import HELLO, answer_from_client, client_for
+from harness.sdk.wire import decode_input, dumps
 
 
 class NoToken(ImagingClient):
@@ -93,11 +96,12 @@ class FractionsDropped(ImagingClient):
 class NullsSent(ImagingClient):
     """Sends JSON null for the optional body members the caller left out."""
 
-    def _for_attempt(self, request: requests.Request, attempt: int) -> requests.Request:
-        if request.data:
+    def _request(self, operation: Operation, params: dict[str, Any]) -> requests.Request:
+        request = super()._request(operation, params)
+        absent = [m.name for m in operation.body_members if m.name not in params]
+        if absent and request.data:
             body = json.loads(request.data)
-            for optional in ("jobName", "inputOwnerAccountId", "importConfiguration", "tags"):
-                body.setdefault(optional, None)
+            body.update(dict.fromkeys(absent))
             request.data = json.dumps(body).encode()
         return request
 
@@ -117,6 +121,64 @@ class Unsigned(ImagingClient):
         self.auth = lambda request: request  # type: ignore[assignment]
 
 
+class MetadataGunzipped(ImagingClient):
+    """Hands back blob answers content-decoded, as `requests` does by default (gzip undone)."""
+
+    def _blob_body(self, response: requests.Response) -> bytes:
+        return response.content
+
+
+class BodyOnGet(ImagingClient):
+    """Sends `{}` with a JSON Content-Type on operations without a modeled body."""
+
+    def _for_attempt(self, request: requests.Request, attempt: int) -> requests.Request:
+        if not request.data:
+            request.data = b"{}"
+            request.headers["Content-Type"] = "application/json"
+        return request
+
+
+class TagKeysCommaJoined(ImagingClient):
+    """Joins a repeated query member into one comma-separated value (`tagKeys=a,b`)."""
+
+    def _for_attempt(self, request: requests.Request, attempt: int) -> requests.Request:
+        joined: dict[str, list[str]] = {}
+        for key, value in request.params:
+            joined.setdefault(key, []).append(value)
+        request.params = [(key, ",".join(values)) for key, values in joined.items()]
+        return request
+
+
+class ArnLabelUnencoded(ImagingClient):
+    """Leaves `:` and `/` unencoded in labels, so an ARN spans several path segments."""
+
+    def _encode_label(self, value: str) -> str:
+        return quote(value, safe="-._~:/")
+
+
+class BooleansCapitalised(ImagingClient):
+    """Writes query booleans as Python's `str(bool)` does: `True`, `False`."""
+
+    def _for_attempt(self, request: requests.Request, attempt: int) -> requests.Request:
+        spelled = {"true": "True", "false": "False"}
+        request.params = [(key, spelled.get(value, value)) for key, value in request.params]
+        return request
+
+
+class BlobsAsText(ImagingClient):
+    """Sends the DICOMUpdates blobs as their text instead of base64."""
+
+    def _for_attempt(self, request: requests.Request, attempt: int) -> requests.Request:
+        if request.data:
+            body = json.loads(request.data)
+            updates = body.get("DICOMUpdates") if isinstance(body, dict) else None
+            if isinstance(updates, dict):
+                for name, value in updates.items():
+                    updates[name] = base64.b64decode(value).decode("utf-8")
+                request.data = json.dumps(body).encode()
+        return request
+
+
 BUGS: dict[str, type[ImagingClient]] = {
     "no-token": NoToken,
     "token-per-attempt": TokenPerAttempt,
@@ -129,6 +191,12 @@ BUGS: dict[str, type[ImagingClient]] = {
     "nulls-sent": NullsSent,
     "labels-half-encoded": LabelsHalfEncoded,
     "unsigned": Unsigned,
+    "metadata-gunzipped": MetadataGunzipped,
+    "body-on-get": BodyOnGet,
+    "tagkeys-comma-joined": TagKeysCommaJoined,
+    "arn-label-unencoded": ArnLabelUnencoded,
+    "booleans-capitalised": BooleansCapitalised,
+    "blobs-as-text": BlobsAsText,
 }
 
 
@@ -145,8 +213,10 @@ def main() -> int:
             continue
         message = json.loads(line)
         client = client_for(message["config"], client_class)
-        answer = answer_from_client(message["id"], client, message["operation"], message["input"])
-        print(json.dumps(answer), flush=True)
+        operation = message["operation"]
+        params = decode_input(operation, message["input"])
+        answer = answer_from_client(message["id"], client, operation, params)
+        print(dumps(answer), flush=True)
     return 0
 
 

@@ -20,8 +20,8 @@ from urllib.parse import parse_qsl, urlsplit
 import requests
 import responses
 
-from harness.sdk.scenarios import Reply, Scenario
-from harness.sdk.stub import RecordedRequest
+from harness.sdk.scenarios import Scenario
+from harness.sdk.stub import RecordedRequest, Reply
 
 
 class ScriptedService:

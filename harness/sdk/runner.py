@@ -35,7 +35,7 @@ ADAPTER_RUN = register(
     "sdk-adapter",
     "The adapter greets, answers every call in time with one JSON line, and exits when asked",
     Source.HARNESS,
-    "sdk-adapter-protocol.md, version 1",
+    "docs/sdk-adapter-protocol.md, version 1",
 )
 KNOWN_DEVIATION_STALE = register(
     "SDK-KNOWN-DEVIATIONS",

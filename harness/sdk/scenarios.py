@@ -3,37 +3,51 @@
 Each scenario scripts the service's answers, names one call, and states what a
 correct SDK reports and which request rules it must keep. The rules come from
 the model, the Smithy restJson1 specification, AWS SDK conventions, or the
-harness's own documented choices (labelled as such).
+harness's own documented choices (labelled as such). Inputs and expected
+outputs are Python values: `bytes` for blobs, epoch seconds for timestamps.
 """
 
 from __future__ import annotations
 
+import base64
+import gzip
 import json
 from dataclasses import dataclass, field
 from typing import Any
 
 from harness.checks import Source, register
 from harness.model import IN_SCOPE_OPERATIONS, load_pinned_model, operations
+from harness.sdk import matchers
+from harness.sdk.matchers import RequestRule
+from harness.sdk.stub import Reply
 
 DATASTORE = "0123456789abcdef0123456789abcdef"
 JOB = "fedcba9876543210fedcba9876543210"
 IMAGE_SET = "00112233445566778899aabbccddeeff"
 COPY = "ffeeddccbbaa99887766554433221100"
-FRAME = "0123456789abcdef0123456789abcdef"
+FRAME = "aaaabbbbccccddddeeeeffff00001111"
 DATASTORE_ARN = f"arn:aws:medical-imaging:us-east-1:123456789012:datastore/{DATASTORE}"
+IMAGE_SET_ARN = f"{DATASTORE_ARN}/imageset/{IMAGE_SET}"
 ROLE = "arn:aws:iam::123456789012:role/ImportRole"
 TOKEN = "caller-chosen-token-1"
 NAMESPACE = "com.amazonaws.medicalimaging"
 CORAL_URI = "http://internal.amazon.com/coral/com.amazon.coral.validate/"
 
-
-@dataclass(frozen=True)
-class Reply:
-    """One scripted answer."""
-
-    status: int
-    headers: tuple[tuple[str, str], ...] = ()
-    body: bytes = b""
+# An HTJ2K codestream starts with SOC (FF4F) and SIZ (FF51); every byte value follows.
+FRAME_BYTES = b"\xffO\xffQ\x00\x2f" + bytes(range(256))
+METADATA_DOCUMENT = json.dumps(
+    {
+        "SchemaVersion": "1.1",
+        "DatastoreID": DATASTORE,
+        "ImageSetID": IMAGE_SET,
+        "Patient": {"DICOM": {"PatientName": "MÜLLER^HANS", "PatientSex": None}},
+        "Study": {"DICOM": {"StudyInstanceUID": "1.2.3"}, "Series": {}},
+    },
+    ensure_ascii=False,
+).encode()
+METADATA_GZIP = gzip.compress(METADATA_DOCUMENT, mtime=0)
+UPDATABLE = '{"SchemaVersion":1.1,"Patient":{"DICOM":{"PatientName":"MÜLLER^HANS"}}}'.encode()
+REMOVABLE = b'{"SchemaVersion":1.1,"Study":{"DICOM":{"StudyDescription":"CHEST"}}}'
 
 
 def reply(
@@ -76,7 +90,7 @@ class Scenario:
     expect: Expect
     max_attempts: int = 3
     calls: int = 1
-    request_rules: tuple[tuple[str, str], ...] = field(default_factory=tuple)
+    request_rules: tuple[RequestRule, ...] = field(default_factory=tuple)
 
 
 CATALOGUE: list[Scenario] = []
@@ -104,7 +118,8 @@ SAMPLE_INPUT: dict[str, dict[str, Any]] = {
     "SearchImageSets": {
         "datastoreId": DATASTORE,
         "searchCriteria": {
-            "filters": [{"operator": "EQUAL", "values": [{"DICOMPatientId": "PAT-1"}]}]
+            "filters": [{"operator": "EQUAL", "values": [{"DICOMPatientId": "PAT-1"}]}],
+            "sort": {"sortField": "updatedAt", "sortOrder": "DESC"},
         },
     },
     "GetImageSet": {"datastoreId": DATASTORE, "imageSetId": IMAGE_SET},
@@ -124,13 +139,39 @@ SAMPLE_INPUT: dict[str, dict[str, Any]] = {
     "CopyImageSet": {
         "datastoreId": DATASTORE,
         "sourceImageSetId": IMAGE_SET,
-        "copyImageSetInformation": {"sourceImageSet": {"latestVersionId": "1"}},
+        "copyImageSetInformation": {
+            "sourceImageSet": {"latestVersionId": "1"},
+            "destinationImageSet": {"imageSetId": COPY, "latestVersionId": "4"},
+        },
     },
     "DeleteImageSet": {"datastoreId": DATASTORE, "imageSetId": IMAGE_SET},
     "TagResource": {"resourceArn": DATASTORE_ARN, "tags": {"team": "imaging"}},
     "UntagResource": {"resourceArn": DATASTORE_ARN, "tagKeys": ["team"]},
     "ListTagsForResource": {"resourceArn": DATASTORE_ARN},
 }
+# The JSON body each sample input must produce, written out (not derived from a
+# serializer): body members as one object, a payload member as the body itself.
+SAMPLE_BODY: dict[str, Any] = {
+    "StartDICOMImportJob": {
+        "dataAccessRoleArn": ROLE,
+        "inputS3Uri": "s3://input-bucket/in/",
+        "outputS3Uri": "s3://output-bucket/out/",
+        "clientToken": TOKEN,
+    },
+    "CreateDatastore": {"datastoreName": "store", "clientToken": TOKEN},
+    "SearchImageSets": {
+        "filters": [{"operator": "EQUAL", "values": [{"DICOMPatientId": "PAT-1"}]}],
+        "sort": {"sortField": "updatedAt", "sortOrder": "DESC"},
+    },
+    "GetImageFrame": {"imageFrameId": FRAME},
+    "UpdateImageSetMetadata": {"revertToVersionId": "1"},
+    "CopyImageSet": {
+        "sourceImageSet": {"latestVersionId": "1"},
+        "destinationImageSet": {"imageSetId": COPY, "latestVersionId": "4"},
+    },
+    "TagResource": {"tags": {"team": "imaging"}},
+}
+# Every output member the model has, timestamps with fractions.
 SAMPLE_OUTPUT: dict[str, dict[str, Any]] = {
     "StartDICOMImportJob": {
         "datastoreId": DATASTORE,
@@ -149,56 +190,123 @@ SAMPLE_OUTPUT: dict[str, dict[str, Any]] = {
             "endedAt": 1732300042.5,
             "inputS3Uri": "s3://input-bucket/in/",
             "outputS3Uri": f"s3://output-bucket/out/{DATASTORE}-DicomImport-{JOB}/",
+            "message": "2 files failed validation",
         }
     },
-    "ListDICOMImportJobs": {"jobSummaries": []},
+    "ListDICOMImportJobs": {
+        "jobSummaries": [
+            {
+                "jobId": JOB,
+                "jobName": "nightly",
+                "jobStatus": "FAILED",
+                "datastoreId": DATASTORE,
+                "dataAccessRoleArn": ROLE,
+                "endedAt": 1732300042.5,
+                "submittedAt": 1732300000.123,
+                "message": "input bucket not readable",
+            }
+        ],
+        "nextToken": "page-2",
+    },
     "CreateDatastore": {"datastoreId": DATASTORE, "datastoreStatus": "CREATING"},
     "GetDatastore": {
         "datastoreProperties": {
             "datastoreId": DATASTORE,
             "datastoreName": "store",
             "datastoreStatus": "ACTIVE",
+            "kmsKeyArn": "arn:aws:kms:us-east-1:123456789012:alias/imaging",
+            "lambdaAuthorizerArn": "arn:aws:lambda:us-east-1:123456789012:function:authorize",
+            "losslessStorageFormat": "JPEG_2000_LOSSLESS",
+            "datastoreArn": DATASTORE_ARN,
             "createdAt": 1732300000.5,
             "updatedAt": 1732300001.25,
         }
     },
-    "ListDatastores": {"datastoreSummaries": []},
+    "ListDatastores": {
+        "datastoreSummaries": [
+            {
+                "datastoreId": DATASTORE,
+                "datastoreName": "store",
+                "datastoreStatus": "ACTIVE",
+                "datastoreArn": DATASTORE_ARN,
+                "createdAt": 1732300000.5,
+                "updatedAt": 1732300001.25,
+            }
+        ],
+        "nextToken": "page-2",
+    },
     "DeleteDatastore": {"datastoreId": DATASTORE, "datastoreStatus": "DELETING"},
     "SearchImageSets": {
         "imageSetsMetadataSummaries": [
             {
                 "imageSetId": IMAGE_SET,
-                "version": 1,
+                "version": 3,
                 "createdAt": 1732300000.5,
                 "updatedAt": 1732300001.25,
-                "isPrimary": True,
-                "DICOMTags": {"DICOMPatientId": "PAT-1", "DICOMStudyInstanceUID": "1.2.3"},
+                "lastAccessedAt": 1732300002.125,
+                "storageTier": "ARCHIVE_INSTANT_ACCESS",
+                "isPrimary": False,
+                "DICOMTags": {
+                    "DICOMPatientId": "PAT-1",
+                    "DICOMPatientName": "MÜLLER^HANS",
+                    "DICOMPatientBirthDate": "19700101",
+                    "DICOMPatientSex": "M",
+                    "DICOMStudyInstanceUID": "1.2.3",
+                    "DICOMStudyId": "S1",
+                    "DICOMStudyDescription": "CHEST",
+                    "DICOMNumberOfStudyRelatedSeries": 2,
+                    "DICOMNumberOfStudyRelatedInstances": 40,
+                    "DICOMAccessionNumber": "ACC-9",
+                    "DICOMSeriesInstanceUID": "1.2.3.4",
+                    "DICOMSeriesModality": "CT",
+                    "DICOMSeriesBodyPart": "CHEST",
+                    "DICOMSeriesNumber": -1,
+                    "DICOMStudyDate": "20240101",
+                    "DICOMStudyTime": "120000",
+                },
             }
-        ]
+        ],
+        "sort": {"sortField": "updatedAt", "sortOrder": "DESC"},
+        "nextToken": "page-2",
     },
     "GetImageSet": {
         "datastoreId": DATASTORE,
         "imageSetId": IMAGE_SET,
-        "versionId": "1",
+        "versionId": "2",
         "imageSetState": "ACTIVE",
-        "imageSetWorkflowStatus": "IMPORTED",
+        "imageSetWorkflowStatus": "UPDATED",
         "createdAt": 1732300000.5,
         "updatedAt": 1732300001.25,
-        "imageSetArn": f"{DATASTORE_ARN}/imageset/{IMAGE_SET}",
+        "deletedAt": 1732300009.75,
+        "message": "update done",
+        "imageSetArn": IMAGE_SET_ARN,
+        "overrides": {"forced": True},
         "isPrimary": True,
+        "lastAccessedAt": 1732300002.125,
+        "storageTier": "FREQUENT_ACCESS",
     },
-    "GetImageSetMetadata": {},
-    "GetImageFrame": {},
+    "GetImageSetMetadata": {
+        "imageSetMetadataBlob": METADATA_GZIP,
+        "contentType": "application/json",
+        "contentEncoding": "gzip",
+    },
+    "GetImageFrame": {"imageFrameBlob": FRAME_BYTES, "contentType": "image/jph"},
     "ListImageSetVersions": {
         "imageSetPropertiesList": [
             {
                 "imageSetId": IMAGE_SET,
-                "versionId": "1",
+                "versionId": "2",
                 "imageSetState": "ACTIVE",
-                "ImageSetWorkflowStatus": "IMPORTED",
+                "ImageSetWorkflowStatus": "COPY_FAILED",
                 "createdAt": 1732300000.5,
+                "updatedAt": 1732300001.25,
+                "deletedAt": 1732300009.75,
+                "message": "INVALID_REQUEST: Series do not match",
+                "overrides": {"forced": False},
+                "isPrimary": True,
             }
-        ]
+        ],
+        "nextToken": "page-2",
     },
     "UpdateImageSetMetadata": {
         "datastoreId": DATASTORE,
@@ -208,6 +316,7 @@ SAMPLE_OUTPUT: dict[str, dict[str, Any]] = {
         "imageSetWorkflowStatus": "UPDATING",
         "createdAt": 1732300000.5,
         "updatedAt": 1732300001.25,
+        "message": "update accepted",
     },
     "CopyImageSet": {
         "datastoreId": DATASTORE,
@@ -216,12 +325,18 @@ SAMPLE_OUTPUT: dict[str, dict[str, Any]] = {
             "latestVersionId": "1",
             "imageSetState": "LOCKED",
             "imageSetWorkflowStatus": "COPYING_WITH_READ_ONLY_ACCESS",
+            "createdAt": 1732300000.5,
+            "updatedAt": 1732300001.25,
+            "imageSetArn": IMAGE_SET_ARN,
         },
         "destinationImageSetProperties": {
             "imageSetId": COPY,
-            "latestVersionId": "1",
+            "latestVersionId": "5",
             "imageSetState": "LOCKED",
             "imageSetWorkflowStatus": "COPYING",
+            "createdAt": 1732300003.5,
+            "updatedAt": 1732300004.25,
+            "imageSetArn": f"{DATASTORE_ARN}/imageset/{COPY}",
         },
     },
     "DeleteImageSet": {
@@ -232,7 +347,26 @@ SAMPLE_OUTPUT: dict[str, dict[str, Any]] = {
     },
     "TagResource": {},
     "UntagResource": {},
-    "ListTagsForResource": {"tags": {"team": "imaging"}},
+    "ListTagsForResource": {"tags": {"team": "imaging", "cost-centre": ""}},
+}
+# The one union of the import operations (checked apart: see _import_configuration).
+IMPORT_CONFIGURATION = {
+    "dicomJsonMetadataImportConfiguration": {
+        "dicomMetadataMappings": [
+            {
+                "studyInstanceUID": "1.2.3",
+                "seriesInstanceUID": "1.2.3.4",
+                "metadataFilePath": "metadata/study-1.json",
+            }
+        ]
+    }
+}
+# Blob answers: the raw body and the headers their header members come from.
+BLOB_REPLY: dict[str, Reply] = {
+    "GetImageFrame": Reply(200, (("Content-Type", "image/jph"),), FRAME_BYTES),
+    "GetImageSetMetadata": Reply(
+        200, (("Content-Type", "application/json"), ("Content-Encoding", "gzip")), METADATA_GZIP
+    ),
 }
 
 
@@ -244,10 +378,12 @@ def _request_line(operation: str) -> tuple[str, str]:
 
 
 PATHS = {operation: _request_line(operation) for operation in IN_SCOPE_OPERATIONS}
-SIGNED = ("signed", "us-east-1/medical-imaging")
+SIGNED = matchers.signed("us-east-1/medical-imaging")
 
 
 def _ok(operation: str) -> Reply:
+    if operation in BLOB_REPLY:
+        return BLOB_REPLY[operation]
     return reply(200, SAMPLE_OUTPUT[operation])
 
 
@@ -373,7 +509,7 @@ def _idempotency() -> None:
                 params,
                 (_ok(operation),),
                 Expect("output", attempts=1),
-                request_rules=(("token", "uuid4"), SIGNED),
+                request_rules=(matchers.token_is_uuid4(), SIGNED),
             )
         )
     _add(
@@ -388,7 +524,7 @@ def _idempotency() -> None:
             (_ok("StartDICOMImportJob"), _ok("StartDICOMImportJob")),
             Expect("output", attempts=2),
             calls=2,
-            request_rules=(("token", "differs-per-call"),),
+            request_rules=(matchers.token_differs_per_call(),),
         )
     )
     _add(
@@ -402,7 +538,7 @@ def _idempotency() -> None:
             SAMPLE_INPUT["StartDICOMImportJob"],
             (_ok("StartDICOMImportJob"),),
             Expect("output", attempts=1),
-            request_rules=(("token", TOKEN),),
+            request_rules=(matchers.token_equals(TOKEN),),
         )
     )
     for key, first in (
@@ -421,9 +557,9 @@ def _idempotency() -> None:
                 (first, _ok("StartDICOMImportJob")),
                 Expect("output", attempts=2),
                 request_rules=(
-                    ("token", "uuid4"),
-                    ("token", "same-across-attempts"),
-                    ("invocation-id", "constant"),
+                    matchers.token_is_uuid4(),
+                    matchers.token_same_across_attempts(),
+                    matchers.invocation_id_constant(),
                 ),
             )
         )
@@ -443,7 +579,7 @@ def _retries() -> None:
             SAMPLE_INPUT[get],
             (throttled, throttled, _ok(get)),
             Expect("output", attempts=3, output=SAMPLE_OUTPUT[get]),
-            request_rules=(("invocation-id", "constant"),),
+            request_rules=(matchers.invocation_id_constant(),),
         )
     )
     _add(
@@ -503,17 +639,35 @@ def _retries() -> None:
 def _serialization() -> None:
     for operation in IN_SCOPE_OPERATIONS:
         method, path = PATHS[operation]
-        rules: list[tuple[str, str]] = [("method", method), ("path", path), SIGNED]
-        if method == "POST":
-            rules += [("content-type", "application/json"), ("body", "no-nulls")]
+        binding = operations()[operation]
+        rules: list[RequestRule] = [matchers.method(method), matchers.path(path), SIGNED]
+        if binding.has_request_body:
+            rules += [
+                matchers.content_type("application/json"),
+                matchers.no_nulls(),
+                matchers.json_body(SAMPLE_BODY[operation]),
+            ]
+            carried = "its JSON body"
+            reference = (
+                "the operation's http binding; SigV4 signing name; restJson1 tests "
+                "RestJsonHttpPayloadWithStructure (a payload member is the body itself) "
+                "and RestJsonTestBodyStructure"
+            )
+        else:
+            rules.append(matchers.no_body())
+            carried = "no body and no Content-Type"
+            reference = (
+                "the operation's http binding; SigV4 signing name; restJson1 tests "
+                "RestJsonHttpGetWithNoModeledBody, RestJsonHttpPostWithNoModeledBody"
+            )
         _add(
             Scenario(
                 f"SDK-SERIALIZE-{operation}",
                 "sdk-serialization",
                 f"{operation} is sent as {method} {path.split('/')[1] or '/'}..., signed for "
-                "medical-imaging",
+                f"medical-imaging, with {carried}",
                 Source.MODEL,
-                "the operation's http binding; SigV4 signing name",
+                reference,
                 operation,
                 SAMPLE_INPUT[operation],
                 (_ok(operation),),
@@ -533,9 +687,35 @@ def _serialization() -> None:
             {"datastoreId": odd},
             (_ok("GetDatastore"),),
             Expect("output"),
-            request_rules=(("path", "/datastore/ab%20c%21%27%28%29%2A~._-"),),
+            request_rules=(matchers.path("/datastore/ab%20c%21%27%28%29%2A~._-"),),
         )
     )
+    _add(
+        Scenario(
+            "SDK-LABEL-ARN",
+            "sdk-serialization",
+            "An ARN label is one path segment: its `:` and `/` are percent-encoded",
+            Source.SMITHY,
+            "model: resourceArn is a (non-greedy) httpLabel of /tags/{resourceArn}; restJson1 "
+            "test RestJsonHttpRequestLabelEscaping",
+            "ListTagsForResource",
+            {"resourceArn": IMAGE_SET_ARN},
+            (_ok("ListTagsForResource"),),
+            Expect("output"),
+            request_rules=(
+                matchers.path(
+                    "/tags/arn%3Aaws%3Amedical-imaging%3Aus-east-1%3A123456789012%3Adatastore"
+                    f"%2F{DATASTORE}%2Fimageset%2F{IMAGE_SET}"
+                ),
+            ),
+        )
+    )
+    _query()
+    _search()
+    _import_configuration()
+
+
+def _query() -> None:
     _add(
         Scenario(
             "SDK-QUERY-MEMBERS",
@@ -553,12 +733,277 @@ def _serialization() -> None:
             (_ok("ListDICOMImportJobs"),),
             Expect("output"),
             request_rules=(
-                ("query", "jobStatus=COMPLETED"),
-                ("query", "maxResults=5"),
-                ("query", "nextToken=t/1+"),
+                matchers.query_has("jobStatus", "COMPLETED"),
+                matchers.query_has("maxResults", "5"),
+                matchers.query_has("nextToken", "t/1+"),
             ),
         )
     )
+    _add(
+        Scenario(
+            "SDK-QUERY-TAGKEYS-REPEATED",
+            "sdk-serialization",
+            "UntagResource sends a list query member as one `tagKeys=` pair per key, in order",
+            Source.SMITHY,
+            "model: tagKeys is an httpQuery list; restJson1 test RestJsonAllQueryStringTypes "
+            "(StringList=a&StringList=b)",
+            "UntagResource",
+            {"resourceArn": DATASTORE_ARN, "tagKeys": ["team", "cost-centre"]},
+            (_ok("UntagResource"),),
+            Expect("output", output={}),
+            request_rules=(matchers.query_values("tagKeys", ["team", "cost-centre"]),),
+        )
+    )
+    _add(
+        Scenario(
+            "SDK-QUERY-BOOLEANS",
+            "sdk-serialization",
+            "CopyImageSet sends its boolean query members as `true` and `false`",
+            Source.SMITHY,
+            "model: force and promoteToPrimary are httpQuery booleans; restJson1 test "
+            "RestJsonAllQueryStringTypes (Boolean=true)",
+            "CopyImageSet",
+            {**SAMPLE_INPUT["CopyImageSet"], "force": True, "promoteToPrimary": False},
+            (_ok("CopyImageSet"),),
+            Expect("output"),
+            request_rules=(
+                matchers.query_has("force", "true"),
+                matchers.query_has("promoteToPrimary", "false"),
+            ),
+        )
+    )
+    _add(
+        Scenario(
+            "SDK-QUERY-LATEST-VERSION",
+            "sdk-serialization",
+            "UpdateImageSetMetadata sends its required latestVersionId as the query parameter "
+            "`latestVersion`, and force beside it",
+            Source.MODEL,
+            "model: latestVersionId is required, httpQuery(latestVersion); force httpQuery",
+            "UpdateImageSetMetadata",
+            {**SAMPLE_INPUT["UpdateImageSetMetadata"], "latestVersionId": "7", "force": True},
+            (_ok("UpdateImageSetMetadata"),),
+            Expect("output"),
+            request_rules=(
+                matchers.query_has("latestVersion", "7"),
+                matchers.query_has("force", "true"),
+                matchers.query_lacks("latestVersionId"),
+            ),
+        )
+    )
+    _add(
+        Scenario(
+            "SDK-QUERY-INCLUDE-STUDY",
+            "sdk-serialization",
+            "UpdateImageSetMetadata sends includeStudyImageSets as a query boolean",
+            Source.MODEL,
+            "model: includeStudyImageSets is httpQuery(includeStudyImageSets), a boolean",
+            "UpdateImageSetMetadata",
+            {**SAMPLE_INPUT["UpdateImageSetMetadata"], "includeStudyImageSets": True},
+            (_ok("UpdateImageSetMetadata"),),
+            Expect("output"),
+            request_rules=(
+                matchers.query_has("latestVersion", "1"),
+                matchers.query_has("includeStudyImageSets", "true"),
+            ),
+        )
+    )
+    _add(
+        Scenario(
+            "SDK-QUERY-VERSION",
+            "sdk-serialization",
+            "GetImageSet sends its versionId member as the query parameter `version`",
+            Source.MODEL,
+            "model: versionId is httpQuery(version)",
+            "GetImageSet",
+            {**SAMPLE_INPUT["GetImageSet"], "versionId": "3"},
+            (_ok("GetImageSet"),),
+            Expect("output"),
+            request_rules=(
+                matchers.query_has("version", "3"),
+                matchers.query_lacks("versionId"),
+            ),
+        )
+    )
+
+
+def _search() -> None:
+    search = "SearchImageSets"
+    _add(
+        Scenario(
+            "SDK-SEARCH-EMPTY",
+            "sdk-serialization",
+            "SearchImageSets without searchCriteria sends the empty JSON object `{}`",
+            Source.SMITHY,
+            "model: searchCriteria is an optional structure httpPayload; restJson1 test "
+            "RestJsonHttpWithEmptyStructurePayload",
+            search,
+            {"datastoreId": DATASTORE},
+            (_ok(search),),
+            Expect("output"),
+            request_rules=(
+                matchers.content_type("application/json"),
+                matchers.json_body({}),
+            ),
+        )
+    )
+    between = [{"createdAt": 1732300000}, {"createdAt": 1732400000}]
+    _add(
+        Scenario(
+            "SDK-SEARCH-TIMESTAMPS",
+            "sdk-serialization",
+            "SearchImageSets sends createdAt filter values as epoch-second numbers, and "
+            "maxResults as a query parameter",
+            Source.SMITHY,
+            "restJson1: timestamps without timestampFormat travel in JSON as epoch-seconds "
+            "(RestJsonJsonTimestamps); model: maxResults httpQuery",
+            search,
+            {
+                "datastoreId": DATASTORE,
+                "maxResults": 10,
+                "searchCriteria": {"filters": [{"operator": "BETWEEN", "values": between}]},
+            },
+            (_ok(search),),
+            Expect("output"),
+            request_rules=(
+                matchers.json_body({"filters": [{"operator": "BETWEEN", "values": between}]}),
+                matchers.query_has("maxResults", "10"),
+            ),
+        )
+    )
+
+
+def _import_configuration() -> None:
+    start = "StartDICOMImportJob"
+    _add(
+        Scenario(
+            "SDK-SERIALIZE-IMPORT-CONFIGURATION",
+            "sdk-serialization",
+            "StartDICOMImportJob sends the importConfiguration union in its JSON body",
+            Source.MODEL,
+            "model: importConfiguration, a union body member of StartDICOMImportJobRequest "
+            "(dicomJsonMetadataImportConfiguration)",
+            start,
+            {**SAMPLE_INPUT[start], "importConfiguration": IMPORT_CONFIGURATION},
+            (_ok(start),),
+            Expect("output"),
+            request_rules=(
+                matchers.json_body(
+                    {**SAMPLE_BODY[start], "importConfiguration": IMPORT_CONFIGURATION}
+                ),
+            ),
+        )
+    )
+    get = "GetDICOMImportJob"
+    output = json.loads(json.dumps(SAMPLE_OUTPUT[get]))
+    output["jobProperties"]["importConfiguration"] = IMPORT_CONFIGURATION
+    _add(
+        Scenario(
+            "SDK-DESERIALIZE-IMPORT-CONFIGURATION",
+            "sdk-deserialization",
+            "GetDICOMImportJob reads the importConfiguration union the job echoes",
+            Source.MODEL,
+            "model: DICOMImportJobProperties.importConfiguration",
+            get,
+            SAMPLE_INPUT[get],
+            (reply(200, output),),
+            Expect("output", output=output),
+        )
+    )
+
+
+def _blobs() -> None:
+    streaming = (
+        "model: the output's payload is a streaming blob, its header members beside it; "
+        "restJson1 test RestJsonHttpPayloadTraitsWithBlob (response); "
+        "runtime-api-facts §1: botocore does not gunzip"
+    )
+    _add(
+        Scenario(
+            "SDK-BLOB-FRAME",
+            "sdk-blobs",
+            "GetImageFrame hands back the frame's bytes unchanged, with contentType",
+            Source.MODEL,
+            streaming,
+            "GetImageFrame",
+            SAMPLE_INPUT["GetImageFrame"],
+            (BLOB_REPLY["GetImageFrame"],),
+            Expect("output", output=SAMPLE_OUTPUT["GetImageFrame"]),
+        )
+    )
+    _add(
+        Scenario(
+            "SDK-BLOB-METADATA-GZIP",
+            "sdk-blobs",
+            "GetImageSetMetadata hands back the gzip bytes as sent (not gunzipped), with "
+            "contentType and contentEncoding",
+            Source.MODEL,
+            streaming,
+            "GetImageSetMetadata",
+            SAMPLE_INPUT["GetImageSetMetadata"],
+            (BLOB_REPLY["GetImageSetMetadata"],),
+            Expect("output", output=SAMPLE_OUTPUT["GetImageSetMetadata"]),
+        )
+    )
+    _add(
+        Scenario(
+            "SDK-BLOB-METADATA-PLAIN",
+            "sdk-blobs",
+            "GetImageSetMetadata without Content-Encoding hands back the JSON bytes unparsed",
+            Source.MODEL,
+            streaming,
+            "GetImageSetMetadata",
+            SAMPLE_INPUT["GetImageSetMetadata"],
+            (Reply(200, (("Content-Type", "application/json"),), METADATA_DOCUMENT),),
+            Expect(
+                "output",
+                output={
+                    "imageSetMetadataBlob": METADATA_DOCUMENT,
+                    "contentType": "application/json",
+                },
+            ),
+        )
+    )
+    updates = {"updatableAttributes": UPDATABLE, "removableAttributes": REMOVABLE}
+    _add(
+        Scenario(
+            "SDK-BLOB-UPDATE-BASE64",
+            "sdk-blobs",
+            "UpdateImageSetMetadata sends the DICOMUpdates blobs base64-encoded in its JSON body",
+            Source.SMITHY,
+            "model: removableAttributes/updatableAttributes are blobs inside the union payload; "
+            "restJson1 test RestJsonJsonBlobs (blobs in JSON are base64)",
+            "UpdateImageSetMetadata",
+            {
+                **SAMPLE_INPUT["UpdateImageSetMetadata"],
+                "updateImageSetMetadataUpdates": {"DICOMUpdates": updates},
+            },
+            (_ok("UpdateImageSetMetadata"),),
+            Expect("output"),
+            request_rules=(
+                matchers.content_type("application/json"),
+                matchers.json_body(
+                    {
+                        "DICOMUpdates": {
+                            "updatableAttributes": base64.b64encode(UPDATABLE).decode(),
+                            "removableAttributes": base64.b64encode(REMOVABLE).decode(),
+                        }
+                    }
+                ),
+                matchers.query_has("latestVersion", "1"),
+            ),
+        )
+    )
+
+
+DESERIALIZE_NOTES = {
+    "SearchImageSets": "; version is an integer, DICOMTags read whole",
+    "ListImageSetVersions": "; ImageSetWorkflowStatus keeps its capital I",
+    "GetImageSet": "; overrides and isPrimary read",
+    "CopyImageSet": "; both nested properties read",
+    "TagResource": " (an empty output)",
+    "UntagResource": " (an empty output)",
+}
 
 
 def _deserialization() -> None:
@@ -611,11 +1056,29 @@ def _deserialization() -> None:
             Expect("output", output=minimal),
         )
     )
+    for operation in IN_SCOPE_OPERATIONS:
+        if operations()[operation].blob_output or operation == get:
+            continue
+        _add(
+            Scenario(
+                f"SDK-DESERIALIZE-{operation}",
+                "sdk-deserialization",
+                f"{operation}: every output member is read with the model's names and types, "
+                f"timestamps with their fractions{DESERIALIZE_NOTES.get(operation, '')}",
+                Source.MODEL,
+                "the output shape's members; restJson1 epoch-seconds timestamps",
+                operation,
+                SAMPLE_INPUT[operation],
+                (_ok(operation),),
+                Expect("output", output=SAMPLE_OUTPUT[operation]),
+            )
+        )
 
 
 _errors()
 _idempotency()
 _retries()
 _serialization()
+_blobs()
 _deserialization()
 BY_ID = {scenario.id: scenario for scenario in CATALOGUE}

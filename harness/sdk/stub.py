@@ -17,7 +17,14 @@ from urllib.parse import parse_qsl
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
-from harness.sdk.scenarios import Reply
+
+@dataclass(frozen=True)
+class Reply:
+    """One scripted answer."""
+
+    status: int
+    headers: tuple[tuple[str, str], ...] = ()
+    body: bytes = b""
 
 
 @dataclass(frozen=True)

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
+import responses
 
 from harness.client import ClientConfig, ImagingClient
 from harness.sdk.judge import judge
 from harness.sdk.protocol import answer_from_client
-from harness.sdk.scenarios import CATALOGUE, Scenario
+from harness.sdk.scenarios import CATALOGUE, METADATA_GZIP, SAMPLE_INPUT, Scenario
 
 ENDPOINT = "http://medical-imaging.test"
 
@@ -47,3 +49,35 @@ def test_missing_required_input_is_a_client_error_without_a_request(ahi_scripted
     assert answer["error"]["kind"] == "client"
     assert "datastoreId" in answer["error"]["message"]
     assert service.requests == []
+
+
+def test_the_host_prefix_is_applied_only_when_asked_and_only_where_modelled() -> None:
+    output = {"datastoreId": "d", "imageSetId": "i", "versionId": "1", "imageSetState": "ACTIVE"}
+    with responses.RequestsMock() as mock:
+        prefixed = mock.add(
+            "POST", re.compile(r"http://runtime-medical-imaging\.test/datastore/.*"), json=output
+        )
+        tagging = mock.add(
+            "GET", re.compile(r"http://medical-imaging\.test/tags/.*"), json={"tags": {}}
+        )
+        client = ImagingClient(ClientConfig(ENDPOINT, inject_host_prefix=True))
+        assert client.call("GetImageSet", SAMPLE_INPUT["GetImageSet"]) == output
+        assert client.call("ListTagsForResource", SAMPLE_INPUT["ListTagsForResource"]) == {
+            "tags": {}
+        }
+    assert prefixed.call_count == 1 and tagging.call_count == 1
+
+
+def test_blob_answers_are_the_bytes_sent_even_when_gzipped() -> None:
+    with responses.RequestsMock() as mock:
+        mock.add(
+            "POST",
+            re.compile(r"http://medical-imaging\.test/.*/getImageSetMetadata"),
+            body=METADATA_GZIP,
+            headers={"Content-Encoding": "gzip", "Content-Type": "application/json"},
+        )
+        output = ImagingClient(ClientConfig(ENDPOINT)).call(
+            "GetImageSetMetadata", SAMPLE_INPUT["GetImageSetMetadata"]
+        )
+    assert output["imageSetMetadataBlob"] == METADATA_GZIP
+    assert output["contentEncoding"] == "gzip"

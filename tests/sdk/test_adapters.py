@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 
 from harness.model import IN_SCOPE_OPERATIONS, load_pinned_model
+from harness.sdk.reference_adapter import BUGS
 from harness.sdk.runner import ADAPTERS_DIR, certify, load_known
-from harness.sdk.scenarios import BY_ID
+from harness.sdk.scenarios import BY_ID, ERROR_VARIANTS
 
 REFERENCE = f"{sys.executable} -m harness.sdk.reference_adapter"
 MODEL = load_pinned_model()
@@ -26,6 +27,28 @@ def errors_of(*variants: str) -> set[str]:
         for error in MODEL.operation(operation)["errors"]  # type: ignore[index]
     }
 
+
+def serialize(*operations: str) -> set[str]:
+    return {f"SDK-SERIALIZE-{operation}" for operation in operations}
+
+
+def deserialize(*operations: str) -> set[str]:
+    return {f"SDK-DESERIALIZE-{operation}" for operation in operations}
+
+
+WITHOUT_BODY = (
+    "GetDICOMImportJob",
+    "ListDICOMImportJobs",
+    "GetDatastore",
+    "ListDatastores",
+    "DeleteDatastore",
+    "GetImageSet",
+    "GetImageSetMetadata",
+    "ListImageSetVersions",
+    "DeleteImageSet",
+    "UntagResource",
+    "ListTagsForResource",
+)
 
 # Each bug and the scenarios that must catch it (exactly these fail).
 BUG_CAUGHT_BY = {
@@ -45,30 +68,53 @@ BUG_CAUGHT_BY = {
         "SDK-TOKEN-SAME-ON-RETRY-THROTTLED",
     },
     "retries-conflicts": {"SDK-NO-RETRY-409"},
+    # Every output sample with a fractional timestamp.
     "fractions-dropped": {
         "SDK-DESERIALIZE-FRACTIONS",
         "SDK-DESERIALIZE-UNKNOWN-MEMBERS",
+        "SDK-DESERIALIZE-IMPORT-CONFIGURATION",
         "SDK-RETRY-THROTTLING",
+        *deserialize(
+            "StartDICOMImportJob",
+            "ListDICOMImportJobs",
+            "GetDatastore",
+            "ListDatastores",
+            "SearchImageSets",
+            "GetImageSet",
+            "ListImageSetVersions",
+            "UpdateImageSetMetadata",
+            "CopyImageSet",
+        ),
     },
-    "nulls-sent": {"SDK-SERIALIZE-CreateDatastore", "SDK-SERIALIZE-StartDICOMImportJob"},
+    "nulls-sent": {
+        *serialize("CreateDatastore", "StartDICOMImportJob"),
+        "SDK-SERIALIZE-IMPORT-CONFIGURATION",
+    },
     "labels-half-encoded": {"SDK-LABEL-ENCODING"},
     "unsigned": {
-        *(
-            f"SDK-SERIALIZE-{operation}"
-            for operation in (
-                "CreateDatastore",
-                "DeleteDatastore",
-                "GetDICOMImportJob",
-                "GetDatastore",
-                "ListDICOMImportJobs",
-                "ListDatastores",
-                "StartDICOMImportJob",
-            )
-        ),
+        *serialize(*IN_SCOPE_OPERATIONS),
         "SDK-TOKEN-FILLED-CreateDatastore",
         "SDK-TOKEN-FILLED-StartDICOMImportJob",
     },
+    "metadata-gunzipped": {"SDK-BLOB-METADATA-GZIP"},
+    "body-on-get": serialize(*WITHOUT_BODY),
+    "tagkeys-comma-joined": {"SDK-QUERY-TAGKEYS-REPEATED"},
+    "arn-label-unencoded": {
+        "SDK-LABEL-ARN",
+        *serialize("TagResource", "UntagResource", "ListTagsForResource"),
+    },
+    "booleans-capitalised": {
+        "SDK-QUERY-BOOLEANS",
+        "SDK-QUERY-INCLUDE-STUDY",
+        "SDK-QUERY-LATEST-VERSION",
+    },
+    "blobs-as-text": {"SDK-BLOB-UPDATE-BASE64"},
 }
+
+
+def test_every_bug_of_the_reference_adapter_has_its_catching_scenarios() -> None:
+    assert set(BUG_CAUGHT_BY) | {"header-ignored"} == set(BUGS)
+    assert all(caught <= set(BY_ID) for caught in BUG_CAUGHT_BY.values())
 
 
 def test_the_reference_adapter_program_passes_every_scenario() -> None:
@@ -116,6 +162,22 @@ def test_boto3_deviates_where_the_protocol_notes_predict() -> None:
     known = load_known("boto3")
     assert set(known) == {f"SDK-ERR-5XX-EMPTY-BODY-{op}" for op in IN_SCOPE_OPERATIONS}
     assert all("botocore/parsers.py" in entry.where for entry in known.values())
+
+
+def test_js_v3_deviates_only_where_its_model_is_older_than_botocores() -> None:
+    known = load_known("js-v3")
+    missing_errors = {
+        f"SDK-ERR-{variant}-GetImageFrame-{error}"
+        for variant in ERROR_VARIANTS
+        for error in ("BadRequestException", "NotAcceptableException")
+    }
+    newer_members = {
+        "SDK-QUERY-INCLUDE-STUDY",
+        "SDK-SERIALIZE-IMPORT-CONFIGURATION",
+        "SDK-DESERIALIZE-IMPORT-CONFIGURATION",
+    }
+    assert set(known) == missing_errors | newer_members
+    assert all("client-medical-imaging 3.958.0" in entry.where for entry in known.values())
 
 
 def _program(tmp_path: Path, body: str) -> str:

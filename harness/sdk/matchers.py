@@ -1,0 +1,242 @@
+"""Request rules as small matcher factories, in the manner of `responses.matchers`.
+
+Each factory returns a `RequestRule`: called with the requests an SDK sent for
+one scenario (in order, every attempt of every call), it answers
+`(ok, reason)`, the reason explaining a failure. Most rules look at the first
+request; the token and invocation-id rules look at all of them.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from harness.sdk.stub import RecordedRequest
+
+UUID4 = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$", re.I)
+_CREDENTIAL = re.compile(r"Credential=[^/]+/\d{8}/([^/]+)/([^/]+)/aws4_request")
+
+Check = Callable[[list[RecordedRequest]], tuple[bool, str]]
+
+
+@dataclass(frozen=True)
+class RequestRule:
+    """One rule about the requests an SDK sent; `description` names it in listings."""
+
+    description: str
+    check: Check
+
+    def __call__(self, requests: list[RecordedRequest]) -> tuple[bool, str]:
+        if not requests:
+            return False, "the SDK sent no request"
+        return self.check(requests)
+
+
+def _json(request: RecordedRequest) -> Any:
+    try:
+        return json.loads(request.body) if request.body else None
+    except ValueError:
+        return None
+
+
+def _token(request: RecordedRequest) -> Any:
+    body = _json(request)
+    return body.get("clientToken") if isinstance(body, dict) else None
+
+
+def _has_null(value: Any) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, dict):
+        return any(_has_null(item) for item in value.values())
+    if isinstance(value, list):
+        return any(_has_null(item) for item in value)
+    return False
+
+
+def same_value(expected: Any, actual: Any) -> bool:
+    """JSON-like equality; numbers compare to the millisecond, bools only to bools."""
+    if isinstance(expected, float | int) and not isinstance(expected, bool):
+        return (
+            isinstance(actual, float | int)
+            and not isinstance(actual, bool)
+            and math.isclose(expected, actual, rel_tol=0, abs_tol=1e-3)
+        )
+    if isinstance(expected, dict):
+        return (
+            isinstance(actual, dict)
+            and expected.keys() == actual.keys()
+            and all(same_value(value, actual[key]) for key, value in expected.items())
+        )
+    if isinstance(expected, list):
+        return (
+            isinstance(actual, list)
+            and len(expected) == len(actual)
+            and all(same_value(a, b) for a, b in zip(expected, actual, strict=True))
+        )
+    return type(expected) is type(actual) and bool(expected == actual)
+
+
+def token_is_uuid4() -> RequestRule:
+    """Every attempt carries a UUID v4 `clientToken`."""
+
+    def check(requests: list[RecordedRequest]) -> tuple[bool, str]:
+        tokens = [_token(request) for request in requests]
+        bad = [t for t in tokens if not isinstance(t, str) or not UUID4.match(t)]
+        return not bad, f"clientToken not a UUID v4: {bad[:2]}"
+
+    return RequestRule("clientToken is a UUID v4", check)
+
+
+def token_same_across_attempts() -> RequestRule:
+    """All attempts carry one `clientToken`."""
+
+    def check(requests: list[RecordedRequest]) -> tuple[bool, str]:
+        tokens = [_token(request) for request in requests]
+        return len(set(map(str, tokens))) == 1, f"clientToken changed across attempts: {tokens}"
+
+    return RequestRule("clientToken is the same on every attempt", check)
+
+
+def token_differs_per_call() -> RequestRule:
+    """Two calls carry two different tokens."""
+
+    def check(requests: list[RecordedRequest]) -> tuple[bool, str]:
+        by_call = {request.call: _token(request) for request in requests}
+        ok = len(by_call) == 2 and None not in by_call.values() and len(set(by_call.values())) == 2
+        return ok, f"clientTokens of two calls: {list(by_call.values())}"
+
+    return RequestRule("two calls get two clientTokens", check)
+
+
+def token_equals(value: str) -> RequestRule:
+    """Every attempt carries the caller's `clientToken` unchanged."""
+
+    def check(requests: list[RecordedRequest]) -> tuple[bool, str]:
+        tokens = [_token(request) for request in requests]
+        return all(t == value for t in tokens), f"clientToken sent as {tokens}, set to {value!r}"
+
+    return RequestRule(f"clientToken is {value}", check)
+
+
+def invocation_id_constant() -> RequestRule:
+    """`amz-sdk-invocation-id`, where sent, is one value across attempts."""
+
+    def check(requests: list[RecordedRequest]) -> tuple[bool, str]:
+        ids = [request.header("amz-sdk-invocation-id") for request in requests]
+        sent = [i for i in ids if i is not None]
+        return len(set(sent)) <= 1, f"amz-sdk-invocation-id changed across attempts: {ids}"
+
+    return RequestRule("amz-sdk-invocation-id is constant", check)
+
+
+def method(expected: str) -> RequestRule:
+    def check(requests: list[RecordedRequest]) -> tuple[bool, str]:
+        return requests[0].method == expected, f"method {requests[0].method}, expected {expected}"
+
+    return RequestRule(f"method {expected}", check)
+
+
+def path(expected: str) -> RequestRule:
+    """The raw path, percent-encoding as sent."""
+
+    def check(requests: list[RecordedRequest]) -> tuple[bool, str]:
+        return requests[0].path == expected, f"path {requests[0].path}, expected {expected}"
+
+    return RequestRule(f"path {expected}", check)
+
+
+def content_type(expected: str) -> RequestRule:
+    def check(requests: list[RecordedRequest]) -> tuple[bool, str]:
+        value = requests[0].header("content-type") or ""
+        return value.startswith(expected), f"Content-Type {value!r}, expected {expected}"
+
+    return RequestRule(f"Content-Type {expected}", check)
+
+
+def no_body() -> RequestRule:
+    """No body bytes and no Content-Type (Smithy's no-modeled-body tests)."""
+
+    def check(requests: list[RecordedRequest]) -> tuple[bool, str]:
+        first = requests[0]
+        sent = first.header("content-type")
+        ok = not first.body and sent is None
+        return ok, f"a request without a modeled body sent body {first.body[:100]!r}, " + (
+            f"Content-Type {sent!r}" if sent is not None else "no Content-Type"
+        )
+
+    return RequestRule("no body and no Content-Type", check)
+
+
+def no_nulls() -> RequestRule:
+    """The JSON body sends no null for an absent member."""
+
+    def check(requests: list[RecordedRequest]) -> tuple[bool, str]:
+        body = requests[0].body
+        try:
+            document = json.loads(body) if body else {}
+        except ValueError:
+            return False, f"the body is not JSON: {body[:100]!r}"
+        return not _has_null(document), f"the body sends null for an absent member: {document}"
+
+    return RequestRule("no nulls in the body", check)
+
+
+def json_body(expected: Any) -> RequestRule:
+    """The body is this JSON document (member order aside)."""
+
+    def check(requests: list[RecordedRequest]) -> tuple[bool, str]:
+        body = requests[0].body
+        try:
+            document = json.loads(body) if body else None
+        except ValueError:
+            return False, f"the body is not JSON: {body[:100]!r}"
+        return same_value(expected, document), (
+            f"body {json.dumps(document)}, expected {json.dumps(expected)}"
+        )
+
+    return RequestRule(f"JSON body {json.dumps(expected)}", check)
+
+
+def query_has(key: str, value: str) -> RequestRule:
+    """The query carries `key=value` (after percent-decoding)."""
+
+    def check(requests: list[RecordedRequest]) -> tuple[bool, str]:
+        query = requests[0].query
+        return (key, value) in query, f"query {list(query)}, expected {key}={value}"
+
+    return RequestRule(f"query {key}={value}", check)
+
+
+def query_values(key: str, values: list[str]) -> RequestRule:
+    """`key` occurs once per value, in this order, and with no other value."""
+
+    def check(requests: list[RecordedRequest]) -> tuple[bool, str]:
+        query = requests[0].query
+        found = [item for name, item in query if name == key]
+        return found == values, f"query {list(query)}: {key} values {found}, expected {values}"
+
+    return RequestRule(f"query {key} repeated as {values}", check)
+
+
+def query_lacks(key: str) -> RequestRule:
+    def check(requests: list[RecordedRequest]) -> tuple[bool, str]:
+        query = requests[0].query
+        return all(name != key for name, _ in query), f"query {list(query)} carries {key}"
+
+    return RequestRule(f"no query {key}", check)
+
+
+def signed(scope: str) -> RequestRule:
+    """SigV4 with this `region/service` credential scope."""
+
+    def check(requests: list[RecordedRequest]) -> tuple[bool, str]:
+        match = _CREDENTIAL.search(requests[0].header("authorization") or "")
+        found = "/".join(match.groups()) if match else None
+        return found == scope, f"Authorization scope {found}, expected region/service {scope}"
+
+    return RequestRule(f"signed for {scope}", check)

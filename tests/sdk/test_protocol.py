@@ -1,0 +1,74 @@
+"""The protocol's wire form: blobs as {"$base64": ...}, hostPrefix false, read by the model."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from harness.sdk.protocol import call_config
+from harness.sdk.runner import certify
+from harness.sdk.scenarios import BY_ID, METADATA_GZIP, REMOVABLE, UPDATABLE
+from harness.sdk.wire import blob, decode_answer, decode_input, dumps, encode
+
+
+def test_bytes_travel_as_standard_base64_objects() -> None:
+    assert blob(b"\xff\x00") == {"$base64": "/wA="}
+    assert encode({"a": [b"x"], "b": "x"}) == {"a": [{"$base64": "eA=="}], "b": "x"}
+    assert json.loads(dumps({"blob": METADATA_GZIP}))["blob"] == blob(METADATA_GZIP)
+
+
+def test_answers_are_decoded_only_where_the_model_has_a_blob() -> None:
+    answer = {
+        "id": 1,
+        "output": {"imageSetMetadataBlob": blob(METADATA_GZIP), "contentEncoding": "gzip"},
+    }
+    assert decode_answer("GetImageSetMetadata", answer)["output"] == {
+        "imageSetMetadataBlob": METADATA_GZIP,
+        "contentEncoding": "gzip",
+    }
+    tags = {"id": 2, "output": {"tags": {"$base64": "eA=="}}}
+    assert decode_answer("ListTagsForResource", tags) == tags
+    not_base64 = {"id": 3, "output": {"imageFrameBlob": {"$base64": "%%%"}}}
+    assert decode_answer("GetImageFrame", not_base64) == not_base64
+    plain_string = {"id": 4, "output": {"imageFrameBlob": "eA=="}}
+    assert decode_answer("GetImageFrame", plain_string) == plain_string
+    error = {"id": 5, "error": {"kind": "client", "code": None, "message": "m"}}
+    assert decode_answer("GetImageFrame", error) == error
+
+
+def test_inputs_are_decoded_by_shape() -> None:
+    sent = {
+        "datastoreId": "d",
+        "updateImageSetMetadataUpdates": {"DICOMUpdates": {"updatableAttributes": blob(b"u")}},
+    }
+    assert decode_input("UpdateImageSetMetadata", sent)["updateImageSetMetadataUpdates"] == {
+        "DICOMUpdates": {"updatableAttributes": b"u"}
+    }
+
+
+def test_calls_carry_host_prefix_false() -> None:
+    assert call_config("http://127.0.0.1:1", 3)["hostPrefix"] is False
+
+
+def test_the_harness_sends_blob_inputs_and_config_as_the_protocol_says(tmp_path: Path) -> None:
+    log = tmp_path / "calls.jsonl"
+    program = tmp_path / "adapter.py"
+    program.write_text(
+        "import json, sys\n"
+        'print(json.dumps({"hello": "ahi-sdk-adapter/1", "sdk": "toy", "version": "0"}), '
+        "flush=True)\n"
+        "for line in sys.stdin:\n"
+        f"    open({str(log)!r}, 'a').write(line)\n"
+        "    message = json.loads(line)\n"
+        "    print(json.dumps({'id': message['id'], 'output': {}}), flush=True)\n"
+    )
+    certify(f"{sys.executable} {program}", [BY_ID["SDK-BLOB-UPDATE-BASE64"]])
+    (message,) = [json.loads(line) for line in log.read_text().splitlines()]
+    updates = message["input"]["updateImageSetMetadataUpdates"]["DICOMUpdates"]
+    assert updates == {
+        "updatableAttributes": blob(UPDATABLE),
+        "removableAttributes": blob(REMOVABLE),
+    }
+    assert message["config"]["hostPrefix"] is False
+    assert message["operation"] == "UpdateImageSetMetadata"
