@@ -83,10 +83,10 @@ class Scene:
 
 
 def decode_metadata(exchange: Exchange) -> MetadataRead:
-    """Gunzip and parse a GetImageSetMetadata answer (whatever its Content-Encoding says)."""
+    """Gunzip and parse a GetImageSetMetadata answer's bytes as they travelled."""
     if exchange.status != 200:
         return MetadataRead(exchange, None, f"HTTP {exchange.status}")
-    raw = exchange.body
+    raw = exchange.wire_body
     try:
         raw = gzip.decompress(raw)
     except (OSError, EOFError):

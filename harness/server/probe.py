@@ -6,14 +6,17 @@ timeout, a reset or a non-JSON body comes back as an `Exchange` that says so.
 
 from __future__ import annotations
 
+import gzip
 import json
 import re
 import shlex
 import time
+import zlib
 from dataclasses import dataclass
 from typing import Any
 
 import requests
+import urllib3
 
 from harness.model import load_pinned_model, operations
 from harness.model.serialize import serialize_request
@@ -44,7 +47,11 @@ def strip_signature(curl: str) -> str:
 
 @dataclass
 class Exchange:
-    """One request and what came back (a response, or the transport error)."""
+    """One request and what came back (a response, or the transport error).
+
+    `wire_body` is the body as it travelled; `body` is it with any gzip or deflate
+    Content-Encoding undone, as an HTTP client hands it to a caller.
+    """
 
     method: str
     url: str
@@ -53,6 +60,7 @@ class Exchange:
     status: int | None = None
     headers: dict[str, str] | None = None
     body: bytes = b""
+    wire_body: bytes = b""
     error: str | None = None
     elapsed: float = 0.0
 
@@ -92,6 +100,18 @@ class Exchange:
             response_body=body if self.status is not None else None,
             note=note if self.error is None else f"{note + ': ' if note else ''}{self.error}",
         )
+
+
+def _decoded(body: bytes, encoding: str | None) -> bytes:
+    """`body` with a gzip or deflate Content-Encoding undone; as it is when that fails."""
+    try:
+        if (encoding or "").strip().lower() == "gzip":
+            return gzip.decompress(body)
+        if (encoding or "").strip().lower() == "deflate":
+            return zlib.decompress(body)
+    except (OSError, EOFError, zlib.error):
+        pass
+    return body
 
 
 class Probe:
@@ -169,11 +189,15 @@ class Probe:
             exchange.error = "not sent: the run's deadline had passed"
             return exchange
         try:
-            response = self._session.send(prepared, timeout=self.timeout, allow_redirects=False)
+            response = self._session.send(
+                prepared, timeout=self.timeout, allow_redirects=False, stream=True
+            )
             exchange.status = response.status_code
             exchange.headers = dict(response.headers)
-            exchange.body = response.content
-        except requests.RequestException as error:
+            with response:
+                exchange.wire_body = response.raw.read(decode_content=False)
+            exchange.body = _decoded(exchange.wire_body, exchange.header("Content-Encoding"))
+        except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as error:
             exchange.error = f"{type(error).__name__}: {error}"
         exchange.elapsed = time.monotonic() - started
         self.history.append(exchange)

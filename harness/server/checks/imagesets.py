@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import time
+import uuid
 import zlib
 from typing import Any
 
@@ -360,7 +361,9 @@ def _second_datastore(context: SuiteContext) -> str | None:
     """An empty data store of the suite's own, for scope checks; deleted by IMAGESET-SCOPE."""
 
     def create() -> str | None:
-        exchange = context.create_datastore(datastoreName="ahi-contract-scope")
+        exchange = context.create_datastore(
+            datastoreName="ahi-contract-scope", clientToken=uuid.uuid4().hex
+        )
         body = exchange.json() if exchange.status == 200 else None
         if not isinstance(body, dict) or not isinstance(body.get("datastoreId"), str):
             return None
