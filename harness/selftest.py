@@ -3,7 +3,8 @@
 The server suite (profile quick) runs against the emulator with each fault
 alone, and against the unmodified emulator; the SDK suite runs the reference
 adapter with each bug, and without. A fault is caught when the run fails on
-the check the fault declares (`Fault.caught_by`); a bug when the SDK run fails.
+the check the fault declares (`Fault.caught_by`); a bug when exactly the
+scenarios it declares fail (`harness.sdk.bugs.caught_by`).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from harness import __version__
 from harness.checks import Source, register
 from harness.emulator.faults import FAULTS_BY_NAME
 from harness.report.record import Outcome, RunRecord
+from harness.sdk.bugs import caught_by
 from harness.sdk.reference_adapter import BUGS
 from harness.sdk.runner import certify
 from harness.server.options import ServerOptions
@@ -34,9 +36,10 @@ SERVER_FAULT = register(
 SDK_BUG = register(
     "SELFTEST-SDK-BUG",
     "selftest",
-    "The SDK suite fails the reference client carrying this bug",
+    "The SDK suite fails the reference client carrying this bug on exactly the scenarios "
+    "the bug declares",
     Source.HARNESS,
-    "harness/sdk/reference_adapter.py: BUGS",
+    "harness/sdk/bugs.py: caught_by",
 )
 CLEAN = register(
     "SELFTEST-CLEAN",
@@ -155,8 +158,16 @@ def run(
                     )
                 )
             else:
-                status = "passed" if trial.failed_checks else "failed"
-                message = _kill_note(trial) if trial.failed_checks else "the SDK suite passed"
+                declared = caught_by()[bug]
+                failed = set(trial.failed_checks)
+                status = "passed" if failed == declared else "failed"
+                message = (
+                    _kill_note(trial)
+                    if failed == declared
+                    else f"expected exactly {len(declared)} scenarios to fail; not failing: "
+                    f"{sorted(declared - failed)[:5]}; failing beyond them: "
+                    f"{sorted(failed - declared)[:5]}"
+                )
                 record.add(Outcome(SDK_BUG.id, bug, status, message, duration=trial.wall_seconds))
     record.finished_at = time.time()
     return record

@@ -1,0 +1,120 @@
+"""Each deliberate bug of the reference adapter and the scenarios that must catch it.
+
+As every emulator fault declares the check that catches it, every bug declares
+exactly the scenarios whose failure catches it; the self-test and the tests
+judge a bug caught only when exactly these fail.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+from harness.model import IN_SCOPE_OPERATIONS, load_pinned_model, operations
+
+MODEL = load_pinned_model()
+
+
+def errors_of(*variants: str) -> set[str]:
+    """The IDs of these error-mapping variants, for every modelled error of every operation."""
+    return {
+        f"SDK-ERR-{variant}-{operation}-{error['shape']}"
+        for variant in variants
+        for operation in IN_SCOPE_OPERATIONS
+        for error in MODEL.operation(operation)["errors"]  # type: ignore[index]
+    }
+
+
+def serialize(*operations: str) -> set[str]:
+    return {f"SDK-SERIALIZE-{operation}" for operation in operations}
+
+
+def deserialize(*operations: str) -> set[str]:
+    return {f"SDK-DESERIALIZE-{operation}" for operation in operations}
+
+
+WITHOUT_BODY = tuple(name for name, op in operations().items() if not op.has_request_body)
+
+
+def _header_ignored() -> set[str]:
+    """Without the header every header variant fails, and the codes of retry answers too."""
+    header_variants = errors_of(
+        "HEADER",
+        "URI-SUFFIX",
+        "OWN-NAMESPACE",
+        "OTHER-NAMESPACE",
+        "HEADER-WINS",
+        "MESSAGE-CAPITALISED",
+    )
+    per_operation = {
+        f"SDK-ERR-{kind}-{operation}"
+        for kind in ("UNKNOWN-CODE", "5XX-EMPTY-BODY")
+        for operation in IN_SCOPE_OPERATIONS
+    }
+    retries = {f"SDK-NO-RETRY-{status}" for status in (400, 402, 403, 404, 409)}
+    return header_variants | per_operation | retries | {"SDK-RETRY-GIVES-UP"}
+
+
+@cache
+def caught_by() -> dict[str, frozenset[str]]:
+    """Each bug and exactly the scenarios whose failure catches it."""
+    table: dict[str, set[str]] = {
+        "no-token": {
+            "SDK-TOKEN-FILLED-CreateDatastore",
+            "SDK-TOKEN-FILLED-StartDICOMImportJob",
+            "SDK-TOKEN-FRESH-PER-CALL",
+            "SDK-TOKEN-SAME-ON-RETRY-500",
+            "SDK-TOKEN-SAME-ON-RETRY-THROTTLED",
+        },
+        "token-per-attempt": {"SDK-TOKEN-SAME-ON-RETRY-500", "SDK-TOKEN-SAME-ON-RETRY-THROTTLED"},
+        "namespace-kept": errors_of("OTHER-NAMESPACE", "OWN-NAMESPACE", "URI-SUFFIX"),
+        "body-code-first": errors_of("HEADER-WINS"),
+        "no-throttle-retry": {
+            "SDK-RETRY-GIVES-UP",
+            "SDK-RETRY-THROTTLING",
+            "SDK-TOKEN-SAME-ON-RETRY-THROTTLED",
+        },
+        "retries-conflicts": {"SDK-NO-RETRY-409"},
+        # Every output sample with a fractional timestamp.
+        "fractions-dropped": {
+            "SDK-DESERIALIZE-FRACTIONS",
+            "SDK-DESERIALIZE-UNKNOWN-MEMBERS",
+            "SDK-DESERIALIZE-IMPORT-CONFIGURATION",
+            "SDK-RETRY-THROTTLING",
+            *deserialize(
+                "StartDICOMImportJob",
+                "ListDICOMImportJobs",
+                "GetDatastore",
+                "ListDatastores",
+                "SearchImageSets",
+                "GetImageSet",
+                "ListImageSetVersions",
+                "UpdateImageSetMetadata",
+                "CopyImageSet",
+            ),
+        },
+        "nulls-sent": {
+            *serialize("CreateDatastore", "StartDICOMImportJob"),
+            "SDK-SERIALIZE-IMPORT-CONFIGURATION",
+        },
+        "labels-half-encoded": {"SDK-LABEL-ENCODING"},
+        "unsigned": {
+            *serialize(*IN_SCOPE_OPERATIONS),
+            "SDK-TOKEN-FILLED-CreateDatastore",
+            "SDK-TOKEN-FILLED-StartDICOMImportJob",
+        },
+        "metadata-gunzipped": {"SDK-BLOB-METADATA-GZIP"},
+        "body-on-get": serialize(*WITHOUT_BODY),
+        "tagkeys-comma-joined": {"SDK-QUERY-TAGKEYS-REPEATED"},
+        "arn-label-unencoded": {
+            "SDK-LABEL-ARN",
+            *serialize("TagResource", "UntagResource", "ListTagsForResource"),
+        },
+        "booleans-capitalised": {
+            "SDK-QUERY-BOOLEANS",
+            "SDK-QUERY-INCLUDE-STUDY",
+            "SDK-QUERY-LATEST-VERSION",
+        },
+        "blobs-as-text": {"SDK-BLOB-UPDATE-BASE64"},
+    }
+    table["header-ignored"] = _header_ignored()
+    return {bug: frozenset(ids) for bug, ids in table.items()}
