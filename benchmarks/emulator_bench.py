@@ -2,16 +2,23 @@
 
     .venv/bin/python benchmarks/emulator_bench.py [--files 1000] [--seconds 5] [--clients 16]
 
-S3 (moto's server) and the emulator each run in their own process, so the
-emulator's peak resident memory (VmHWM) is its own. Figures:
-- GetDICOMImportJob requests per second with N concurrent signed clients;
-- files per second and peak memory for an import of N objects, and for a
-  fifth of N, so that a reader can see whether memory grows with file count.
+S3 (moto's S3 server, as the emulator embeds it: `EmbeddedS3`) and the emulator
+each run in their own process, so the emulator's peak resident memory (VmHWM) is
+its own. Figures:
+- files per second (frames encoded as HTJ2K, metadata built, image sets written),
+  peak memory and CPU milliseconds per object of each process, for an import of N
+  objects and for a fifth of N, so that a reader can see whether memory grows with
+  file count and which process bounds the rate;
+- GetDICOMImportJob and GetImageFrame requests per second with N concurrent signed
+  clients.
 """
 
 from __future__ import annotations
 
 import argparse
+import gzip
+import json
+import os
 import socket
 import subprocess
 import sys
@@ -23,6 +30,7 @@ from typing import Any
 
 import boto3
 import requests
+from botocore.config import Config
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -45,17 +53,19 @@ def _peak_kib(pid: int) -> int:
     return 0
 
 
+def _cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _start_s3() -> tuple[subprocess.Popen[bytes], str]:
     port = _free_port()
     process = subprocess.Popen(
         [
             sys.executable,
             "-c",
-            "from moto.server import main; main()",
-            "-H",
-            "127.0.0.1",
-            "-p",
-            str(port),
+            f"from harness.emulator.s3 import EmbeddedS3; EmbeddedS3('127.0.0.1', {port})"
+            ".serve_forever()",
         ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -67,7 +77,7 @@ def _start_s3() -> tuple[subprocess.Popen[bytes], str]:
             return process, f"http://127.0.0.1:{port}"
         except OSError:
             time.sleep(0.1)
-    raise RuntimeError("moto server did not start")
+    raise RuntimeError("the S3 server did not start")
 
 
 def _start_emulator(s3_url: str) -> tuple[subprocess.Popen[str], str]:
@@ -100,15 +110,17 @@ def _clients(service: str, s3_url: str) -> tuple[Any, Any]:
         "aws_access_key_id": "test",
         "aws_secret_access_key": "test",
     }
+    no_prefix = Config(inject_host_prefix=False)
     return (
-        boto3.client("medical-imaging", endpoint_url=service, **common),
+        boto3.client("medical-imaging", endpoint_url=service, config=no_prefix, **common),
         boto3.client("s3", endpoint_url=s3_url, **common),
     )
 
 
 def _import(
-    imaging: Any, s3: Any, datastore_id: str, count: int, tag: str
-) -> tuple[float, dict[str, Any]]:
+    imaging: Any, s3: Any, datastore_id: str, count: int, tag: str, pids: tuple[int, int]
+) -> tuple[float, dict[str, Any], tuple[float, float]]:
+    """Upload `count` objects, import them; seconds, the job, CPU seconds of (emulator, S3)."""
     bucket = f"bench-{tag}"
     s3.create_bucket(Bucket=bucket)
     samples = list(sample_set())
@@ -123,6 +135,7 @@ def _import(
 
     with ThreadPoolExecutor(max_workers=16) as pool:
         list(pool.map(put, range(count)))
+    cpu = [_cpu_seconds(pid) for pid in pids]
     started = time.monotonic()
     job_id = imaging.start_dicom_import_job(
         datastoreId=datastore_id,
@@ -133,12 +146,32 @@ def _import(
     while True:
         job = imaging.get_dicom_import_job(datastoreId=datastore_id, jobId=job_id)["jobProperties"]
         if job["jobStatus"] in ("COMPLETED", "FAILED"):
-            return time.monotonic() - started, job
+            elapsed = time.monotonic() - started
+            used = (_cpu_seconds(pids[0]) - cpu[0], _cpu_seconds(pids[1]) - cpu[1])
+            return elapsed, job, used
         time.sleep(0.1)
 
 
-def _get_rate(service: str, datastore_id: str, job_id: str, clients: int, seconds: float) -> float:
-    url = f"{service}/getDICOMImportJob/datastore/{datastore_id}/job/{job_id}"
+def _frame_request(imaging: Any, datastore_id: str) -> tuple[str, bytes]:
+    """The URL and body of a GetImageFrame for the CT image set's first frame."""
+    found = imaging.search_image_sets(
+        datastoreId=datastore_id,
+        searchCriteria={"filters": [{"operator": "EQUAL", "values": [{"DICOMPatientId": "1CT1"}]}]},
+    )["imageSetsMetadataSummaries"]
+    image_set_id = found[0]["imageSetId"]
+    blob = imaging.get_image_set_metadata(datastoreId=datastore_id, imageSetId=image_set_id)
+    document = json.loads(gzip.decompress(blob["imageSetMetadataBlob"].read()))
+    (series,) = document["Study"]["Series"].values()
+    instance = next(iter(series["Instances"].values()))
+    body = json.dumps({"imageFrameId": instance["ImageFrames"][0]["ID"]}).encode()
+    return f"/datastore/{datastore_id}/imageSet/{image_set_id}/getImageFrame", body
+
+
+def _rate(
+    service: str, path: str, clients: int, seconds: float, body: bytes | None = None
+) -> float:
+    """Requests per second that `clients` signed sessions get through (GET, or POST a body)."""
+    url = f"{service}{path}"
     auth = SigV4RequestsAuth(AwsCredentials("test", "test"), "us-east-1")
     done = [0] * clients
     errors = [0] * clients
@@ -147,7 +180,16 @@ def _get_rate(service: str, datastore_id: str, job_id: str, clients: int, second
     def client(index: int) -> None:
         session = requests.Session()
         while time.monotonic() < stop:
-            response = session.get(url, auth=auth, timeout=10)
+            if body is None:
+                response = session.get(url, auth=auth, timeout=10)
+            else:
+                response = session.post(
+                    url,
+                    data=body,
+                    auth=auth,
+                    timeout=10,
+                    headers={"Content-Type": "application/json"},
+                )
             if response.status_code == 200:
                 done[index] += 1
             else:
@@ -185,18 +227,26 @@ def main() -> None:
         baseline = _peak_kib(emulator.pid)
         small = max(1, arguments.files // 5)
         for count, tag in ((small, "small"), (arguments.files, "large")):
-            elapsed, job = _import(imaging, s3, datastore_id, count, tag)
+            pids = (emulator.pid, s3_process.pid)
+            elapsed, job, used = _import(imaging, s3, datastore_id, count, tag, pids)
             peak = _peak_kib(emulator.pid) / 1024
             print(
                 f"import of {count} objects: {job['jobStatus']} in {elapsed:.2f} s, "
                 f"{count / elapsed:.1f} files/s, emulator peak RSS {peak:.1f} MiB "
-                f"(baseline {baseline / 1024:.1f} MiB)"
+                f"(baseline {baseline / 1024:.1f} MiB); CPU ms per object: emulator "
+                f"{1000 * used[0] / count:.1f}, S3 {1000 * used[1] / count:.1f}"
             )
-        rate = _get_rate(service, datastore_id, job["jobId"], arguments.clients, arguments.seconds)
-        print(
-            f"GetDICOMImportJob: {rate:.0f} requests/s with {arguments.clients} concurrent clients "
-            f"over {arguments.seconds:.0f} s"
-        )
+        job_path = f"/getDICOMImportJob/datastore/{datastore_id}/job/{job['jobId']}"
+        frame_path, frame_body = _frame_request(imaging, datastore_id)
+        for name, path, body in (
+            ("GetDICOMImportJob", job_path, None),
+            ("GetImageFrame", frame_path, frame_body),
+        ):
+            rate = _rate(service, path, arguments.clients, arguments.seconds, body)
+            print(
+                f"{name}: {rate:.0f} requests/s with {arguments.clients} concurrent clients "
+                f"over {arguments.seconds:.0f} s"
+            )
     finally:
         emulator.terminate()
         s3_process.terminate()

@@ -1,5 +1,11 @@
 """A known input set for import jobs: real DICOM P10 files that pydicom ships,
 and broken ones whose failure is known, each with the outcome an import must give.
+
+pydicom's CT_small.dcm and MR_small.dcm are `reference` files: their image sets can be
+verified against them (metadata values, frame pixels, checksums). MR_small's implicit
+VR and big endian copies share its SOP Instance UID, so one import places all three in
+one instance; they are listed (S3 lists keys in order) before MR_small.dcm, so that the
+instance the image set keeps is MR_small.dcm's (the emulator keeps the last one listed).
 """
 
 from __future__ import annotations
@@ -9,7 +15,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import pydicom
+from pydicom.data import get_testdata_file
 
 
 @dataclass(frozen=True)
@@ -20,17 +26,24 @@ class SampleFile:
     data: bytes
     importable: bool
     why: str
+    reference: bool = False
 
 
 def _test_file(name: str) -> bytes:
-    return (Path(pydicom.__file__).parent / "data" / "test_files" / name).read_bytes()
+    path = get_testdata_file(name)
+    if path is None:
+        raise FileNotFoundError(f"pydicom ships no test file {name}")
+    return Path(path).read_bytes()
 
+
+REFERENCE_FILES = ("CT_small.dcm", "MR_small.dcm")
+"""The good files whose image sets are verified against the file itself."""
 
 _GOOD = {
     "study-ct/CT_small.dcm": "CT, explicit VR little endian",
-    "study-mr/series-1/MR_small.dcm": "MR, explicit VR little endian",
     "study-mr/series-1/MR_small_implicit.dcm": "MR, implicit VR little endian",
-    "study-mr/series-2/MR_small_bigendian.dcm": "MR, explicit VR big endian",
+    "study-mr/series-1/MR_small_bigendian.dcm": "MR, explicit VR big endian",
+    "study-mr/series-2/MR_small.dcm": "MR, explicit VR little endian",
     "rt/rtdose.dcm": "RT dose, multi-frame",
     "compressed/JPEG2000.dcm": "JPEG 2000 compressed",
     "compressed/SC_rgb_rle.dcm": "RLE compressed RGB",
@@ -47,7 +60,10 @@ _BROKEN = {
 @cache
 def sample_set() -> tuple[SampleFile, ...]:
     """The input set: good files in nested folders, broken ones, and non-DICOM objects."""
-    files = [SampleFile(key, _test_file(Path(key).name), True, why) for key, why in _GOOD.items()]
+    files = [
+        SampleFile(key, _test_file(Path(key).name), True, why, Path(key).name in REFERENCE_FILES)
+        for key, why in _GOOD.items()
+    ]
     files += [
         SampleFile(key, _test_file(source), False, why) for key, (source, why) in _BROKEN.items()
     ]

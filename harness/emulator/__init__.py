@@ -1,4 +1,5 @@
-"""The reference emulator: a real HealthImaging import-job service on a local port."""
+"""The reference emulator: a real HealthImaging service (data stores, import jobs, image sets)
+on a local port."""
 
 from __future__ import annotations
 

@@ -1,14 +1,21 @@
 """The emulator's WSGI application: authenticate, route, decode, validate, dispatch, answer.
 
-Every answer is JSON. Every error carries its status, `X-Amzn-Errortype` and a
+Every answer is JSON, except the blob payloads of GetImageSetMetadata and
+GetImageFrame. Every error carries its status, `X-Amzn-Errortype` and a
 `{"message": ...}` body, also on 5xx; an unexpected exception becomes a 500
 InternalServerException with a body, and nothing else escapes.
+
+Requests are served whatever their Host header (SDKs prepend `runtime-` to the
+host of the image-set operations), and absolute-form request targets are
+accepted, so that an SDK can use the emulator as its HTTP proxy. SigV4 is
+verified against the Host the request carries.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import re
 import time
 import uuid
 from collections.abc import Callable, Iterable
@@ -29,15 +36,31 @@ from harness.emulator.exceptions import (
     UnknownOperationException,
 )
 from harness.emulator.faults import SLOW_RESPONSE_SECONDS, THROTTLE_EVERY, Switchboard
+from harness.emulator.imagesets import ImageSetBackend
 from harness.emulator.protocol import RouteMatch, RouteTable, decode_input
+from harness.emulator.search import Search
+from harness.emulator.tagging import Tagging
 from harness.emulator.validation import InputValidator
+from harness.emulator.writes import ImageSetWriter
 from harness.model import ModelSource, Operation, OperationTable
 
 log = logging.getLogger(__name__)
 MAX_BODY_BYTES = 4 * 1024 * 1024
-TIMESTAMP_MEMBERS = frozenset({"submittedAt", "endedAt", "createdAt", "updatedAt"})
+TIMESTAMP_MEMBERS = frozenset(
+    {"submittedAt", "endedAt", "createdAt", "updatedAt", "deletedAt", "lastAccessedAt"}
+)
+_ABSOLUTE_FORM = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://[^/?#]*")
 
 Handler = Callable[[dict[str, Any]], dict[str, Any]]
+
+
+def origin_form(target: str) -> str:
+    """The path and query of a request target; an absolute-form target (`http://host/path`,
+    as HTTP clients send through a proxy) loses its scheme and authority."""
+    found = _ABSOLUTE_FORM.match(target)
+    if found is None:
+        return target
+    return target[found.end() :] or "/"
 
 
 def _iso_timestamps(value: Any) -> Any:
@@ -64,6 +87,7 @@ class EmulatorApp:
         backend: ImagingBackend,
         credentials: CredentialStore,
         faults: Switchboard,
+        image_sets: ImageSetBackend | None = None,
     ) -> None:
         self.table = OperationTable.from_model(source)
         self.routes = RouteTable(self.table)
@@ -71,6 +95,8 @@ class EmulatorApp:
         self.lenient_validator = InputValidator(source, constraints=False)
         self.credentials = credentials
         self.faults = faults
+        sets = image_sets or ImageSetBackend(backend)
+        writer, search, tagging = ImageSetWriter(sets), Search(sets), Tagging(sets)
         self.handlers: dict[str, Handler] = {
             "CreateDatastore": backend.create_datastore,
             "GetDatastore": backend.get_datastore,
@@ -79,6 +105,17 @@ class EmulatorApp:
             "StartDICOMImportJob": backend.start_import_job,
             "GetDICOMImportJob": backend.get_import_job,
             "ListDICOMImportJobs": backend.list_import_jobs,
+            "GetImageSet": sets.get_image_set,
+            "GetImageSetMetadata": sets.get_image_set_metadata,
+            "GetImageFrame": sets.get_image_frame,
+            "ListImageSetVersions": sets.list_image_set_versions,
+            "DeleteImageSet": sets.delete_image_set,
+            "SearchImageSets": search.search_image_sets,
+            "UpdateImageSetMetadata": writer.update_image_set_metadata,
+            "CopyImageSet": writer.copy_image_set,
+            "TagResource": tagging.tag_resource,
+            "UntagResource": tagging.untag_resource,
+            "ListTagsForResource": tagging.list_tags_for_resource,
         }
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
@@ -115,8 +152,8 @@ class EmulatorApp:
         if self.faults.every("throttle-every-nth", THROTTLE_EVERY):
             raise ThrottlingException("Rate exceeded")
         body = self._read_body(request)
-        raw_path = environ.get("RAW_URI") or environ.get("REQUEST_URI") or request.path
-        raw_path, _, raw_query = raw_path.partition("?")
+        raw_target = environ.get("RAW_URI") or environ.get("REQUEST_URI") or request.path
+        raw_path, _, raw_query = origin_form(raw_target).partition("?")
         match: RouteMatch | None = None
         route_error: ServiceError | None = None
         try:

@@ -20,6 +20,7 @@ from harness.emulator.exceptions import (
     ResourceNotFoundException,
     ServiceQuotaExceededException,
     ThrottlingException,
+    ValidationException,
 )
 from harness.emulator.faults import Switchboard
 from harness.emulator.pagination import TokenCodec
@@ -37,6 +38,9 @@ class Limits:
     datastores: int = 100
     datastore_transition_seconds: float = 1.0
     job_start_delay_seconds: float = 0.2
+    image_set_write_seconds: float = 0.2
+    """How long an update, copy or delete holds its image sets LOCKED."""
+    tags_per_resource: int = 50
 
 
 def new_id() -> str:
@@ -95,21 +99,22 @@ class ImagingBackend:
             self.store.save_datastore(datastore)
         return datastore
 
-    def _datastore(self, datastore_id: str) -> Datastore:
+    def datastore(self, datastore_id: str) -> Datastore:
+        """The data store, moved along its lifecycle; ResourceNotFound when unknown."""
         datastore = self.store.datastore(datastore_id)
         if datastore is None:
             raise ResourceNotFoundException(f"Datastore {datastore_id} does not exist")
         return self._refresh(datastore)
+
+    def datastore_arn(self, datastore_id: str) -> str:
+        return f"arn:aws:medical-imaging:{self.region}:{self.account_id}:datastore/{datastore_id}"
 
     def _datastore_properties(self, datastore: Datastore) -> dict[str, Any]:
         properties: dict[str, Any] = {
             "datastoreId": datastore.datastore_id,
             "datastoreName": datastore.datastore_name,
             "datastoreStatus": datastore.datastore_status,
-            "datastoreArn": (
-                f"arn:aws:medical-imaging:{self.region}:{self.account_id}:"
-                f"datastore/{datastore.datastore_id}"
-            ),
+            "datastoreArn": self.datastore_arn(datastore.datastore_id),
             "createdAt": datastore.created_at,
             "updatedAt": datastore.updated_at,
         }
@@ -137,6 +142,10 @@ class ImagingBackend:
                     "datastoreId": existing.datastore_id,
                     "datastoreStatus": existing.datastore_status,
                 }
+            if len(request.get("tags") or {}) > self.limits.tags_per_resource:
+                raise ValidationException(
+                    f"A resource has at most {self.limits.tags_per_resource} tags"
+                )
             if self.store.datastore_count() >= self.limits.datastores:
                 raise ServiceQuotaExceededException(
                     f"The account already has the maximum of {self.limits.datastores} data stores"
@@ -160,7 +169,7 @@ class ImagingBackend:
         return {"datastoreId": datastore.datastore_id, "datastoreStatus": "CREATING"}
 
     def get_datastore(self, request: dict[str, Any]) -> dict[str, Any]:
-        datastore = self._datastore(request["datastoreId"])
+        datastore = self.datastore(request["datastoreId"])
         return {"datastoreProperties": self._datastore_properties(datastore)}
 
     def list_datastores(self, request: dict[str, Any]) -> dict[str, Any]:
@@ -189,7 +198,7 @@ class ImagingBackend:
 
     def delete_datastore(self, request: dict[str, Any]) -> dict[str, Any]:
         with self.store.transaction():
-            datastore = self._datastore(request["datastoreId"])
+            datastore = self.datastore(request["datastoreId"])
             if datastore.datastore_status != "ACTIVE":
                 raise ConflictException(
                     f"Datastore {datastore.datastore_id} is {datastore.datastore_status}, "
@@ -197,11 +206,11 @@ class ImagingBackend:
                 )
             if self.store.active_job_count(datastore.datastore_id):
                 raise ConflictException("Datastore has import jobs that have not finished")
-            if self.store.image_set_count(datastore.datastore_id) and not self.faults.on(
+            now = self.clock()
+            if self.store.image_sets.count(datastore.datastore_id, now) and not self.faults.on(
                 "delete-with-image-sets"
             ):
                 raise ConflictException("Datastore holds image sets; delete them first")
-            now = self.clock()
             datastore.datastore_status = "DELETING"
             datastore.updated_at = now
             datastore.ready_at = now + self.limits.datastore_transition_seconds
@@ -235,7 +244,7 @@ class ImagingBackend:
                 return self._replay(replay, parameters)
         else:
             token = f"{token}#{new_id()}"
-        datastore = self._datastore(datastore_id)
+        datastore = self.datastore(datastore_id)
         if datastore.datastore_status != "ACTIVE":
             raise ConflictException(
                 f"Datastore {datastore_id} is {datastore.datastore_status}, not ACTIVE"
@@ -292,7 +301,7 @@ class ImagingBackend:
         return response
 
     def _job(self, datastore_id: str, job_id: str) -> ImportJob:
-        self._datastore(datastore_id)
+        self.datastore(datastore_id)
         job = self.store.job(datastore_id, job_id)
         if job is None:
             if self.faults.on("unknown-job-500"):
@@ -343,7 +352,7 @@ class ImagingBackend:
 
     def list_import_jobs(self, request: dict[str, Any]) -> dict[str, Any]:
         datastore_id = request["datastoreId"]
-        self._datastore(datastore_id)
+        self.datastore(datastore_id)
         status = None if self.faults.on("list-filter-ignored") else request.get("jobStatus")
         scope = {"op": "ListDICOMImportJobs", "datastoreId": datastore_id, "status": status}
         after = 0
@@ -381,6 +390,3 @@ class ImagingBackend:
             job.ended_at = max(self.clock(), job.submitted_at)
             job.message = message
             self.store.save_job(job)
-
-    def record_instance(self, datastore_id: str, sop_instance_uid: str, image_set_id: str) -> None:
-        self.store.record_instance(datastore_id, sop_instance_uid, image_set_id)

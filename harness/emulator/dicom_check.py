@@ -11,7 +11,7 @@ TransferSyntaxUID does not exist").
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import BinaryIO
 
 import pydicom
@@ -24,11 +24,12 @@ PREAMBLE_LENGTH = 128
 
 @dataclass(frozen=True)
 class Accepted:
-    """A file that imports: the UIDs that place it."""
+    """A file that imports: the UIDs that place it, and the dataset as read."""
 
     study_instance_uid: str
     series_instance_uid: str
     sop_instance_uid: str
+    dataset: pydicom.Dataset | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -38,8 +39,27 @@ class Rejected:
     message: str
 
 
-def inspect_p10(stream: BinaryIO) -> Accepted | Rejected:
-    """Inspect a seekable binary stream positioned at the start of the object."""
+def invalid_value(dataset: pydicom.Dataset) -> Rejected | None:
+    """The first element whose value does not decode, as a rejection; None when all do."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for element in dataset.iterall():
+            try:
+                _ = element.value
+            except (ValueError, TypeError, OverflowError) as error:
+                return Rejected(
+                    f"DICOM attribute {element.keyword or element.tag} is invalid: {error}"
+                )
+    return None
+
+
+def inspect_p10(stream: BinaryIO, check_values: bool = True) -> Accepted | Rejected:
+    """Inspect a seekable binary stream positioned at the start of the object.
+
+    With `check_values` off, element values are left for the caller to decode (the
+    import decodes them all while building the metadata, and asks `invalid_value`
+    which one failed when that goes wrong).
+    """
     head = stream.read(PREAMBLE_LENGTH + 4)
     if len(head) < PREAMBLE_LENGTH + 4 or head[PREAMBLE_LENGTH:] != b"DICM":
         return Rejected("Not a DICOM P10 file: no 128-byte preamble followed by 'DICM'")
@@ -56,13 +76,9 @@ def inspect_p10(stream: BinaryIO) -> Accepted | Rejected:
         for keyword in REQUIRED_UIDS:
             if not dataset.get(keyword):
                 return Rejected(f"DICOM attribute {keyword} does not exist")
-        for element in dataset.iterall():
-            try:
-                _ = element.value
-            except (ValueError, TypeError, OverflowError) as error:
-                return Rejected(
-                    f"DICOM attribute {element.keyword or element.tag} is invalid: {error}"
-                )
+        invalid = invalid_value(dataset) if check_values else None
+        if invalid is not None:
+            return invalid
         truncation = _pixel_data_truncation(dataset, UID(meta.TransferSyntaxUID))
         if truncation:
             return Rejected(truncation)
@@ -70,6 +86,7 @@ def inspect_p10(stream: BinaryIO) -> Accepted | Rejected:
             str(dataset.StudyInstanceUID),
             str(dataset.SeriesInstanceUID),
             str(dataset.SOPInstanceUID),
+            dataset,
         )
 
 

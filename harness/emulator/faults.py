@@ -161,6 +161,77 @@ FAULTS: tuple[Fault, ...] = (
         "THROTTLE-WITHIN-LIMITS",
     ),
     Fault("slow-responses", "every response is delayed by two seconds", "RESPONSE-TIME"),
+    Fault(
+        "metadata-not-gzipped",
+        "GetImageSetMetadata sends plain JSON while its Content-Encoding says gzip",
+        "IMAGESET-METADATA-GZIP",
+    ),
+    Fault(
+        "metadata-encoding-header-missing",
+        "GetImageSetMetadata sends gzip bytes without a Content-Encoding header",
+        "IMAGESET-METADATA-GZIP",
+    ),
+    Fault(
+        "frame-bytes-corrupted",
+        "GetImageFrame flips bits in the middle of the stored frame",
+        "IMAGESET-FRAME-PIXELS",
+    ),
+    Fault(
+        "frame-content-type-wrong",
+        "GetImageFrame answers application/octet-stream whatever the stored syntax",
+        "IMAGESET-FRAME-CONTENT-TYPE",
+    ),
+    Fault(
+        "update-version-not-bumped",
+        "UpdateImageSetMetadata overwrites the latest version instead of adding one",
+        "IMAGESET-VERSION-BUMP",
+    ),
+    Fault(
+        "stale-version-accepted",
+        "Update and Copy accept a latestVersion that is not the current one",
+        "IMAGESET-STALE-VERSION",
+    ),
+    Fault(
+        "update-changes-old-version",
+        "UpdateImageSetMetadata also rewrites the previous version's metadata",
+        "IMAGESET-OLD-VERSION-KEPT",
+    ),
+    Fault(
+        "search-filter-ignored",
+        "SearchImageSets ignores its filters and returns every image set",
+        "SEARCH-FILTER",
+    ),
+    Fault(
+        "search-leaks-datastores",
+        "SearchImageSets also returns image sets of other data stores",
+        "SEARCH-SCOPE",
+    ),
+    Fault(
+        "copy-destination-version-ignored",
+        "CopyImageSet accepts a destination latestVersionId that is not the current one",
+        "COPY-DESTINATION-VERSION",
+    ),
+    Fault(
+        "deleted-image-set-readable",
+        "a deleted image set stays readable (200 DELETED) and searchable",
+        "IMAGESET-DELETE",
+    ),
+    Fault(
+        "locked-image-set-writable",
+        "a LOCKED image set accepts a second write instead of a 409",
+        "IMAGESET-LOCKED",
+    ),
+    Fault("untag-ignored", "UntagResource answers 200 but removes no tag", "TAGS-ROUND-TRIP"),
+    Fault(
+        "image-set-datastore-not-checked",
+        "an image set is found under any data store ID, not only its own",
+        "IMAGESET-SCOPE",
+    ),
+    Fault(
+        "import-drops-instance",
+        "each import leaves its first imported instance out of its image set",
+        "IMPORT-INSTANCES-FOUND",
+    ),
 )
 
 FAULTS_BY_NAME: dict[str, Fault] = {fault.name: fault for fault in FAULTS}

@@ -1,50 +1,79 @@
-"""The import worker: reads DICOM P10 objects from S3 and writes the job's results back.
+"""The import worker: reads DICOM P10 objects from S3, builds image sets, writes results back.
 
 Each job lists every object under `inputS3Uri` (paginated, nested folders
-included), streams each one through a spooled temporary file (memory stays flat
-however many or however large the files), inspects it, and records it as a
-success or a failure. Results go under the job's output folder as the developer
-guide's 'Understanding import jobs' describes: `SUCCESS/success.ndjson`,
+included) and prepares the files on a pool of file threads (fetch, inspect,
+encode frames, describe: see `ingest`), a bounded number at a time, so memory
+stays flat however many files there are. In listing order, each prepared file is
+staged into its group (see `grouping`); at the end the groups become image sets
+in one transaction, and the results go under the job's output folder as the
+developer guide's 'Understanding import jobs' describes: `SUCCESS/success.ndjson`,
 `FAILURE/failure.ndjson`, then `job-output-manifest.json`.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import tempfile
 import threading
-from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import IO, Any
+from typing import IO, Any, TypeVar
 
 from botocore.exceptions import BotoCoreError, ClientError
 
 from harness.emulator.backend import ImagingBackend
-from harness.emulator.dicom_check import Accepted, Rejected, inspect_p10
+from harness.emulator.dicom_check import Rejected
 from harness.emulator.faults import Switchboard
+from harness.emulator.grouping import Committed, ImportBatch
+from harness.emulator.imagesets import ImageSetBackend
+from harness.emulator.ingest import Outcome, Unreadable, prepare
 from harness.emulator.records import TERMINAL_JOB_STATUSES, ImportJob
-from harness.emulator.s3 import S3Settings, split_s3_uri
+from harness.emulator.s3 import ObjectReader, S3Settings, split_s3_uri
 
 log = logging.getLogger(__name__)
 SPOOL_BYTES = 8 * 1024 * 1024
 MAX_FILES_PER_JOB = 5000
+FILE_THREADS = 6
+Item = TypeVar("Item")
+Result = TypeVar("Result")
 
 
 class ImportFailure(Exception):
     """The job as a whole cannot run; its message becomes the job's `message`."""
 
 
-def image_set_id(datastore_id: str, study: str, series: str) -> str:
-    """Instances of one Study and Series in one data store share an image set."""
-    return hashlib.sha256(f"{datastore_id}/{study}/{series}".encode()).hexdigest()[:32]
+class _Stopped(Exception):
+    """The emulator is stopping: the job stays unfinished and runs again after a restart."""
 
 
 def _spool() -> IO[bytes]:
     """A file in memory up to SPOOL_BYTES, on disk beyond; closed by its owner."""
     return tempfile.SpooledTemporaryFile(SPOOL_BYTES)
+
+
+def pipelined(
+    pool: ThreadPoolExecutor,
+    work: Callable[[Item], Result],
+    items: Iterable[Item],
+    window: int,
+) -> Iterator[tuple[Item, Result]]:
+    """`work` over `items` on `pool`, at most `window` at a time, results in input order."""
+    pending: deque[tuple[Item, Future[Result]]] = deque()
+    try:
+        for item in items:
+            pending.append((item, pool.submit(work, item)))
+            if len(pending) >= window:
+                first, future = pending.popleft()
+                yield first, future.result()
+        while pending:
+            first, future = pending.popleft()
+            yield first, future.result()
+    finally:
+        for _, future in pending:
+            future.cancel()
 
 
 @dataclass
@@ -55,7 +84,8 @@ class _Results:
     imported: int = 0
     customer_errors: int = 0
     server_errors: int = 0
-    image_sets: Counter[str] = field(default_factory=Counter)
+    committed: list[Committed] = field(default_factory=list)
+    placed: IO[bytes] = field(default_factory=lambda: _spool())
     success: IO[bytes] = field(default_factory=lambda: _spool())
     failure: IO[bytes] = field(default_factory=lambda: _spool())
 
@@ -63,13 +93,9 @@ class _Results:
     def _line(target: IO[bytes], record: dict[str, Any]) -> None:
         target.write(json.dumps(record, separators=(",", ":")).encode() + b"\n")
 
-    def imported_file(self, key: str, set_id: str) -> None:
+    def imported_file(self, key: str, group: int) -> None:
         self.imported += 1
-        self.image_sets[set_id] += 1
-        self._line(
-            self.success,
-            {"inputFile": key, "importResponse": {"imageSetId": set_id, "isPrimary": True}},
-        )
+        self._line(self.placed, {"group": group, "key": key})
 
     def failed_file(self, key: str, exception_type: str, message: str) -> None:
         if exception_type == "ValidationException":
@@ -81,28 +107,53 @@ class _Results:
             {"inputFile": key, "exception": {"exceptionType": exception_type, "message": message}},
         )
 
+    def resolve(self, committed: list[Committed]) -> None:
+        """Write the success lines once each file's group has its image set."""
+        self.committed = committed
+        self.placed.seek(0)
+        for line in self.placed:
+            placed = json.loads(line)
+            where = committed[placed["group"]]
+            self._line(
+                self.success,
+                {
+                    "inputFile": placed["key"],
+                    "importResponse": {
+                        "imageSetId": where.image_set_id,
+                        "isPrimary": where.is_primary,
+                    },
+                },
+            )
+
     def close(self) -> None:
+        self.placed.close()
         self.success.close()
         self.failure.close()
 
 
 class ImportWorker:
-    """Runs import jobs on a small thread pool."""
+    """Runs import jobs on a small thread pool, their files on another."""
 
     def __init__(
         self,
         backend: ImagingBackend,
+        image_sets: ImageSetBackend,
         s3: S3Settings,
         faults: Switchboard,
         threads: int = 2,
         max_files: int = MAX_FILES_PER_JOB,
+        file_threads: int = FILE_THREADS,
     ) -> None:
         self.backend = backend
+        self.image_sets = image_sets
         self.faults = faults
         self.max_files = max_files
+        self.file_threads = file_threads
         self._s3 = s3.client()
+        self._reader = ObjectReader(self._s3, connections=2 * file_threads)
         self._stopping = threading.Event()
         self._executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="import-job")
+        self._files = ThreadPoolExecutor(max_workers=file_threads, thread_name_prefix="import-file")
         backend.on_job_submitted = self.submit
 
     def submit(self, job: ImportJob) -> None:
@@ -116,8 +167,10 @@ class ImportWorker:
         return len(jobs)
 
     def shutdown(self) -> None:
+        """Stop: running jobs stop between files and stay unfinished (they resume later)."""
         self._stopping.set()
         self._executor.shutdown(wait=True, cancel_futures=True)
+        self._files.shutdown(wait=True, cancel_futures=True)
 
     def _run(self, datastore_id: str, job_id: str) -> None:
         if self._stopping.wait(self.backend.limits.job_start_delay_seconds):
@@ -128,6 +181,8 @@ class ImportWorker:
         self.backend.mark_in_progress(job)
         try:
             self._import(job)
+        except _Stopped:
+            return
         except ImportFailure as failure:
             self.backend.finish(job, "FAILED", str(failure))
         except Exception as error:  # a job is never lost: it fails with a reason
@@ -145,20 +200,46 @@ class ImportWorker:
             raise ImportFailure(
                 f"Unable to write to the output S3 location {job.output_prefix}: {error}"
             ) from error
+        datastore = self.backend.store.datastore(job.datastore_id)
+        storage_format = datastore.lossless_storage_format if datastore else None
+        batch = ImportBatch(self.image_sets, job.job_id, job.datastore_id)
         results = _Results()
+        committed = False
         try:
-            for key in self._keys(in_bucket, in_prefix, job.input_s3_uri):
-                results.scanned += 1
-                if results.scanned > self.max_files:
-                    raise ImportFailure(
-                        f"The input holds more than the maximum of {self.max_files} files per job"
-                    )
-                self._import_file(job, in_bucket, key, results)
+            keys = self._counted(self._keys(in_bucket, in_prefix, job.input_s3_uri), results)
+
+            def work(key: str) -> Outcome:
+                return prepare(
+                    self._reader,
+                    in_bucket,
+                    key,
+                    job.datastore_id,
+                    storage_format,
+                    accept_broken=self.faults.on("broken-files-imported"),
+                )
+
+            for key, outcome in pipelined(self._files, work, keys, 2 * self.file_threads):
+                if self._stopping.is_set():
+                    raise _Stopped
+                self._record(batch, key, outcome, results)
+            results.resolve(batch.commit())
+            committed = True
             self._write_results(job, out_bucket, out_folder, results)
         finally:
+            if not committed:
+                batch.discard()
             results.close()
 
-    def _keys(self, bucket: str, prefix: str, uri: str) -> Any:
+    def _counted(self, keys: Iterable[str], results: _Results) -> Iterator[str]:
+        for key in keys:
+            results.scanned += 1
+            if results.scanned > self.max_files:
+                raise ImportFailure(
+                    f"The input holds more than the maximum of {self.max_files} files per job"
+                )
+            yield key
+
+    def _keys(self, bucket: str, prefix: str, uri: str) -> Iterator[str]:
         try:
             paginator = self._s3.get_paginator("list_objects_v2")
             for page in paginator.paginate(Bucket=bucket, Prefix=prefix):
@@ -169,26 +250,14 @@ class ImportWorker:
         except (ClientError, BotoCoreError) as error:
             raise ImportFailure(f"Unable to read the input S3 location {uri}: {error}") from error
 
-    def _import_file(self, job: ImportJob, bucket: str, key: str, results: _Results) -> None:
-        with tempfile.SpooledTemporaryFile(SPOOL_BYTES) as spool:
-            try:
-                self._s3.download_fileobj(bucket, key, spool)
-            except (ClientError, BotoCoreError) as error:
-                results.failed_file(key, "InternalServerException", f"Unable to read: {error}")
-                return
-            spool.seek(0)
-            verdict = inspect_p10(spool)  # type: ignore[arg-type]
-        if isinstance(verdict, Rejected) and self.faults.on("broken-files-imported"):
-            verdict = Accepted(f"2.25.{len(key)}", "2.25.1", f"2.25.{abs(hash(key))}")
-        if isinstance(verdict, Rejected):
+    def _record(self, batch: ImportBatch, key: str, outcome: Outcome, results: _Results) -> None:
+        if isinstance(outcome, Unreadable):
+            results.failed_file(key, "InternalServerException", outcome.message)
+        elif isinstance(outcome, Rejected):
             if not self.faults.on("manifest-drops-failures"):
-                results.failed_file(key, "ValidationException", verdict.message)
-            return
-        set_id = image_set_id(
-            job.datastore_id, verdict.study_instance_uid, verdict.series_instance_uid
-        )
-        self.backend.record_instance(job.datastore_id, verdict.sop_instance_uid, set_id)
-        results.imported_file(key, set_id)
+                results.failed_file(key, "ValidationException", outcome.message)
+        else:
+            results.imported_file(key, batch.add(outcome))
 
     def _write_results(self, job: ImportJob, bucket: str, folder: str, results: _Results) -> None:
         try:
@@ -228,9 +297,14 @@ class ImportWorker:
             "numberOfImportedFiles": results.imported,
             "numberOfFilesWithCustomerError": results.customer_errors,
             "numberOfFilesWithServerError": results.server_errors,
-            "numberOfGeneratedImageSets": len(results.image_sets),
+            "numberOfGeneratedImageSets": len(results.committed),
             "imageSetsSummary": [
-                {"imageSetId": set_id, "numberOfMatchedSOPInstances": count}
-                for set_id, count in sorted(results.image_sets.items())
+                {
+                    "imageSetId": where.image_set_id,
+                    "imageSetVersion": where.version,
+                    "isPrimary": where.is_primary,
+                    "numberOfMatchedSOPInstances": where.files,
+                }
+                for where in results.committed
             ],
         }

@@ -27,12 +27,12 @@ class TokenCodec:
         digest = hmac.new(self._secret, payload, hashlib.sha256).digest()[:18]
         return base64.urlsafe_b64encode(digest).decode()
 
-    def issue(self, after_seq: int, scope: dict[str, Any]) -> str:
-        payload = json.dumps({"after": after_seq, "scope": scope}, sort_keys=True).encode()
+    def issue(self, after: int | list[Any], scope: dict[str, Any]) -> str:
+        """A token resuming after position `after` (a sequence number or a sort cursor)."""
+        payload = json.dumps({"after": after, "scope": scope}, sort_keys=True).encode()
         return f"{base64.urlsafe_b64encode(payload).decode()}.{self._sign(payload)}"
 
-    def read(self, token: str, scope: dict[str, Any]) -> int:
-        """The position a token resumes after; ValidationException if it is not ours."""
+    def _after(self, token: str, scope: dict[str, Any]) -> Any:
         invalid = ValidationException("Invalid nextToken: it was not issued for this request.")
         encoded, _, signature = token.partition(".")
         try:
@@ -42,7 +42,20 @@ class TokenCodec:
         if not hmac.compare_digest(signature, self._sign(payload)):
             raise invalid
         decoded = json.loads(payload)
-        if decoded.get("scope") != scope or not isinstance(decoded.get("after"), int):
+        if decoded.get("scope") != scope:
             raise invalid
-        after: int = decoded["after"]
+        return decoded.get("after")
+
+    def read(self, token: str, scope: dict[str, Any]) -> int:
+        """The position a token resumes after; ValidationException if it is not ours."""
+        after = self._after(token, scope)
+        if not isinstance(after, int):
+            raise ValidationException("Invalid nextToken: it was not issued for this request.")
+        return after
+
+    def read_cursor(self, token: str, scope: dict[str, Any]) -> list[Any]:
+        """The sort cursor a token resumes after; ValidationException if it is not ours."""
+        after = self._after(token, scope)
+        if not isinstance(after, list):
+            raise ValidationException("Invalid nextToken: it was not issued for this request.")
         return after

@@ -49,3 +49,56 @@ class ImportJob:
     input_owner_account_id: str | None = None
     import_configuration: dict[str, Any] | None = None
     seq: int = 0
+
+
+@dataclass
+class ImageSet:
+    """An image set: its latest version, its lifecycle and its search fields.
+
+    `state` and `workflow_status` are what the set shows once no write holds it;
+    while `locked_until` lies ahead it shows LOCKED with `lock_workflow`.
+    `dicom_tags` holds the search summary's DICOMTags of the latest version.
+    """
+
+    image_set_id: str
+    datastore_id: str
+    created_at: float
+    updated_at: float
+    latest_version: int
+    is_primary: bool
+    workflow_status: str
+    state: str = "ACTIVE"
+    lock_workflow: str | None = None
+    locked_until: float = 0.0
+    deleted_at: float | None = None
+    dicom_tags: dict[str, Any] = field(default_factory=dict)
+    tags: dict[str, str] = field(default_factory=dict)
+    seq: int = 0
+
+    def locked(self, now: float) -> bool:
+        """Whether a write still holds the set at `now`."""
+        return self.lock_workflow is not None and now < self.locked_until
+
+    def gone(self, now: float) -> bool:
+        """Whether a delete has completed by `now`."""
+        return self.state == "DELETED" and not self.locked(now)
+
+    def shown_state(self, now: float) -> tuple[str, str]:
+        """(imageSetState, imageSetWorkflowStatus) as a reader sees them at `now`."""
+        if self.locked(now):
+            return "LOCKED", self.lock_workflow or ""
+        return self.state, self.workflow_status
+
+
+@dataclass
+class ImageSetVersion:
+    """One version of an image set; its metadata document is stored beside it."""
+
+    image_set_id: str
+    version: int
+    created_at: float
+    updated_at: float
+    workflow_status: str
+    is_primary: bool
+    forced: bool = False
+    message: str | None = None

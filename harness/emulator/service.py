@@ -20,6 +20,7 @@ from harness.emulator.app import EmulatorApp
 from harness.emulator.auth import CredentialStore
 from harness.emulator.backend import ImagingBackend, Limits
 from harness.emulator.faults import Switchboard
+from harness.emulator.imagesets import ImageSetBackend
 from harness.emulator.importer import ImportWorker
 from harness.emulator.s3 import EmbeddedS3, S3Settings
 from harness.emulator.store import Store
@@ -55,7 +56,8 @@ class EmulatorConfig:
 
 
 class Emulator:
-    """A HealthImaging import-job service on a loopback port, with its S3."""
+    """A HealthImaging service (data stores, import jobs, image sets) on a loopback port,
+    with its S3."""
 
     def __init__(self, config: EmulatorConfig | None = None) -> None:
         self.config = config or EmulatorConfig()
@@ -86,11 +88,14 @@ class Emulator:
         self.backend = ImagingBackend(
             self._store, self.faults, self.config.limits, region=self.config.region
         )
+        image_sets = ImageSetBackend(self.backend)
         self._worker = ImportWorker(
-            self.backend, self.s3, self.faults, threads=self.config.worker_threads
+            self.backend, image_sets, self.s3, self.faults, threads=self.config.worker_threads
         )
         self.resumed_jobs = self._worker.resume_unfinished()
-        app = EmulatorApp(load_pinned_model(), self.backend, self.credentials, self.faults)
+        app = EmulatorApp(
+            load_pinned_model(), self.backend, self.credentials, self.faults, image_sets
+        )
         self._server = make_server(
             self.config.host, self.config.port, app, threaded=True, request_handler=_QuietHandler
         )

@@ -1,6 +1,7 @@
 """Persistent state in SQLite: in memory by default, or in a file that survives restarts.
 
-Records are dataclasses kept as JSON beside the few columns that queries need.
+Records are dataclasses kept as JSON beside the few columns that queries need;
+metadata documents and frames are blobs.
 One connection, one lock: every read-modify-write in the backend runs inside
 `transaction()`, so concurrent callers see a serial history.
 """
@@ -10,12 +11,13 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, fields
 from pathlib import Path
 from typing import Any, TypeVar
 
+from harness.emulator.imageset_store import ImageSetStore
 from harness.emulator.records import Datastore, ImportJob
 
 _SCHEMA = """
@@ -34,12 +36,6 @@ CREATE TABLE IF NOT EXISTS jobs (
     data TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS jobs_by_datastore ON jobs (datastore_id, seq);
-CREATE TABLE IF NOT EXISTS instances (
-    datastore_id TEXT NOT NULL,
-    sop_instance_uid TEXT NOT NULL,
-    image_set_id TEXT NOT NULL,
-    PRIMARY KEY (datastore_id, sop_instance_uid)
-);
 """
 
 Record = TypeVar("Record", Datastore, ImportJob)
@@ -54,52 +50,81 @@ def _decode(kind: type[Record], data: str, seq: int) -> Record:
 
 
 class Store:
-    """Datastores, import jobs and imported instances."""
+    """Data stores and import jobs; image sets, versions and frames in `image_sets`."""
 
     def __init__(self, path: Path | None = None) -> None:
         self.path = path
         target = str(path) if path else ":memory:"
         self._db = sqlite3.connect(target, check_same_thread=False, isolation_level=None)
         self._lock = threading.RLock()
+        self._depth = 0
         if path:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=FULL")
         self._db.executescript(_SCHEMA)
+        self.image_sets = ImageSetStore(self)
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
-        """Serialise a read-modify-write; commit at the end, roll back on error."""
+        """Serialise a read-modify-write; commit at the end, roll back on error.
+
+        Re-entrant: a transaction opened inside another joins it.
+        """
         with self._lock:
+            if self._depth:
+                self._depth += 1
+                try:
+                    yield
+                finally:
+                    self._depth -= 1
+                return
             self._db.execute("BEGIN IMMEDIATE")
+            self._depth = 1
             try:
                 yield
             except BaseException:
                 self._db.execute("ROLLBACK")
                 raise
-            self._db.execute("COMMIT")
+            else:
+                self._db.execute("COMMIT")
+            finally:
+                self._depth = 0
+
+    def script(self, sql: str) -> None:
+        """Run a script of statements (schema creation)."""
+        with self._lock:
+            self._db.executescript(sql)
 
     def close(self) -> None:
         with self._lock:
             self._db.close()
 
-    def _one(self, sql: str, *args: Any) -> tuple[Any, ...] | None:
+    def one(self, sql: str, *args: Any) -> tuple[Any, ...] | None:
+        """The first row of a query, or None."""
         with self._lock:
             row: tuple[Any, ...] | None = self._db.execute(sql, args).fetchone()
             return row
 
-    def _all(self, sql: str, *args: Any) -> list[tuple[Any, ...]]:
+    def all(self, sql: str, *args: Any) -> list[tuple[Any, ...]]:
+        """Every row of a query."""
         with self._lock:
             return self._db.execute(sql, args).fetchall()
 
-    def _write(self, sql: str, *args: Any) -> int:
+    def write(self, sql: str, *args: Any) -> int:
+        """Run one statement; the id of the row it inserted, if any."""
         with self._lock:
             cursor = self._db.execute(sql, args)
             return int(cursor.lastrowid or 0)
 
+    def write_many(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        """Run one statement for each row."""
+        with self._lock:
+            self._db.executemany(sql, rows)
+
     # data stores
 
     def add_datastore(self, datastore: Datastore) -> None:
-        datastore.seq = self._write(
+        datastore.seq = self.write(
             "INSERT INTO datastores (id, client_token, data) VALUES (?, ?, ?)",
             datastore.datastore_id,
             datastore.client_token,
@@ -107,32 +132,32 @@ class Store:
         )
 
     def save_datastore(self, datastore: Datastore) -> None:
-        self._write(
+        self.write(
             "UPDATE datastores SET data = ? WHERE id = ?",
             json.dumps(asdict(datastore)),
             datastore.datastore_id,
         )
 
     def datastore(self, datastore_id: str) -> Datastore | None:
-        row = self._one("SELECT data, seq FROM datastores WHERE id = ?", datastore_id)
+        row = self.one("SELECT data, seq FROM datastores WHERE id = ?", datastore_id)
         return _decode(Datastore, row[0], row[1]) if row else None
 
     def datastore_by_token(self, client_token: str) -> Datastore | None:
-        row = self._one("SELECT data, seq FROM datastores WHERE client_token = ?", client_token)
+        row = self.one("SELECT data, seq FROM datastores WHERE client_token = ?", client_token)
         return _decode(Datastore, row[0], row[1]) if row else None
 
     def datastores(self, after_seq: int = 0) -> list[Datastore]:
-        rows = self._all("SELECT data, seq FROM datastores WHERE seq > ? ORDER BY seq", after_seq)
+        rows = self.all("SELECT data, seq FROM datastores WHERE seq > ? ORDER BY seq", after_seq)
         return [_decode(Datastore, data, seq) for data, seq in rows]
 
     def datastore_count(self) -> int:
-        row = self._one("SELECT COUNT(*) FROM datastores")
+        row = self.one("SELECT COUNT(*) FROM datastores")
         return int(row[0]) if row else 0
 
     # import jobs
 
     def add_job(self, job: ImportJob) -> None:
-        job.seq = self._write(
+        job.seq = self.write(
             "INSERT INTO jobs (id, datastore_id, status, client_token, data) "
             "VALUES (?, ?, ?, ?, ?)",
             job.job_id,
@@ -143,7 +168,7 @@ class Store:
         )
 
     def save_job(self, job: ImportJob) -> None:
-        self._write(
+        self.write(
             "UPDATE jobs SET status = ?, data = ? WHERE id = ?",
             job.job_status,
             json.dumps(asdict(job)),
@@ -151,13 +176,13 @@ class Store:
         )
 
     def job(self, datastore_id: str, job_id: str) -> ImportJob | None:
-        row = self._one(
+        row = self.one(
             "SELECT data, seq FROM jobs WHERE datastore_id = ? AND id = ?", datastore_id, job_id
         )
         return _decode(ImportJob, row[0], row[1]) if row else None
 
     def job_by_token(self, client_token: str) -> ImportJob | None:
-        row = self._one("SELECT data, seq FROM jobs WHERE client_token = ?", client_token)
+        row = self.one("SELECT data, seq FROM jobs WHERE client_token = ?", client_token)
         return _decode(ImportJob, row[0], row[1]) if row else None
 
     def jobs(
@@ -168,37 +193,19 @@ class Store:
         if status:
             sql += " AND status = ?"
             args.append(status)
-        rows = self._all(sql + " ORDER BY seq LIMIT ?", *args, limit)
+        rows = self.all(sql + " ORDER BY seq LIMIT ?", *args, limit)
         return [_decode(ImportJob, data, seq) for data, seq in rows]
 
     def unfinished_jobs(self) -> list[ImportJob]:
-        rows = self._all(
+        rows = self.all(
             "SELECT data, seq FROM jobs WHERE status IN ('SUBMITTED', 'IN_PROGRESS') ORDER BY seq"
         )
         return [_decode(ImportJob, data, seq) for data, seq in rows]
 
     def active_job_count(self, datastore_id: str) -> int:
-        row = self._one(
+        row = self.one(
             "SELECT COUNT(*) FROM jobs WHERE datastore_id = ? "
             "AND status IN ('SUBMITTED', 'IN_PROGRESS')",
-            datastore_id,
-        )
-        return int(row[0]) if row else 0
-
-    # imported instances: image sets by Study and Series, latest import wins
-
-    def record_instance(self, datastore_id: str, sop_instance_uid: str, image_set_id: str) -> None:
-        self._write(
-            "INSERT OR REPLACE INTO instances (datastore_id, sop_instance_uid, image_set_id) "
-            "VALUES (?, ?, ?)",
-            datastore_id,
-            sop_instance_uid,
-            image_set_id,
-        )
-
-    def image_set_count(self, datastore_id: str) -> int:
-        row = self._one(
-            "SELECT COUNT(DISTINCT image_set_id) FROM instances WHERE datastore_id = ?",
             datastore_id,
         )
         return int(row[0]) if row else 0

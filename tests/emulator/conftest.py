@@ -34,14 +34,19 @@ def emulator() -> Iterator[Emulator]:
     running.stop()
 
 
-def imaging_client(emulator: Emulator, key: str = "test", secret: str = "test") -> Any:
+def imaging_client(
+    emulator: Emulator, key: str = "test", secret: str = "test", **config: Any
+) -> Any:
+    """boto3 for the emulator; without the `runtime-` host prefix unless `config` says."""
+    options: dict[str, Any] = {"retries": {"max_attempts": 1}, "inject_host_prefix": False}
+    options.update(config)
     return boto3.client(
         "medical-imaging",
         endpoint_url=emulator.url,
         region_name="us-east-1",
         aws_access_key_id=key,
         aws_secret_access_key=secret,
-        config=boto3.session.Config(retries={"max_attempts": 1}),
+        config=boto3.session.Config(**options),
     )
 
 
@@ -103,4 +108,49 @@ def finished_job(imaging: Any, datastore_id: str, job_id: str) -> dict[str, Any]
         return properties if properties["jobStatus"] in ("COMPLETED", "FAILED") else None
 
     result: dict[str, Any] = wait_until(done, timeout=30)
+    return result
+
+
+def sample_bytes(name: str) -> bytes:
+    """A DICOM file that pydicom ships (CT_small.dcm, MR_small.dcm, ...)."""
+    from pydicom.data import get_testdata_file
+
+    path = get_testdata_file(name)
+    assert path is not None, name
+    with open(path, "rb") as handle:
+        return handle.read()
+
+
+def import_files(
+    imaging: Any, s3: Any, datastore_id: str, files: dict[str, bytes]
+) -> list[dict[str, Any]]:
+    """Import `files` (key -> bytes) into a data store; the success.ndjson records."""
+    import json
+
+    source, target = buckets(s3)
+    for key, data in files.items():
+        s3.put_object(Bucket=source, Key=f"input/{key}", Body=data)
+    job = imaging.start_dicom_import_job(
+        datastoreId=datastore_id,
+        dataAccessRoleArn=ROLE,
+        inputS3Uri=f"s3://{source}/input/",
+        outputS3Uri=f"s3://{target}/output/",
+    )
+    properties = finished_job(imaging, datastore_id, job["jobId"])
+    assert properties["jobStatus"] == "COMPLETED", properties.get("message")
+    folder = properties["outputS3Uri"].split(f"{target}/", 1)[1]
+    body = s3.get_object(Bucket=target, Key=f"{folder}SUCCESS/success.ndjson")["Body"].read()
+    return [json.loads(line) for line in body.decode().splitlines() if line]
+
+
+def wait_active(imaging: Any, datastore_id: str, image_set_id: str) -> dict[str, Any]:
+    """GetImageSet once the image set is no longer LOCKED."""
+
+    def active() -> dict[str, Any] | None:
+        found: dict[str, Any] = imaging.get_image_set(
+            datastoreId=datastore_id, imageSetId=image_set_id
+        )
+        return found if found["imageSetState"] != "LOCKED" else None
+
+    result: dict[str, Any] = wait_until(active, timeout=10)
     return result

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import unquote, urlencode
 
 import pytest
 import schemathesis
@@ -8,6 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from harness.emulator.exceptions import SerializationException, ValidationException
+from harness.emulator.protocol import decode_query
 from harness.emulator.validation import InputValidator
 from harness.model import load_pinned_model, operations
 from harness.spec.build import build_spec
@@ -67,16 +69,18 @@ ROUTES = dict(operations())
 
 
 def _operation_input(case: Any) -> dict[str, Any]:
-    values: dict[str, Any] = dict(case.path_parameters or {})
+    """The input a generated case decodes to, as the emulator's router decodes requests."""
+    values: dict[str, Any] = {
+        name: unquote(str(value)) for name, value in (case.path_parameters or {}).items()
+    }
     route = ROUTES[case.operation.definition.raw["operationId"]]
-    by_wire = {member.wire_name: member.name for member in route.query}
-    for name, value in (case.query or {}).items():
-        values[by_wire[name]] = value
+    values.update(decode_query(route, urlencode(case.query or {}, doseq=True)))
     payload = route.input_payload
-    if payload is not None and case.body is not None:
-        values[payload.name] = case.body
-    elif isinstance(case.body, dict):
-        values.update(case.body)
+    body = case.body if isinstance(case.body, dict) else None
+    if payload is not None and body is not None:
+        values[payload.name] = body.get(payload.name, body) if len(body) == 1 else body
+    elif body is not None:
+        values.update(body)
     return values
 
 

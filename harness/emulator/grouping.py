@@ -1,0 +1,199 @@
+"""How one import job's instances become image sets.
+
+Documented (developer guide 'Understanding image sets'): an image set closely
+resembles a DICOM series; instances are grouped by Study Instance UID, Series
+Instance UID and the Patient ID, Study Date, Accession Number, Study ID and Series
+Number they carry; instances consistent with the primary image set of their series
+join it as a new version (across jobs too, and a re-import bumps the version);
+conflicting data becomes a non-primary image set.
+
+Harness decisions (IMPORT-GROUPING) where that material is silent:
+- A job stages its instances in groups of one Study and Series with one set of
+  grouping values, and commits all groups at its end, in one transaction, in the
+  order their first file was listed. A group whose values equal those of its
+  series' primary image set becomes that set's next version (workflow IMPORTED);
+  otherwise it becomes a new image set (CREATED) that is primary when its series has
+  no primary set yet, else non-primary. Concurrent jobs are therefore resolved at
+  commit: the first to commit creates the primary set, the next adds a version.
+- One job adds at most one version to an image set; an instance already in it is
+  replaced (the last file of that SOP Instance UID in listing order wins).
+- A new set's Patient and Study metadata come from its first instance, a new
+  series' from that series' first instance; an existing set keeps its own.
+- Frame IDs derive from the group's ID (the new set's ID), so a re-import gets new
+  frame IDs and older versions keep their frames byte for byte.
+- `numberOfMatchedSOPInstances` counts the job's files that went to the image set.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from harness.emulator.backend import new_id
+from harness.emulator.documents import dicom_tags, grouping_values, series_of
+from harness.emulator.imagesets import ImageSetBackend
+from harness.emulator.records import ImageSet
+from harness.imaging.frames import frame_id
+
+FLUSH_EVERY = 32
+
+
+@dataclass
+class PreparedInstance:
+    """One file, read and encoded, ready to join an image set.
+
+    `document` is the file's own one-instance metadata document; `frames` the stored
+    bytes of its frames in index order, in `stored_syntax`.
+    """
+
+    key: str
+    sop_instance_uid: str
+    series_instance_uid: str
+    document: dict[str, Any]
+    stored_syntax: str
+    frames: list[bytes]
+
+    @property
+    def tags(self) -> dict[str, Any]:
+        return dicom_tags(self.document)
+
+    def entry(self) -> dict[str, Any]:
+        instances: dict[str, Any] = series_of(self.document)[self.series_instance_uid]["Instances"]
+        entry: dict[str, Any] = instances[self.sop_instance_uid]
+        return entry
+
+
+@dataclass
+class Group:
+    """Instances of one Study and Series with one set of grouping values."""
+
+    index: int
+    group_id: str
+    series_key: tuple[str, str]
+    grouping: tuple[Any, ...]
+    first: dict[str, Any]
+    files: int = 0
+
+
+@dataclass(frozen=True)
+class Committed:
+    """Where a group went: its image set, the version it made, whether the set is primary."""
+
+    image_set_id: str
+    version: int
+    is_primary: bool
+    files: int
+
+
+@dataclass
+class ImportBatch:
+    """One job's groups: frames and instances staged in the store until `commit`."""
+
+    image_sets: ImageSetBackend
+    job_id: str
+    datastore_id: str
+    groups: dict[tuple[Any, ...], Group] = field(default_factory=dict)
+    first_sop: str | None = None
+    _frames: list[tuple[str, str, str, bytes]] = field(default_factory=list)
+    _staged: list[tuple[str, str, str]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.image_sets.sets.discard_staging(self.job_id)
+
+    def add(self, prepared: PreparedInstance) -> int:
+        """Stage one instance; the index of its group."""
+        tags = prepared.tags
+        series = (str(tags.get("DICOMStudyInstanceUID") or ""), prepared.series_instance_uid)
+        grouping = grouping_values(tags)
+        group = self.groups.get((series, grouping))
+        if group is None:
+            group = Group(len(self.groups), new_id(), series, grouping, prepared.document)
+            self.groups[(series, grouping)] = group
+        sop = prepared.sop_instance_uid
+        entry = prepared.entry()
+        for index, frame in enumerate(entry.get("ImageFrames") or ()):
+            frame["ID"] = frame_id(group.group_id, sop, index)
+        self._frames += [
+            (group.group_id, frame_id(group.group_id, sop, index), prepared.stored_syntax, data)
+            for index, data in enumerate(prepared.frames)
+        ]
+        self._staged.append((group.group_id, sop, json.dumps(entry, separators=(",", ":"))))
+        group.files += 1
+        if self.first_sop is None:
+            self.first_sop = sop
+        if len(self._staged) >= FLUSH_EVERY:
+            self.flush()
+        return group.index
+
+    def flush(self) -> None:
+        """Write the staged frames and instances to the store."""
+        if not self._staged:
+            return
+        sets = self.image_sets.sets
+        with self.image_sets.store.transaction():
+            sets.put_frames(self._frames)
+            sets.stage(self.job_id, self._staged)
+        self._frames, self._staged = [], []
+
+    def discard(self) -> None:
+        """Forget everything staged (a job that fails)."""
+        self._frames, self._staged = [], []
+        self.image_sets.sets.discard_staging(self.job_id)
+
+    def commit(self) -> list[Committed]:
+        """Turn every group into a version of an image set; by group index."""
+        self.flush()
+        backend = self.image_sets
+        results: list[Committed] = []
+        with backend.store.transaction():
+            now = backend.clock()
+            backend.purge(now)
+            for group in sorted(self.groups.values(), key=lambda g: g.index):
+                results.append(self._commit_group(group, now))
+            backend.sets.discard_staging(self.job_id)
+        return results
+
+    def _entries(self, group: Group) -> dict[str, Any]:
+        staged = self.image_sets.sets.staged(self.job_id, group.group_id)
+        return {sop: json.loads(data) for sop, data in staged}
+
+    def _drop_first(self, document: dict[str, Any]) -> None:
+        if not self.image_sets.faults.on("import-drops-instance"):
+            return
+        for series in series_of(document).values():
+            (series.get("Instances") or {}).pop(self.first_sop, None)
+
+    def _commit_group(self, group: Group, now: float) -> Committed:
+        backend = self.image_sets
+        study_uid, series_uid = group.series_key
+        entries = self._entries(group)
+        primary = backend.sets.primary_for(self.datastore_id, study_uid, series_uid)
+        if primary is not None and grouping_values(primary.dicom_tags) == group.grouping:
+            document = backend.document(primary)
+            first_series = series_of(group.first)[series_uid]
+            target = series_of(document).setdefault(
+                series_uid, {"DICOM": copy.deepcopy(first_series.get("DICOM") or {})}
+            )
+            target.setdefault("Instances", {}).update(entries)
+            self._drop_first(document)
+            backend.sets.move_frames(group.group_id, primary.image_set_id)
+            version = backend.add_version(primary, document, "IMPORTED", now)
+            backend.sets.save(primary)
+            return Committed(primary.image_set_id, version.version, True, group.files)
+        document = copy.deepcopy(group.first)
+        series_of(document)[series_uid]["Instances"] = entries
+        self._drop_first(document)
+        image_set = ImageSet(
+            image_set_id=group.group_id,
+            datastore_id=self.datastore_id,
+            created_at=now,
+            updated_at=now,
+            latest_version=0,
+            is_primary=primary is None,
+            workflow_status="CREATED",
+        )
+        version = backend.add_version(image_set, document, "CREATED", now)
+        backend.sets.add(image_set)
+        return Committed(image_set.image_set_id, version.version, image_set.is_primary, group.files)
