@@ -49,6 +49,12 @@ def register(subcommands: Any) -> None:
         default=defaults.job_start_delay_seconds,
         help="seconds a job stays SUBMITTED before it runs",
     )
+    parser.add_argument(
+        "--write-delay",
+        type=float,
+        default=defaults.image_set_write_seconds,
+        help="seconds an image set stays LOCKED after an update, copy or delete",
+    )
     parser.set_defaults(run=run)
 
 
@@ -68,6 +74,7 @@ def config_from(arguments: argparse.Namespace) -> EmulatorConfig:
             concurrent_jobs_per_datastore=arguments.concurrent_job_quota,
             datastore_transition_seconds=arguments.datastore_delay,
             job_start_delay_seconds=arguments.job_delay,
+            image_set_write_seconds=arguments.write_delay,
         ),
     )
 

@@ -174,3 +174,14 @@ def test_an_unknown_fault_is_refused_with_exit_2() -> None:
     )
     assert result.returncode == 2
     assert "no-such-fault" in result.stderr
+
+
+def test_the_command_line_sets_every_timing_limit() -> None:
+    from harness.cli import build_parser
+    from harness.cli.emulator import config_from
+
+    words = ["emulator", "--datastore-delay", "0.5", "--job-delay", "0.25", "--write-delay", "2"]
+    limits = config_from(build_parser(words).parse_args(words)).limits
+    assert limits.datastore_transition_seconds == 0.5
+    assert limits.job_start_delay_seconds == 0.25
+    assert limits.image_set_write_seconds == 2.0
