@@ -28,3 +28,11 @@ def test_every_counts_calls_while_the_fault_is_on() -> None:
         True,
     ]
     assert not Switchboard.of([]).every("throttle-every-nth", 1)
+
+
+def test_the_typed_names_are_exactly_the_faults() -> None:
+    from typing import get_args
+
+    from harness.emulator.faults import FaultName
+
+    assert list(get_args(FaultName)) == [fault.name for fault in FAULTS]
