@@ -9,6 +9,7 @@ import pkgutil
 import pytest
 
 from harness.emulator.faults import FAULTS, FAULTS_BY_NAME
+from harness.model import IN_SCOPE_OPERATIONS
 from harness.selftest import server_trial
 from harness.server.options import ServerOptions
 from harness.server.runner import execute
@@ -44,6 +45,8 @@ def test_the_correct_emulator_passes_and_every_check_runs() -> None:
     assert record.failed_checks() == []
     judged = {outcome.check_id for outcome in record.outcomes}
     assert _server_checks() - judged == set(), "registered but never run"
+    subjects = {outcome.subject for outcome in record.outcomes}
+    assert set(IN_SCOPE_OPERATIONS) - subjects == set(), "operations no check reached"
 
 
 @pytest.mark.parametrize("fault", sorted(FAULTS_BY_NAME))
