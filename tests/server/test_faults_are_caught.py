@@ -1,16 +1,17 @@
-"""The harness proves its power: each emulator fault alone makes the server suite fail,
-on the check the fault declares (the self-test's server trials, one test item each)."""
+"""The correct emulator passes the server suite, every check runs, every fault names a check.
+
+That each fault alone fails the suite on the check it declares is proved by
+`ahi-contract selftest` (`make selftest`, which CI runs after the tests), not
+again here.
+"""
 
 from __future__ import annotations
 
 import importlib
 import pkgutil
 
-import pytest
-
-from harness.emulator.faults import FAULTS, FAULTS_BY_NAME
+from harness.emulator.faults import FAULTS
 from harness.model import IN_SCOPE_OPERATIONS
-from harness.selftest import server_trial
 from harness.server.options import ServerOptions
 from harness.server.runner import execute
 
@@ -42,15 +43,11 @@ def _server_checks() -> set[str]:
 
 def test_the_correct_emulator_passes_and_every_check_runs() -> None:
     record = execute(ServerOptions(seed=11))
-    assert record.failed_checks() == []
+    problems = [
+        f"{o.check_id} [{o.subject}] {o.message}" for o in record.outcomes if o.status != "passed"
+    ]
+    assert problems == []
     judged = {outcome.check_id for outcome in record.outcomes}
     assert _server_checks() - judged == set(), "registered but never run"
     subjects = {outcome.subject for outcome in record.outcomes}
     assert set(IN_SCOPE_OPERATIONS) - subjects == set(), "operations no check reached"
-
-
-@pytest.mark.parametrize("fault", sorted(FAULTS_BY_NAME))
-def test_each_fault_fails_the_suite_with_its_check(fault: str) -> None:
-    trial = server_trial(fault, seed=11)
-    assert FAULTS_BY_NAME[fault].caught_by in trial.failed_checks, trial.failed_checks
-    assert trial.seconds_to_kill is not None and trial.seconds_to_kill < 120
