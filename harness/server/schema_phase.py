@@ -2,10 +2,22 @@
 
 Built-in checks are configured for AWS reality instead of being switched off:
 403, not 401, for missing authentication; 402 is a valid answer to a valid
-request when a quota is reached; the List operations answer 400 to a
-`nextToken` they never issued (NEXT-TOKEN-OPAQUE), which random positive data
-cannot avoid. SigV4 signing is registered for the schema, so schemathesis's
-deliberately unauthenticated cases stay unsigned.
+request when a quota is reached (QUOTA-402); the paginated operations answer
+400 to a `nextToken` they never issued (NEXT-TOKEN-OPAQUE), and search, update
+and copy answer 400 to schema-valid content that breaks rules no schema holds
+(CONTENT-RULES), which random positive data cannot avoid; 404 (a random image
+set id) and 409 (a write on a LOCKED image set, IMAGE-SET-CONFLICT) are in the
+default accepted statuses. `use_after_free` is off for ListTagsForResource: the
+DELETE on its path (UntagResource) removes tags, not the resource.
+
+Blob answers (BLOB-RESPONSES) are raw bytes, which `response_schema_conformance`
+would read as JSON: for those operations `blob_response_conformance` takes its
+place, and the documented headers of a blob answer report as BLOB-HEADERS.
+
+SigV4 signing is registered for the schema, so schemathesis's deliberately
+unauthenticated cases stay unsigned. Requests go to the endpoint as given,
+without the `runtime-` host prefix (HOST-PREFIX): the spec's operation-level
+servers are not used once a base URL is set.
 """
 
 from __future__ import annotations
@@ -15,10 +27,13 @@ import time
 from typing import Any
 
 import schemathesis
+from schemathesis import CheckContext, Response
 from schemathesis.engine import Status
 from schemathesis.engine import events as engine_events
+from schemathesis.generation.case import Case
 
 from harness.checks import Source, register
+from harness.model import operations
 from harness.report.record import Evidence, Outcome
 from harness.server.context import SuiteContext
 from harness.server.probe import MAX_BODY_SHOWN, strip_signature
@@ -41,17 +56,18 @@ BUILTIN_CHECKS: dict[str, tuple[str, str, str, Source, str]] = {
     "content_type_conformance": (
         "CONTENT-TYPE-JSON",
         "schema",
-        "Responses carry Content-Type application/json",
+        "Responses carry Content-Type application/json; a blob answer, a media type the spec "
+        "lists for it",
         Source.SMITHY,
-        "aws.protocols#restJson1, content types",
+        "aws.protocols#restJson1, content types; BLOB-RESPONSES for blob payloads",
     ),
     "response_schema_conformance": (
         "RESPONSE-SCHEMA",
         "schema",
         "Response bodies match the model's output and error shapes (required members, "
-        "types, bounds, enums, epoch-second timestamps)",
+        "types, bounds, enums, epoch-second timestamps); a blob answer is non-empty bytes",
         Source.MODEL,
-        "output and error shapes; restJson1 timestamp format",
+        "output and error shapes; restJson1 timestamp format; streaming blob payloads",
     ),
     "response_headers_conformance": (
         "ERROR-TYPE-HEADER",
@@ -146,11 +162,98 @@ OTHER = register(
 )
 
 
-def _check_id(name: str) -> str:
+BLOB_HEADERS = register(
+    "BLOB-HEADERS",
+    "schema",
+    "A blob answer carries the headers bound beside it: Content-Type, and for image set "
+    "metadata Content-Encoding: gzip",
+    Source.HARNESS,
+    "BLOB-RESPONSES; model output members bound to headers",
+)
+
+BLOB_CHECK = "blob_response_conformance"
+CHECK_ALIASES = {BLOB_CHECK: "response_schema_conformance"}
+"""Harness checks that stand in for a built-in one and report under its ID."""
+
+TAG_READS = ("ListTagsForResource",)
+"""GETs on a path whose DELETE (UntagResource) removes tags, not the resource: a 200
+after a successful DELETE on `/tags/{resourceArn}` is not a use after free."""
+
+CONTENT_RULE_OPERATIONS = ("SearchImageSets", "UpdateImageSetMetadata", "CopyImageSet")
+"""Operations whose schema-valid input may break rules no schema holds (CONTENT-RULES)."""
+
+
+def _is_success(response: Response) -> bool:
+    return 200 <= response.status_code < 300
+
+
+@schemathesis.check
+def blob_response_conformance(
+    ctx: CheckContext, response: Response, case: Case[Any]
+) -> bool | None:
+    """`response_schema_conformance` for operations whose success body is a blob.
+
+    Errors are JSON and are validated as usual. A success answer is raw bytes: a
+    frame, or the gzip-compressed metadata document (which the HTTP client has
+    already inflated), so it is not read as JSON; it must not be empty. Its
+    Content-Type and Content-Encoding are judged by the content-type and header checks.
+    """
+    if not _is_success(response):
+        validated: bool | None = case.operation.validate_response(response, case=case)
+        return validated
+    if not response.content:
+        raise AssertionError(
+            f"{case.operation.label} answered {response.status_code} with an empty body; "
+            "the blob payload is required"
+        )
+    return None
+
+
+def _check_id(name: str, operation: str = "", status: int | None = None) -> str:
+    """The harness check ID a schemathesis check reports under.
+
+    `response_headers_conformance` judges the headers a response documents: on a
+    blob answer those are Content-Type and Content-Encoding, BLOB-HEADERS.
+    """
+    if (
+        name == "response_headers_conformance"
+        and status is not None
+        and 200 <= status < 300
+        and operation in operations()
+        and operations()[operation].blob_output
+    ):
+        return BLOB_HEADERS.id
+    name = CHECK_ALIASES.get(name, name)
     return BUILTIN_CHECKS[name][0] if name in BUILTIN_CHECKS else OTHER.id
 
 
-def _config(context: SuiteContext) -> dict[str, Any]:
+def _operation_checks(spec: dict[str, Any], valid_statuses: list[str]) -> list[dict[str, Any]]:
+    """Per-operation check settings, derived from the operation table and the decisions."""
+    entries: list[dict[str, Any]] = []
+    for name in _operation_ids(spec).values():
+        route = operations().get(name)
+        if route is None:
+            continue
+        extra: list[int] = []
+        if route.paginator is not None or name in CONTENT_RULE_OPERATIONS:
+            extra.append(400)  # NEXT-TOKEN-OPAQUE, CONTENT-RULES
+        if any(error.status == 402 for error in route.errors):
+            extra.append(402)  # QUOTA-402
+        checks: dict[str, Any] = {}
+        if extra:
+            checks["positive_data_acceptance"] = {"expected-statuses": [*valid_statuses, *extra]}
+        # One of the two response-body checks per operation. A custom check cannot be
+        # disabled globally and enabled per operation (schemathesis cannot tell an explicit
+        # `enabled: true` from the default), so each operation says which one it runs.
+        replaced = "response_schema_conformance" if route.blob_output else BLOB_CHECK
+        checks[replaced] = {"enabled": False}
+        if name in TAG_READS:
+            checks["use_after_free"] = {"enabled": False}
+        entries.append({"include-operation-id": [name], "checks": checks})
+    return entries
+
+
+def _config(context: SuiteContext, spec: dict[str, Any]) -> dict[str, Any]:
     profile = context.profile
     valid_statuses = ["2xx", "3xx", "401", "403", "404", "409", "429", "5xx"]
     return {
@@ -172,20 +275,7 @@ def _config(context: SuiteContext) -> dict[str, Any]:
             # with; AWS answers 403. AUTH-UNSIGNED replaces it on every operation.
             "missing_required_header": {"enabled": False},
         },
-        "operations": [
-            {
-                "include-operation-id": ["ListDICOMImportJobs", "ListDatastores"],
-                "checks": {
-                    "positive_data_acceptance": {"expected-statuses": [*valid_statuses, 400]}
-                },
-            },
-            {
-                "include-operation-id": ["StartDICOMImportJob", "CreateDatastore"],
-                "checks": {
-                    "positive_data_acceptance": {"expected-statuses": [*valid_statuses, 402]}
-                },
-            },
-        ],
+        "operations": _operation_checks(spec, valid_statuses),
     }
 
 
@@ -197,12 +287,21 @@ def _operation_ids(spec: dict[str, Any]) -> dict[str, str]:
     }
 
 
+def _shown(content: bytes, headers: dict[str, Any]) -> str:
+    """A body as evidence shows it: text as text, a binary answer by its size and type."""
+    types = [v for k, values in headers.items() if k.lower() == "content-type" for v in values]
+    media_type = types[0].split(";")[0].strip().lower() if types else ""
+    if not content or media_type.endswith("json") or media_type.startswith("text/"):
+        return content.decode("utf-8", "replace")
+    return f"<{len(content)} bytes of {media_type or 'an undeclared type'}>"
+
+
 def _evidence(recorder: Any, case_id: str, code_sample: str, note: str) -> Evidence:
     interaction = recorder.interactions.get(case_id)
     response = interaction.response if interaction else None
     if response is None:
         return Evidence(curl=strip_signature(code_sample), note=note)
-    body = response.content.decode("utf-8", "replace") if response.content else ""
+    body = _shown(response.content or b"", response.headers)
     return Evidence(
         curl=strip_signature(code_sample),
         status=response.status_code,
@@ -219,7 +318,7 @@ def run_schema_phase(context: SuiteContext, spec: dict[str, Any]) -> None:
     up, so the run's deadline is enforced here: past it, the engine is stopped
     and SCHEMATHESIS-RUN records that the phase was cut short.
     """
-    config = schemathesis.Config.from_dict(_config(context))
+    config = schemathesis.Config.from_dict(_config(context, spec))
     schema = schemathesis.openapi.from_dict(spec, config=config)
     schema.auth.set_from_requests(context.probe.auth)
     operations = _operation_ids(spec)
@@ -272,8 +371,11 @@ def _record_scenario(
     subject = operations.get(recorder.label, recorder.label)
     phase = event.phase.value if hasattr(event.phase, "value") else str(event.phase)
     for case_id, nodes in recorder.checks.items():
+        interaction = recorder.interactions.get(case_id)
+        response = interaction.response if interaction else None
+        status = response.status_code if response is not None else None
         for node in nodes:
-            check_id = _check_id(node.name)
+            check_id = _check_id(node.name, subject, status)
             if node.status == Status.SUCCESS or node.failure_info is None:
                 context.record.add(Outcome(check_id, subject, "passed"))
                 continue

@@ -135,6 +135,52 @@ def _nested(
             yield from _nested(resolve, values, f"{path}{{}}", depth + 1)
 
 
+def _request_body(resolve: _Resolver, body: dict[str, Any], view: _Operation) -> None:
+    """Body members, or the payload member (PAYLOAD-BODY) and the members below it."""
+    content = body.get("content", {}).get("application/json")
+    if not content:
+        return
+    schema = content.get("schema", {})
+    payload = body.get("x-aws-member")
+    if payload is None:
+        for member_path, child, required in _walk(resolve, schema, ""):
+            view.members[f"request.{member_path}"] = _Member(
+                "request", "body", required, _facets(child)
+            )
+        return
+    resolved = resolve(schema)
+    view.members[f"request.{payload}"] = _Member(
+        "request", "payload", bool(body.get("required")), _facets(resolved)
+    )
+    for member_path, child, required in _nested(resolve, resolved, payload, 0):
+        view.members[f"request.{member_path}"] = _Member(
+            "request", "payload", required, _facets(child)
+        )
+
+
+def _success(resolve: _Resolver, response: dict[str, Any], view: _Operation) -> None:
+    """Response body members, a blob payload (BLOB-RESPONSES) and header-bound members."""
+    blob = response.get("x-aws-blob-payload")
+    if blob is not None:
+        view.members[f"response.{blob}"] = _Member("response", "payload", True, {"type": "blob"})
+    else:
+        content = response.get("content", {}).get("application/json")
+        if content:
+            for member_path, child, required in _walk(resolve, content["schema"], ""):
+                view.members[f"response.{member_path}"] = _Member(
+                    "response", "body", required, _facets(child)
+                )
+    for header in response.get("headers", {}).values():
+        member = header.get("x-aws-member")
+        if member is not None:
+            view.members[f"response.{member}"] = _Member(
+                "response",
+                "header",
+                bool(header.get("required")),
+                _facets(resolve(header["schema"])),
+            )
+
+
 def _view(spec: dict[str, Any]) -> dict[str, _Operation]:
     resolve = _Resolver(spec)
     operations: dict[str, _Operation] = {}
@@ -155,19 +201,9 @@ def _view(spec: dict[str, Any]) -> dict[str, _Operation]:
                     view.members[f"request.{member_path}"] = _Member(
                         "request", parameter["in"], required, _facets(child)
                     )
-            body = operation.get("requestBody", {}).get("content", {}).get("application/json")
-            if body:
-                for member_path, child, required in _walk(resolve, body.get("schema", {}), ""):
-                    view.members[f"request.{member_path}"] = _Member(
-                        "request", "body", required, _facets(child)
-                    )
+            _request_body(resolve, operation.get("requestBody", {}), view)
             for status in success:
-                content = responses[status].get("content", {}).get("application/json")
-                if content:
-                    for member_path, child, required in _walk(resolve, content["schema"], ""):
-                        view.members[f"response.{member_path}"] = _Member(
-                            "response", "body", required, _facets(child)
-                        )
+                _success(resolve, responses[status], view)
             for status, response in responses.items():
                 for error_name in response.get("x-aws-errors", ()):
                     view.errors[error_name] = str(status)

@@ -13,6 +13,7 @@ import pytest
 
 from harness.cli import main
 from harness.model import load_pinned_model
+from harness.model.scope import IMAGE_SET_OPERATIONS, TAGGING_OPERATIONS
 from harness.spec.build import build_spec
 from harness.spec.diff import Change, diff_specs, load_contract
 from harness.spec.document import render
@@ -121,6 +122,22 @@ def add_error(model: Model) -> None:
     model["operations"]["GetDatastore"]["errors"].append({"shape": "ConflictException"})
 
 
+def make_payload_required(model: Model) -> None:
+    _shape(model, "SearchImageSetsRequest")["required"].append("searchCriteria")
+
+
+def change_payload_member_pattern(model: Model) -> None:
+    _shape(model, "ImageFrameId")["pattern"] = "[0-9a-f]{32}"
+
+
+def remove_blob_header(model: Model) -> None:
+    del _shape(model, "GetImageSetMetadataResponse")["members"]["contentEncoding"]
+
+
+def tighten_query_list(model: Model) -> None:
+    _shape(model, "TagKeyList")["max"] = 50
+
+
 # (variant, applied to old instead of new, kind, breaking, operation, where)
 VARIANTS: list[tuple[Callable[[Model], None], bool, str, bool, str, str]] = [
     (remove_operation, False, "operation-removed", True, "DeleteDatastore", "operation"),
@@ -202,6 +219,31 @@ VARIANTS: list[tuple[Callable[[Model], None], bool, str, bool, str, str]] = [
         "response.jobProperties.outputS3Uri",
     ),
     (add_error, False, "error-added", False, "GetDatastore", "error ConflictException"),
+    (
+        make_payload_required,
+        False,
+        "member-made-required",
+        True,
+        "SearchImageSets",
+        "request.searchCriteria",
+    ),
+    (
+        change_payload_member_pattern,
+        False,
+        "pattern-changed",
+        True,
+        "GetImageFrame",
+        "request.imageFrameInformation.imageFrameId",
+    ),
+    (
+        remove_blob_header,
+        False,
+        "member-removed",
+        True,
+        "GetImageSetMetadata",
+        "response.contentEncoding",
+    ),
+    (tighten_query_list, False, "bound-tightened", True, "UntagResource", "request.tagKeys"),
 ]
 
 
@@ -292,6 +334,28 @@ def test_a_spec_and_a_model_can_be_compared(tmp_path: Path, pinned: Model) -> No
     spec_path.write_text(render(build_spec(load_pinned_model())))
     model_path = _write_model(tmp_path / "model.json", pinned)
     assert diff_specs(load_contract(spec_path), load_contract(model_path)) == []
+
+
+def test_a_model_with_fewer_operations_builds_and_compares(tmp_path: Path, pinned: Model) -> None:
+    older = copy.deepcopy(pinned)
+    for name in IMAGE_SET_OPERATIONS + TAGGING_OPERATIONS:
+        del older["operations"][name]
+    changes = diff_specs(_spec(tmp_path, "old.json", older), _spec(tmp_path, "new.json", pinned))
+    assert {(c.kind, c.operation) for c in changes} == {
+        ("operation-added", name) for name in IMAGE_SET_OPERATIONS + TAGGING_OPERATIONS
+    }
+    assert not any(c.breaking for c in changes)
+
+
+def test_blob_answers_and_payloads_are_members_of_the_view(tmp_path: Path, pinned: Model) -> None:
+    changed = copy.deepcopy(pinned)
+    _shape(changed, "GetImageFrameResponse")["members"].pop("contentType")
+    _shape(changed, "CopyImageSetRequest")["required"].remove("copyImageSetInformation")
+    changes = diff_specs(_spec(tmp_path, "a.json", pinned), _spec(tmp_path, "b.json", changed))
+    assert {(c.kind, c.operation, c.where) for c in changes} == {
+        ("member-removed", "GetImageFrame", "response.contentType"),
+        ("member-made-optional", "CopyImageSet", "request.copyImageSetInformation"),
+    }
 
 
 def test_something_else_is_refused(tmp_path: Path) -> None:
