@@ -15,14 +15,13 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from hypothesis import HealthCheck, Phase, note, settings
+from hypothesis import note
 from hypothesis import strategies as st
 from hypothesis.stateful import (
     Bundle,
     RuleBasedStateMachine,
     initialize,
     rule,
-    run_state_machine_as_test,
 )
 
 from harness.server.checks import errors, jobs, listing
@@ -30,12 +29,9 @@ from harness.server.checks.expect import success_json
 from harness.server.context import SuiteContext
 from harness.server.paging import walk
 from harness.server.probe import Exchange
+from harness.server.stateful import Stop, run_machine
 
 SUBJECT = "state machine"
-
-
-class _Stop(Exception):
-    """A verdict failed: the failure is recorded, the example ends."""
 
 
 @dataclass
@@ -56,7 +52,7 @@ def _machine(context: SuiteContext, model: _Model) -> type[RuleBasedStateMachine
 
         def judge(self, check_id: str, ok: bool, message: str, *exchanges: Exchange) -> None:
             if not context.verdict(check_id, SUBJECT, ok, message, *exchanges):
-                raise _Stop(message)
+                raise Stop(message)
 
         def body(self, token: str, job_name: str) -> dict[str, Any]:
             return context.start_body(clientToken=token, jobName=job_name, inputS3Uri=empty_input)
@@ -81,7 +77,7 @@ def _machine(context: SuiteContext, model: _Model) -> type[RuleBasedStateMachine
                 return token  # the quota was reached: no job, a legitimate answer
             answer = success_json(context, jobs.replay.check.id, SUBJECT, exchange, "fresh start")
             if answer is None:
-                raise _Stop("a fresh start failed")
+                raise Stop("a fresh start failed")
             job_id = str(answer.get("jobId"))
             self.judge(
                 jobs.replay.check.id,
@@ -224,24 +220,4 @@ def run(context: SuiteContext, run_id: str) -> None:
     model = _Model(datastore_id=str(created["datastoreId"]))
     context.wait_for_datastore(model.datastore_id)
     profile = context.profile
-    try:
-        run_state_machine_as_test(
-            _machine(context, model),
-            settings=settings(
-                max_examples=profile.machine_examples,
-                stateful_step_count=profile.machine_steps,
-                deadline=None,
-                derandomize=True,
-                database=None,
-                phases=[Phase.explicit, Phase.generate],
-                suppress_health_check=list(HealthCheck),
-                print_blob=False,
-            ),
-        )
-    except _Stop:
-        pass  # the failing verdict is in the record with its evidence
-    except BaseExceptionGroup as group:
-        # hypothesis replays a failing example to report it; a live target may not fail
-        # the same way twice, which hypothesis reports as flaky. The verdict is recorded.
-        if group.subgroup(_Stop) is None:
-            raise
+    run_machine(_machine(context, model), profile.machine_examples, profile.machine_steps)

@@ -14,21 +14,18 @@ import string
 from dataclasses import dataclass, field
 from typing import Any
 
-from hypothesis import HealthCheck, Phase, note, settings
+from hypothesis import note
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, initialize, rule, run_state_machine_as_test
+from hypothesis.stateful import RuleBasedStateMachine, initialize, rule
 
 from harness.checks import Check, Source
 from harness.server.context import SuiteContext
 from harness.server.imaging_scene import read_metadata, scene_of, wait_for_image_set
 from harness.server.probe import Exchange
 from harness.server.registry import server_check
+from harness.server.stateful import Stop, run_machine
 
 NAMES = st.text(string.ascii_uppercase, min_size=1, max_size=8).map(lambda s: f"AHI^{s}")
-
-
-class _Stop(Exception):
-    """A verdict failed: the failure is recorded, the example ends."""
 
 
 @dataclass
@@ -65,7 +62,7 @@ def _machine(context: SuiteContext, check: Check, source_id: str) -> type[RuleBa
 
         def judge(self, ok: bool, message: str, *exchanges: Exchange) -> None:
             if not context.verdict(check.id, "state machine", ok, message, *exchanges):
-                raise _Stop(message)
+                raise Stop(message)
 
         def update(self, latest: int, updates: dict[str, Any]) -> Exchange:
             exchange = context.call(
@@ -201,22 +198,8 @@ def versions_model(context: SuiteContext, check: Check) -> None:
         context.error(check.id, "state machine", f"no image sets to copy: {scene.problem}")
         return
     profile = context.profile
-    try:
-        run_state_machine_as_test(
-            _machine(context, check, scene.image_set_ids[-1]),
-            settings=settings(
-                max_examples=max(1, profile.machine_examples // 2),
-                stateful_step_count=max(3, profile.machine_steps // 2),
-                deadline=None,
-                derandomize=True,
-                database=None,
-                phases=[Phase.explicit, Phase.generate],
-                suppress_health_check=list(HealthCheck),
-                print_blob=False,
-            ),
-        )
-    except _Stop:
-        pass  # the failing verdict is in the record with its evidence
-    except BaseExceptionGroup as group:
-        if group.subgroup(_Stop) is None:
-            raise
+    run_machine(
+        _machine(context, check, scene.image_set_ids[-1]),
+        max(1, profile.machine_examples // 2),
+        max(3, profile.machine_steps // 2),
+    )
