@@ -13,7 +13,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Literal
 
-
 # Every fault's name, so that mypy checks each `on(...)` and `every(...)` against the
 # switchboard; `tests/emulator/test_faults.py` keeps it equal to FAULTS.
 FaultName = Literal[
