@@ -94,6 +94,7 @@ class SuiteContext:
         probe.deadline = self.deadline
         self.created_jobs: list[str] = []
         self._shared: dict[str, Any] = {}
+        self.cleanups: list[Callable[[], object]] = []
 
     @property
     def env(self) -> Environment:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from typing import Any
 
@@ -72,7 +73,13 @@ def prepare(context: SuiteContext, run_id: str, timeout: float = 120.0) -> Envir
 
 
 def tear_down(context: SuiteContext) -> None:
-    """Remove the S3 objects and bucket set-up made. Data stores that hold image sets stay."""
+    """Run the checks' clean-ups, then remove the S3 objects and bucket set-up made.
+
+    Data stores that hold image sets stay.
+    """
+    for cleanup in reversed(context.cleanups):
+        with contextlib.suppress(Exception):  # best effort: a report must not fail on clean-up
+            cleanup()
     if context.environment is None or context.s3 is None:
         return
     bucket = context.env.input_bucket

@@ -11,16 +11,19 @@ import gzip
 import io
 import json
 import time
+import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
 import pydicom
 from pydicom.dataset import Dataset
 
+from harness.checks import Check
 from harness.dicom_samples import SampleFile
 from harness.server.context import SuiteContext
 from harness.server.probe import Exchange
 
+UNIT = "image sets"
 TERMINAL = ("COMPLETED", "FAILED")
 SETTLE_SECONDS = 30.0
 
@@ -195,3 +198,32 @@ def import_scene(context: SuiteContext) -> Scene:
 def scene_of(context: SuiteContext) -> Scene:
     """The run's scene, imported on first use."""
     return context.shared("image-set scene", lambda: import_scene(context))
+
+
+def subject_ok(context: SuiteContext, check: Check, scene: Scene) -> bool:
+    """False, with the check recorded as an error, when the shared import did not complete."""
+    if scene.status == "COMPLETED" and scene.image_set_ids:
+        return True
+    exchanges = [scene.job_exchange] if scene.job_exchange else []
+    context.error(
+        check.id, "StartDICOMImportJob", f"no image sets to judge: {scene.problem}", *exchanges
+    )
+    return False
+
+
+def second_datastore(context: SuiteContext) -> str | None:
+    """An empty data store of the suite's own, for scope checks; deleted at tear-down."""
+
+    def create() -> str | None:
+        exchange = context.create_datastore(
+            datastoreName="ahi-contract-scope", clientToken=uuid.uuid4().hex
+        )
+        body = exchange.json() if exchange.status == 200 else None
+        if not isinstance(body, dict) or not isinstance(body.get("datastoreId"), str):
+            return None
+        datastore_id = body["datastoreId"]
+        context.cleanups.append(lambda: context.delete_datastore(datastore_id))
+        status, _ = context.wait_for_datastore(datastore_id)
+        return datastore_id if status == "ACTIVE" else None
+
+    return context.shared("second data store", create)

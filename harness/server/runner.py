@@ -26,6 +26,7 @@ from harness.server.context import PROFILES, SuiteContext, Target
 from harness.server.environment import prepare, tear_down
 from harness.server.options import ServerOptions
 from harness.server.probe import Probe
+from harness.server.registry import load_checks
 from harness.sigv4 import AwsCredentials
 from harness.spec.build import build_spec
 
@@ -108,6 +109,7 @@ def execute(
     With `options.workers` above 1 the units are spread over that many processes,
     each with its own data store and bucket, and their outcomes merged here.
     """
+    load_checks()
     profile = PROFILES[options.profile]
     seed = options.seed if options.seed is not None else random.randrange(2**31)
     source = load_pinned_model()

@@ -49,6 +49,7 @@ ALL: dict[str, Unit] = {
     "state machine": machine_unit,
     "protocol": registered("protocol"),
     "quota": registered("quota"),
+    "deletion guard": registered("deletion guard"),
 }
 
 
