@@ -233,7 +233,7 @@ class Search:
             "imageSetsMetadataSummaries": [self._summary(image_set) for image_set in page],
             "sort": query.sort,
         }
-        if len(found) > limit:
+        if page and len(found) > limit:
             result["nextToken"] = self.image_sets.tokens.issue(query.position(page[-1]), scope)
         return result
 
