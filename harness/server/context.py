@@ -30,7 +30,7 @@ class Profile:
 
 
 PROFILES = {
-    "quick": Profile("quick", 6, 6, 4, 10, 60.0, 30.0),
+    "quick": Profile("quick", 6, 6, 4, 10, 180.0, 30.0),
     "full": Profile("full", 60, 25, 12, 30, 900.0, 300.0),
 }
 
