@@ -75,7 +75,8 @@ class ImageSetBackend:
     def version_of(self, image_set: ImageSet, requested: str | None) -> ImageSetVersion:
         """The requested version (default: the latest); ResourceNotFound when it never was."""
         number = image_set.latest_version if requested is None else int(requested)
-        version = self.sets.version(image_set.image_set_id, number)
+        known = number <= image_set.latest_version  # also keeps SQLite's 64-bit ints safe
+        version = self.sets.version(image_set.image_set_id, number) if known else None
         if version is None:
             raise ResourceNotFoundException(
                 f"Image set {image_set.image_set_id} has no version {requested}"

@@ -485,3 +485,13 @@ def test_image_sets_versions_frames_and_tags_survive_a_restart(tmp_path: Path) -
         assert imaging.list_tags_for_resource(resourceArn=arn)["tags"] == {"kept": "yes"}
     finally:
         second.stop()
+
+
+def test_a_version_beyond_any_integer_is_not_found_never_a_500(imaging: Any, s3: Any) -> None:
+    datastore_id = active_datastore(imaging)
+    (imported,) = import_files(imaging, s3, datastore_id, {"a.dcm": CT})
+    image_set_id = imported["importResponse"]["imageSetId"]
+    for call in (imaging.get_image_set, imaging.get_image_set_metadata):
+        assert _code(
+            call, datastoreId=datastore_id, imageSetId=image_set_id, versionId="9" * 30
+        ) == ("ResourceNotFoundException", 404)
