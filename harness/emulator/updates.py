@@ -217,21 +217,31 @@ class _Editor:
             raise ValidationException(f"Instance {sop} is not in series {series_uid}")
         return found
 
+    def _top_levels(
+        self, patient: dict[str, Any], study: dict[str, Any]
+    ) -> list[tuple[dict[str, Any], dict[str, Any], str, str]]:
+        """The Patient and Study DICOM maps of the document, each with its part of the patch."""
+        doc = self.document
+        return [
+            (
+                doc.setdefault("Patient", {}).setdefault("DICOM", {}),
+                _object(patient.get("DICOM"), "Patient.DICOM"),
+                "Patient",
+                "Patient.DICOM",
+            ),
+            (
+                doc["Study"].setdefault("DICOM", {}),
+                _object(study.get("DICOM"), "Study.DICOM"),
+                "Study",
+                "Study.DICOM",
+            ),
+        ]
+
     def apply_removals(self, patch: dict[str, Any]) -> None:
         patient, study, series_patch = self._levels(patch)
         doc = self.document
-        self.remove(
-            doc.setdefault("Patient", {}).setdefault("DICOM", {}),
-            _object(patient.get("DICOM"), "Patient.DICOM"),
-            "Patient",
-            "Patient.DICOM",
-        )
-        self.remove(
-            doc["Study"].setdefault("DICOM", {}),
-            _object(study.get("DICOM"), "Study.DICOM"),
-            "Study",
-            "Study.DICOM",
-        )
+        for target, change, level, where in self._top_levels(patient, study):
+            self.remove(target, change, level, where)
         for series_uid, raw in series_patch.items():
             where = f"Study.Series.{series_uid}"
             entry = _object(raw, where)
@@ -266,19 +276,8 @@ class _Editor:
 
     def apply_updates(self, patch: dict[str, Any]) -> None:
         patient, study, series_patch = self._levels(patch)
-        doc = self.document
-        self.set(
-            doc.setdefault("Patient", {}).setdefault("DICOM", {}),
-            _object(patient.get("DICOM"), "Patient.DICOM"),
-            "Patient",
-            "Patient.DICOM",
-        )
-        self.set(
-            doc["Study"].setdefault("DICOM", {}),
-            _object(study.get("DICOM"), "Study.DICOM"),
-            "Study",
-            "Study.DICOM",
-        )
+        for target, change, level, where in self._top_levels(patient, study):
+            self.set(target, change, level, where)
         for series_uid, raw in series_patch.items():
             where = f"Study.Series.{series_uid}"
             entry = _object(raw, where)
