@@ -13,6 +13,8 @@ import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from itertools import pairwise
 from typing import Any
 
 from harness.sdk.stub import RecordedRequest
@@ -240,3 +242,192 @@ def signed(scope: str) -> RequestRule:
         return found == scope, f"Authorization scope {found}, expected region/service {scope}"
 
     return RequestRule(f"signed for {scope}", check)
+
+
+def _attempts(requests: list[RecordedRequest]) -> list[list[RecordedRequest]]:
+    """The requests grouped by call, in order."""
+    calls: dict[int, list[RecordedRequest]] = {}
+    for request in requests:
+        calls.setdefault(request.call, []).append(request)
+    return [calls[call] for call in sorted(calls)]
+
+
+def _sdk_request(request: RecordedRequest) -> dict[str, str]:
+    value = request.header("amz-sdk-request") or ""
+    pairs = (item.strip().partition("=") for item in value.split(";") if item.strip())
+    return {key.strip(): item.strip() for key, _, item in pairs}
+
+
+def host(prefix: str) -> RequestRule:
+    """Every request names `prefix` + the endpoint's authority as its Host (and proxy target)."""
+
+    def check(requests: list[RecordedRequest]) -> tuple[bool, str]:
+        for request in requests:
+            wanted = prefix + request.endpoint
+            sent = request.header("host")
+            if sent != wanted or request.target not in (None, wanted):
+                return False, (
+                    f"Host {sent!r}, request-line authority {request.target!r}, expected {wanted!r}"
+                )
+        return True, ""
+
+    return RequestRule(f"Host {prefix}<endpoint>", check)
+
+
+def signature_valid(secret: str, access_key: str = "AKIDEXAMPLE") -> RequestRule:
+    """Every request's SigV4 signature verifies over what arrived, Host included."""
+    from harness.emulator.auth import CredentialStore, SignedRequest
+    from harness.emulator.exceptions import ServiceError
+
+    store = CredentialStore.from_pairs([f"{access_key}:{secret}"])
+
+    def check(requests: list[RecordedRequest]) -> tuple[bool, str]:
+        for request in requests:
+            signed = SignedRequest(
+                request.method, request.path, request.raw_query, request.headers, request.body
+            )
+            try:
+                store.authenticate(signed, None, check_date=False)
+            except ServiceError as error:
+                return False, f"the signature does not verify for the request as sent: {error}"
+        return True, ""
+
+    return RequestRule("SigV4 signature verifies over the Host sent", check)
+
+
+def attempt_numbers() -> RequestRule:
+    """`amz-sdk-request` carries `attempt=N` on the N-th attempt of each call."""
+
+    def check(requests: list[RecordedRequest]) -> tuple[bool, str]:
+        for attempts in _attempts(requests):
+            found = [_sdk_request(request).get("attempt") for request in attempts]
+            wanted = [str(n) for n in range(1, len(attempts) + 1)]
+            if found != wanted:
+                return False, f"amz-sdk-request attempt values {found}, expected {wanted}"
+        return True, ""
+
+    return RequestRule("amz-sdk-request attempt=N on every attempt", check)
+
+
+def attempt_max(maximum: int) -> RequestRule:
+    """`amz-sdk-request` carries `max=<maxAttempts>` on every attempt, the first included."""
+
+    def check(requests: list[RecordedRequest]) -> tuple[bool, str]:
+        found = [request.header("amz-sdk-request") for request in requests]
+        ok = all(_sdk_request(request).get("max") == str(maximum) for request in requests)
+        return ok, f"amz-sdk-request values {found}, each expected to carry max={maximum}"
+
+    return RequestRule(f"amz-sdk-request max={maximum} on every attempt", check)
+
+
+def attempts_per_call(counts: list[int]) -> RequestRule:
+    """Call k made exactly `counts[k]` requests."""
+
+    def check(requests: list[RecordedRequest]) -> tuple[bool, str]:
+        found = [len(attempts) for attempts in _attempts(requests)]
+        return found == counts, f"requests per call {_runs(found)}, expected {_runs(counts)}"
+
+    return RequestRule(f"requests per call {_runs(counts)}", check)
+
+
+def last_calls_single_attempt(calls: int, total: int) -> RequestRule:
+    """The last `calls` of `total` calls each made one request: no retry was left."""
+
+    def check(requests: list[RecordedRequest]) -> tuple[bool, str]:
+        found = [len(attempts) for attempts in _attempts(requests)]
+        ok = len(found) == total and all(count == 1 for count in found[-calls:])
+        return ok, f"requests per call {_runs(found)}: the last {calls} should make one each"
+
+    return RequestRule(f"the last {calls} of {total} calls are not retried", check)
+
+
+def _runs(counts: list[int]) -> str:
+    """`[3, 3, 1]` as `3x2, 1x1`, so that long lists stay readable."""
+    runs: list[list[int]] = []
+    for count in counts:
+        if runs and runs[-1][0] == count:
+            runs[-1][1] += 1
+        else:
+            runs.append([count, 1])
+    return ", ".join(f"{count}x{times}" for count, times in runs) or "none"
+
+
+def backoff_within(bounds: list[float], tolerance: float) -> RequestRule:
+    """The gap before retry k, measured at the stub, is at most `bounds[k-1] + tolerance` s."""
+
+    def check(requests: list[RecordedRequest]) -> tuple[bool, str]:
+        for attempts in _attempts(requests):
+            gaps = [b.received_at - a.received_at for a, b in pairwise(attempts)]
+            late = [
+                f"gap {index + 1} {gap:.3f} s > {bound} s + {tolerance} s"
+                for index, (gap, bound) in enumerate(zip(gaps, bounds, strict=False))
+                if gap > bound + tolerance
+            ]
+            if late:
+                return False, "backoff beyond the documented bound: " + "; ".join(late)
+        return True, ""
+
+    return RequestRule(f"backoff gaps within {bounds} s (+{tolerance} s)", check)
+
+
+def _signed_at(request: RecordedRequest) -> float | None:
+    value = request.header("x-amz-date") or ""
+    try:
+        return datetime.strptime(value, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC).timestamp()
+    except ValueError:
+        return None
+
+
+def signed_at_server_time(indexes: list[int], skew: float, tolerance: float) -> RequestRule:
+    """The requests at `indexes` are signed at the server's clock (`skew` s ahead), ± tolerance."""
+
+    def check(requests: list[RecordedRequest]) -> tuple[bool, str]:
+        for index in indexes:
+            if index >= len(requests):
+                return False, f"request {index + 1} was never sent"
+            signed = _signed_at(requests[index])
+            server = requests[index].wall_time + skew
+            if signed is None or abs(signed - server) > tolerance:
+                seen = "no X-Amz-Date" if signed is None else f"{signed - server:+.0f} s"
+                return False, (
+                    f"request {index + 1} is signed {seen} from the server's clock "
+                    f"(the server's Date was {skew:+.0f} s from the local clock)"
+                )
+        return True, ""
+
+    return RequestRule(f"requests {[i + 1 for i in indexes]} signed at the server's time", check)
+
+
+def no_framing() -> RequestRule:
+    """No body, Content-Type or Transfer-Encoding; Content-Length absent or 0 (absent on GET)."""
+
+    def check(requests: list[RecordedRequest]) -> tuple[bool, str]:
+        for request in requests:
+            length = request.header("content-length")
+            problems = [
+                f"body {request.body[:60]!r}" if request.body else "",
+                f"Content-Type {request.header('content-type')!r}"
+                if request.header("content-type") is not None
+                else "",
+                f"Transfer-Encoding {request.header('transfer-encoding')!r}"
+                if request.header("transfer-encoding") is not None
+                else "",
+                f"Content-Length {length}"
+                if length is not None and (length != "0" or request.method == "GET")
+                else "",
+            ]
+            sent = [problem for problem in problems if problem]
+            if sent:
+                return False, f"{request.method} without a modeled body sent " + ", ".join(sent)
+        return True, ""
+
+    return RequestRule("no body, Content-Type, Transfer-Encoding, GET Content-Length", check)
+
+
+def query_empty() -> RequestRule:
+    """No query string at all."""
+
+    def check(requests: list[RecordedRequest]) -> tuple[bool, str]:
+        return not requests[0].raw_query, f"query {requests[0].raw_query!r}, expected none"
+
+    return RequestRule("no query string", check)

@@ -1,4 +1,4 @@
-"""The harness side of the SDK adapter protocol, version 1 (docs/sdk-adapter-protocol.md).
+"""The harness side of the SDK adapter protocol, version 1.1 (docs/sdk-adapter-protocol.md).
 
 Adapters are programs speaking JSON lines on stdin/stdout; the reference
 client also runs in-process behind the same interface, its inputs and answers
@@ -16,11 +16,16 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+import requests
+
 from harness.client import ClientConfig, ClientSideError, ImagingClient, ServiceError
+from harness.sdk.reference_sdk import SdkClient
 from harness.sdk.wire import decode_answer, decode_input, dumps
 from harness.sigv4 import AwsCredentials
 
 HELLO = "ahi-sdk-adapter/1"
+ACCESS_KEY = "AKIDEXAMPLE"
+SECRET_KEY = "wJalrXUtnFEMI/K7MDENG"
 GREETING_TIMEOUT = 30.0
 CALL_GRACE = 10.0
 EXIT_TIMEOUT = 5.0
@@ -55,20 +60,36 @@ class Adapter(Protocol):
     def close(self) -> None: ...
 
 
-def call_config(endpoint: str, max_attempts: int, timeout: float = 10.0) -> dict[str, Any]:
-    """The `config` object of a call, as the protocol defines it."""
-    return {
+def call_config(
+    endpoint: str,
+    max_attempts: int,
+    timeout: float = 10.0,
+    *,
+    host_prefix: bool = False,
+    proxy: str | None = None,
+    client_id: str | None = None,
+    short_backoff: bool = True,
+) -> dict[str, Any]:
+    """The `config` object of a call, as the protocol defines it (1.1 members only when used)."""
+    config: dict[str, Any] = {
         "endpoint": endpoint,
         "region": "us-east-1",
         "credentials": {
-            "accessKeyId": "AKIDEXAMPLE",
-            "secretAccessKey": "wJalrXUtnFEMI/K7MDENG",
+            "accessKeyId": ACCESS_KEY,
+            "secretAccessKey": SECRET_KEY,
             "sessionToken": None,
         },
         "maxAttempts": max_attempts,
         "timeoutSeconds": timeout,
-        "hostPrefix": False,
+        "hostPrefix": host_prefix,
     }
+    if proxy is not None:
+        config["proxy"] = proxy
+    if client_id is not None:
+        config["clientId"] = client_id
+    if not short_backoff:
+        config["shortBackoff"] = False
+    return config
 
 
 @dataclass
@@ -199,10 +220,19 @@ def answer_from_client(
 
 def client_for(
     config: dict[str, Any],
-    client_class: type[ImagingClient] = ImagingClient,
+    client_class: type[ImagingClient] = SdkClient,
 ) -> ImagingClient:
-    """A reference client configured from a call's `config`, with short backoff."""
+    """A reference client configured from a call's `config`.
+
+    Short backoff unless `shortBackoff` is false (then the standard mode's
+    1 s base and 20 s cap); every request through `proxy` when one is given.
+    """
     credentials = config["credentials"]
+    short = config.get("shortBackoff", True) is not False
+    session = requests.Session()
+    session.trust_env = False
+    if config.get("proxy"):
+        session.proxies = {"http": config["proxy"], "https": config["proxy"]}
     return client_class(
         ClientConfig(
             endpoint=config["endpoint"],
@@ -214,11 +244,28 @@ def client_for(
             ),
             max_attempts=config["maxAttempts"],
             timeout=config["timeoutSeconds"],
-            base_backoff=0.01,
-            max_backoff=0.05,
+            base_backoff=0.01 if short else 1.0,
+            max_backoff=0.05 if short else 20.0,
             inject_host_prefix=bool(config.get("hostPrefix", True)),
-        )
+        ),
+        session,
     )
+
+
+@dataclass
+class ClientPool:
+    """One client per `clientId` (protocol 1.1), a fresh one for calls without."""
+
+    client_class: type[ImagingClient] = SdkClient
+    clients: dict[str, ImagingClient] = field(default_factory=dict)
+
+    def client(self, config: dict[str, Any]) -> ImagingClient:
+        key = config.get("clientId")
+        if not isinstance(key, str):
+            return client_for(config, self.client_class)
+        if key not in self.clients:
+            self.clients[key] = client_for(config, self.client_class)
+        return self.clients[key]
 
 
 class InProcessReference:
@@ -233,12 +280,13 @@ class InProcessReference:
             "version": __version__,
             "language": "python",
         }
+        self._pool = ClientPool()
 
     def call(
         self, call_id: int, operation: str, params: dict[str, Any], config: dict[str, Any]
     ) -> dict[str, Any]:
         sent = decode_input(operation, json.loads(dumps(params)))
-        answer = answer_from_client(call_id, client_for(config), operation, sent)
+        answer = answer_from_client(call_id, self._pool.client(config), operation, sent)
         return decode_answer(operation, json.loads(dumps(answer)))
 
     def close(self) -> None:

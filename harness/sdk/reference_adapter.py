@@ -15,26 +15,27 @@ import json
 import sys
 import uuid
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit, urlunsplit
 
 import requests
 
 from harness import __version__
-from harness.client import ImagingClient, ServiceError
+from harness.client import ClientSideError, ImagingClient, ServiceError
 from harness.model import Operation
 from harness.restjson import header_value
-from harness.sdk.protocol import HELLO, answer_from_client, client_for
+from harness.sdk.protocol import HELLO, ClientPool, answer_from_client
+from harness.sdk.reference_sdk import SdkClient
 from harness.sdk.wire import decode_input, dumps
 
 
-class NoToken(ImagingClient):
+class NoToken(SdkClient):
     """Never fills clientToken."""
 
     def _fill_tokens(self, shape: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
         return params
 
 
-class TokenPerAttempt(ImagingClient):
+class TokenPerAttempt(SdkClient):
     """Draws a new clientToken on every attempt."""
 
     def _for_attempt(self, request: requests.Request, attempt: int) -> requests.Request:
@@ -46,14 +47,14 @@ class TokenPerAttempt(ImagingClient):
         return request
 
 
-class HeaderIgnored(ImagingClient):
+class HeaderIgnored(SdkClient):
     """Reads the error type from the body only."""
 
     def _error_code(self, headers: dict[str, str], body: Any) -> str | None:
         return super()._error_code({}, body)
 
 
-class NamespaceKept(ImagingClient):
+class NamespaceKept(SdkClient):
     """Keeps `namespace#` (and `:URI`) in error codes."""
 
     def _error_code(self, headers: dict[str, str], body: Any) -> str | None:
@@ -63,28 +64,28 @@ class NamespaceKept(ImagingClient):
         return super()._error_code(headers, body)
 
 
-class BodyCodeFirst(ImagingClient):
+class BodyCodeFirst(SdkClient):
     """Prefers the body's type over the header."""
 
     def _error_code(self, headers: dict[str, str], body: Any) -> str | None:
         return super()._error_code({}, body) or super()._error_code(headers, body)
 
 
-class NoThrottleRetry(ImagingClient):
+class NoThrottleRetry(SdkClient):
     """Does not retry throttling."""
 
     def _retryable(self, error: ServiceError) -> bool:
         return error.http_status in (500, 502, 503, 504)
 
 
-class RetriesConflicts(ImagingClient):
+class RetriesConflicts(SdkClient):
     """Retries 409 ConflictException as if it were transient."""
 
     def _retryable(self, error: ServiceError) -> bool:
         return error.http_status == 409 or super()._retryable(error)
 
 
-class FractionsDropped(ImagingClient):
+class FractionsDropped(SdkClient):
     """Reads epoch timestamps as whole seconds (as Dart's aws_client does)."""
 
     def _known(self, shape_name: str, value: Any) -> Any:
@@ -93,7 +94,7 @@ class FractionsDropped(ImagingClient):
         return super()._known(shape_name, value)
 
 
-class NullsSent(ImagingClient):
+class NullsSent(SdkClient):
     """Sends JSON null for the optional body members the caller left out."""
 
     def _request(self, operation: Operation, params: dict[str, Any]) -> requests.Request:
@@ -106,14 +107,14 @@ class NullsSent(ImagingClient):
         return request
 
 
-class LabelsHalfEncoded(ImagingClient):
+class LabelsHalfEncoded(SdkClient):
     """Leaves !'()* unencoded in labels (as Dart's Uri.encodeComponent does)."""
 
     def _encode_label(self, value: str) -> str:
         return quote(value, safe="-._~!'()*")
 
 
-class Unsigned(ImagingClient):
+class Unsigned(SdkClient):
     """Sends requests without SigV4."""
 
     def __init__(self, *arguments: Any, **keywords: Any) -> None:
@@ -121,14 +122,14 @@ class Unsigned(ImagingClient):
         self.auth = lambda request: request  # type: ignore[assignment]
 
 
-class MetadataGunzipped(ImagingClient):
+class MetadataGunzipped(SdkClient):
     """Hands back blob answers content-decoded, as `requests` does by default (gzip undone)."""
 
     def _blob_body(self, response: requests.Response) -> bytes:
         return response.content
 
 
-class BodyOnGet(ImagingClient):
+class BodyOnGet(SdkClient):
     """Sends `{}` with a JSON Content-Type on operations without a modeled body."""
 
     def _for_attempt(self, request: requests.Request, attempt: int) -> requests.Request:
@@ -138,7 +139,7 @@ class BodyOnGet(ImagingClient):
         return request
 
 
-class TagKeysCommaJoined(ImagingClient):
+class TagKeysCommaJoined(SdkClient):
     """Joins a repeated query member into one comma-separated value (`tagKeys=a,b`)."""
 
     def _for_attempt(self, request: requests.Request, attempt: int) -> requests.Request:
@@ -149,14 +150,14 @@ class TagKeysCommaJoined(ImagingClient):
         return request
 
 
-class ArnLabelUnencoded(ImagingClient):
+class ArnLabelUnencoded(SdkClient):
     """Leaves `:` and `/` unencoded in labels, so an ARN spans several path segments."""
 
     def _encode_label(self, value: str) -> str:
         return quote(value, safe="-._~:/")
 
 
-class BooleansCapitalised(ImagingClient):
+class BooleansCapitalised(SdkClient):
     """Writes query booleans as Python's `str(bool)` does: `True`, `False`."""
 
     def _for_attempt(self, request: requests.Request, attempt: int) -> requests.Request:
@@ -165,7 +166,7 @@ class BooleansCapitalised(ImagingClient):
         return request
 
 
-class BlobsAsText(ImagingClient):
+class BlobsAsText(SdkClient):
     """Sends the DICOMUpdates blobs as their text instead of base64."""
 
     def _for_attempt(self, request: requests.Request, attempt: int) -> requests.Request:
@@ -177,6 +178,85 @@ class BlobsAsText(ImagingClient):
                     updates[name] = base64.b64decode(value).decode("utf-8")
                 request.data = json.dumps(body).encode()
         return request
+
+
+class NoRetryQuota(SdkClient):
+    """Retries without limit: no retry quota."""
+
+    def _take(self, cost: int) -> bool:
+        return True
+
+
+class BackoffOffByOne(SdkClient):
+    """Waits `base * 2 ** attempt` without jitter: twice the documented bound."""
+
+    def _backoff(self, attempt: int) -> None:
+        self._sleep(min(self.config.max_backoff, self.config.base_backoff * 2**attempt))
+
+
+class AttemptMaxLate(SdkClient):
+    """Leaves `max=` off the first attempt's amz-sdk-request."""
+
+    def _attempt_header(self, attempt: int, attempts: int) -> str:
+        return f"attempt={attempt}" if attempt == 1 else super()._attempt_header(attempt, attempts)
+
+
+class AttemptStuck(SdkClient):
+    """Sends `attempt=1` on every attempt."""
+
+    def _attempt_header(self, attempt: int, attempts: int) -> str:
+        return super()._attempt_header(1, attempts)
+
+
+class TransportErrorsFinal(SdkClient):
+    """Treats timeouts and dropped connections as final."""
+
+    def _transport_retryable(self, error: Exception) -> bool:
+        return False
+
+
+class ClockNeverCorrected(SdkClient):
+    """Ignores the server's Date: no clock-skew correction."""
+
+    def _corrects_clock(self, error: ServiceError, response: requests.Response) -> bool:
+        return False
+
+
+class HostPrefixIgnored(SdkClient):
+    """Never applies the model's host prefix, even when injection is on."""
+
+    def _base_url(self, operation: Operation) -> str:
+        return self.config.endpoint.rstrip("/")
+
+
+class HostPrefixEverywhere(SdkClient):
+    """Applies `runtime-` to every operation when injection is on."""
+
+    def _base_url(self, operation: Operation) -> str:
+        if not self.config.inject_host_prefix:
+            return super()._base_url(operation)
+        parts = urlsplit(self.config.endpoint.rstrip("/"))
+        return urlunsplit(parts._replace(netloc="runtime-" + parts.netloc))
+
+
+class ContentLengthOnGet(SdkClient):
+    """Sends `Content-Length: 0` on GET requests."""
+
+    def _for_attempt(self, request: requests.Request, attempt: int) -> requests.Request:
+        if request.method == "GET":
+            request.headers["Content-Length"] = "0"
+        return request
+
+
+class EmptyOutputRejected(SdkClient):
+    """Takes a success answer without a body for an error."""
+
+    def _output(
+        self, operation: Operation, response: requests.Response, raw: bytes
+    ) -> dict[str, Any]:
+        if not raw and not operation.blob_output:
+            raise ClientSideError("the success answer has no body")
+        return super()._output(operation, response, raw)
 
 
 BUGS: dict[str, type[ImagingClient]] = {
@@ -197,6 +277,16 @@ BUGS: dict[str, type[ImagingClient]] = {
     "arn-label-unencoded": ArnLabelUnencoded,
     "booleans-capitalised": BooleansCapitalised,
     "blobs-as-text": BlobsAsText,
+    "no-retry-quota": NoRetryQuota,
+    "backoff-off-by-one": BackoffOffByOne,
+    "attempt-max-late": AttemptMaxLate,
+    "attempt-stuck": AttemptStuck,
+    "transport-errors-final": TransportErrorsFinal,
+    "clock-never-corrected": ClockNeverCorrected,
+    "host-prefix-ignored": HostPrefixIgnored,
+    "host-prefix-everywhere": HostPrefixEverywhere,
+    "content-length-on-get": ContentLengthOnGet,
+    "empty-output-rejected": EmptyOutputRejected,
 }
 
 
@@ -204,7 +294,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--bug", choices=sorted(BUGS))
     arguments = parser.parse_args()
-    client_class = BUGS[arguments.bug] if arguments.bug else ImagingClient
+    pool = ClientPool(BUGS[arguments.bug] if arguments.bug else SdkClient)
     name = f"ahi-contract-reference{'+' + arguments.bug if arguments.bug else ''}"
     greeting = {"hello": HELLO, "sdk": name, "version": __version__, "language": "python"}
     print(json.dumps(greeting), flush=True)
@@ -212,7 +302,7 @@ def main() -> int:
         if not line.strip():
             continue
         message = json.loads(line)
-        client = client_for(message["config"], client_class)
+        client = pool.client(message["config"])
         operation = message["operation"]
         params = decode_input(operation, message["input"])
         answer = answer_from_client(message["id"], client, operation, params)

@@ -13,6 +13,7 @@ the process. `ahi_scripted` is the same thing as a pytest fixture.
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from urllib.parse import parse_qsl, urlsplit
@@ -43,6 +44,10 @@ class ScriptedService:
                 query=tuple(parse_qsl(parts.query, keep_blank_values=True)),
                 headers={k.lower(): v for k, v in request.headers.items()},
                 body=body.encode() if isinstance(body, str) else body,
+                raw_query=parts.query,
+                endpoint=parts.netloc,
+                received_at=time.monotonic(),
+                wall_time=time.time(),
             )
         )
         answer = self.replies[min(len(self.requests) - 1, len(self.replies) - 1)]

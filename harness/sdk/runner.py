@@ -22,7 +22,7 @@ from harness.sdk.protocol import (
     SubprocessAdapter,
     call_config,
 )
-from harness.sdk.scenarios import CATALOGUE, Scenario
+from harness.sdk.scenarios import Scenario, load_catalogue
 from harness.sdk.stub import StubServer
 
 ADAPTERS_DIR = Path(harness.__file__).resolve().parent.parent / "adapters"
@@ -35,7 +35,7 @@ ADAPTER_RUN = register(
     "sdk-adapter",
     "The adapter greets, answers every call in time with one JSON line, and exits when asked",
     Source.HARNESS,
-    "docs/sdk-adapter-protocol.md, version 1",
+    "docs/sdk-adapter-protocol.md, version 1.1",
 )
 KNOWN_DEVIATION_STALE = register(
     "SDK-KNOWN-DEVIATIONS",
@@ -87,7 +87,7 @@ def certify(
     `call_timeout` is each call's `timeoutSeconds`; an adapter silent for that
     plus 10 s is reported as hung and the run ends.
     """
-    scenarios = scenarios if scenarios is not None else list(CATALOGUE)
+    scenarios = scenarios if scenarios is not None else list(load_catalogue())
     record = RunRecord(
         kind="sdk",
         target={"adapter": adapter_spec},
@@ -118,6 +118,19 @@ def certify(
     return record
 
 
+def scenario_config(scenario: Scenario, stub: StubServer, call_timeout: float) -> dict[str, Any]:
+    """The `config` of each of a scenario's calls (adapter protocol 1.1)."""
+    return call_config(
+        stub.url,
+        scenario.max_attempts,
+        scenario.timeout if scenario.timeout is not None else call_timeout,
+        host_prefix=scenario.host_prefix,
+        proxy=stub.url if scenario.proxied else None,
+        client_id=scenario.id if scenario.shared_client else None,
+        short_backoff=scenario.short_backoff,
+    )
+
+
 def _run_scenarios(
     record: RunRecord,
     adapter: Adapter,
@@ -136,7 +149,7 @@ def _run_scenarios(
             for call in range(scenario.calls):
                 stub.call = call
                 call_id += 1
-                config = call_config(stub.url, scenario.max_attempts, call_timeout)
+                config = scenario_config(scenario, stub, call_timeout)
                 answers.append(
                     adapter.call(call_id, scenario.operation, dict(scenario.params), config)
                 )
@@ -167,7 +180,7 @@ def _check_known(
         return
     deviating = {o.check_id for o in record.outcomes if o.status == "deviation"}
     stale = sorted(set(known) & ran - deviating)
-    unknown = sorted(set(known) - set(scenario.id for scenario in CATALOGUE))
+    unknown = sorted(set(known) - {scenario.id for scenario in load_catalogue()})
     problems = []
     if stale:
         problems.append(f"listed but the SDK now passes: {stale}")

@@ -1,0 +1,95 @@
+"""What a scenario is: scripted replies, one call (or several), and what a correct SDK does.
+
+Inputs and expected outputs are Python values: `bytes` for blobs, epoch
+seconds for timestamps.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from harness.checks import Source
+from harness.sdk.matchers import RequestRule
+from harness.sdk.stub import Reply
+
+
+def reply(
+    status: int, body: Any = None, error_type: str | None = None, raw: bytes | None = None
+) -> Reply:
+    """A reply with a JSON body (or `raw` bytes) and, for errors, `X-Amzn-Errortype`."""
+    headers: list[tuple[str, str]] = []
+    if error_type is not None:
+        headers.append(("X-Amzn-Errortype", error_type))
+    data = raw if raw is not None else (b"" if body is None else json.dumps(body).encode())
+    if data and raw is None:
+        headers.append(("Content-Type", "application/json"))
+    return Reply(status, tuple(headers), data)
+
+
+@dataclass(frozen=True)
+class Expect:
+    """What a correct SDK reports (for the last call), and how many requests it sends in all."""
+
+    outcome: str  # "output" | "service" | "client"
+    code: str | None = None
+    modeled: bool | None = None
+    message: str | None = None
+    http_status: int | None = None
+    attempts: int | None = None
+    output: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """One catalogue entry; its ID is also a registered check.
+
+    The last fields become the calls' `config` (adapter protocol 1.1):
+    `host_prefix` sends `hostPrefix: true` and the stub as `proxy`; `via_proxy`
+    sends the stub as `proxy` with `hostPrefix: false`;
+    `shared_client` sends one `clientId` on every call, so that the SDK keeps
+    its retry quota and clock offset between them; `short_backoff` false asks
+    for the SDK's own backoff delays; `timeout` is `timeoutSeconds`.
+    """
+
+    id: str
+    family: str
+    rule: str
+    source: Source
+    reference: str
+    operation: str
+    params: dict[str, Any]
+    replies: tuple[Reply, ...]
+    expect: Expect
+    max_attempts: int = 3
+    calls: int = 1
+    request_rules: tuple[RequestRule, ...] = field(default_factory=tuple)
+    host_prefix: bool = False
+    via_proxy: bool = False
+    shared_client: bool = False
+    short_backoff: bool = True
+    timeout: float | None = None
+
+    @property
+    def proxied(self) -> bool:
+        """Whether the SDK reaches the stub as its HTTP proxy."""
+        return self.host_prefix or self.via_proxy
+
+    @property
+    def in_process(self) -> bool:
+        """Whether `requests` mocked in-process can play it: no sockets, clocks or SDK state."""
+        socket_needed = any(
+            reply.delay or reply.reset or reply.date_offset != 0.0 for reply in self.replies
+        )
+        return not (
+            socket_needed
+            or self.proxied
+            or self.shared_client
+            or not self.short_backoff
+            or self.timeout is not None
+        )
+
+
+Add = Callable[[Scenario], None]

@@ -1,0 +1,110 @@
+"""Blobs: streaming outputs handed back unchanged, base64 blobs inside JSON bodies."""
+
+from __future__ import annotations
+
+import base64
+
+from harness.checks import Source
+from harness.sdk import matchers
+from harness.sdk.scenarios.base import Add, Expect, Scenario
+from harness.sdk.scenarios.samples import (
+    BLOB_REPLY,
+    METADATA_DOCUMENT,
+    REMOVABLE,
+    SAMPLE_INPUT,
+    SAMPLE_OUTPUT,
+    UPDATABLE,
+    ok,
+)
+from harness.sdk.stub import Reply
+
+
+def _blobs(add: Add) -> None:
+    streaming = (
+        "model: the output's payload is a streaming blob, its header members beside it; "
+        "restJson1 test RestJsonHttpPayloadTraitsWithBlob (response); "
+        "runtime-api-facts §1: botocore does not gunzip"
+    )
+    add(
+        Scenario(
+            "SDK-BLOB-FRAME",
+            "sdk-blobs",
+            "GetImageFrame hands back the frame's bytes unchanged, with contentType",
+            Source.MODEL,
+            streaming,
+            "GetImageFrame",
+            SAMPLE_INPUT["GetImageFrame"],
+            (BLOB_REPLY["GetImageFrame"],),
+            Expect("output", output=SAMPLE_OUTPUT["GetImageFrame"]),
+        )
+    )
+    add(
+        Scenario(
+            "SDK-BLOB-METADATA-GZIP",
+            "sdk-blobs",
+            "GetImageSetMetadata hands back the gzip bytes as sent (not gunzipped), with "
+            "contentType and contentEncoding",
+            Source.MODEL,
+            streaming,
+            "GetImageSetMetadata",
+            SAMPLE_INPUT["GetImageSetMetadata"],
+            (BLOB_REPLY["GetImageSetMetadata"],),
+            Expect("output", output=SAMPLE_OUTPUT["GetImageSetMetadata"]),
+        )
+    )
+    add(
+        Scenario(
+            "SDK-BLOB-METADATA-PLAIN",
+            "sdk-blobs",
+            "GetImageSetMetadata without Content-Encoding hands back the JSON bytes unparsed",
+            Source.MODEL,
+            streaming,
+            "GetImageSetMetadata",
+            SAMPLE_INPUT["GetImageSetMetadata"],
+            (Reply(200, (("Content-Type", "application/json"),), METADATA_DOCUMENT),),
+            Expect(
+                "output",
+                output={
+                    "imageSetMetadataBlob": METADATA_DOCUMENT,
+                    "contentType": "application/json",
+                },
+            ),
+        )
+    )
+    updates = {"updatableAttributes": UPDATABLE, "removableAttributes": REMOVABLE}
+    add(
+        Scenario(
+            "SDK-BLOB-UPDATE-BASE64",
+            "sdk-blobs",
+            "UpdateImageSetMetadata sends the DICOMUpdates blobs base64-encoded in its JSON body",
+            Source.SMITHY,
+            "model: removableAttributes/updatableAttributes are blobs inside the union payload; "
+            "restJson1 test RestJsonJsonBlobs (blobs in JSON are base64)",
+            "UpdateImageSetMetadata",
+            {
+                **SAMPLE_INPUT["UpdateImageSetMetadata"],
+                "updateImageSetMetadataUpdates": {"DICOMUpdates": updates},
+            },
+            (ok("UpdateImageSetMetadata"),),
+            Expect("output"),
+            request_rules=(
+                matchers.content_type("application/json"),
+                matchers.json_body(
+                    {
+                        "DICOMUpdates": {
+                            "updatableAttributes": base64.b64encode(UPDATABLE).decode(),
+                            "removableAttributes": base64.b64encode(REMOVABLE).decode(),
+                        }
+                    }
+                ),
+                matchers.query_has("latestVersion", "1"),
+            ),
+        )
+    )
+
+
+def scenarios() -> list[Scenario]:
+    """The sdk-blobs family."""
+    found: list[Scenario] = []
+    _blobs(found.append)
+    return found

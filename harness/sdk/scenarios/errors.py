@@ -1,0 +1,122 @@
+"""Error mapping: every modelled error of every operation, sent every way restJson1 allows."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from harness.checks import Source
+from harness.model import IN_SCOPE_OPERATIONS, load_pinned_model
+from harness.sdk.scenarios.base import Add, Expect, Scenario, reply
+from harness.sdk.scenarios.samples import CORAL_URI, NAMESPACE, SAMPLE_INPUT
+
+# name -> (rule, source, how the error is sent); `{e}` is the error's name.
+ERROR_VARIANTS: dict[str, tuple[str, Source, Any]] = {
+    "HEADER": (
+        "named in X-Amzn-Errortype maps to the modeled error with its message",
+        Source.SMITHY,
+        lambda e: ({"message": "m"}, e),
+    ),
+    "URI-SUFFIX": (
+        "with a `:URI` suffix on the header maps to the modeled error",
+        Source.SMITHY,
+        lambda e: ({"message": "m"}, f"{e}:{CORAL_URI}"),
+    ),
+    "OWN-NAMESPACE": (
+        "with the service's `namespace#` prefix maps to the modeled error",
+        Source.SMITHY,
+        lambda e: ({"message": "m"}, f"{NAMESPACE}#{e}"),
+    ),
+    "OTHER-NAMESPACE": (
+        "with another `namespace#` prefix maps to the modeled error",
+        Source.SMITHY,
+        lambda e: ({"message": "m"}, f"aws.protocoltests.restjson#{e}"),
+    ),
+    "BODY-TYPE": (
+        "named only in body `__type` maps to the modeled error",
+        Source.SMITHY,
+        lambda e: ({"__type": f"{NAMESPACE}#{e}", "message": "m"}, None),
+    ),
+    "BODY-CODE": (
+        "named only in body `code` maps to the modeled error",
+        Source.SMITHY,
+        lambda e: ({"code": e, "message": "m"}, None),
+    ),
+    "BODY-NAMESPACE-URI": (
+        "named in body `__type` with namespace and URI maps to the modeled error",
+        Source.SMITHY,
+        lambda e: ({"__type": f"{NAMESPACE}#{e}:{CORAL_URI}", "message": "m"}, None),
+    ),
+    "HEADER-WINS": (
+        "named in the header while the body names another error: the header wins "
+        "(derived: the header is checked first)",
+        Source.SMITHY,
+        lambda e: ({"__type": "SomeOtherException", "message": "m"}, e),
+    ),
+    "MESSAGE-CAPITALISED": (
+        "with `Message` instead of `message` keeps the message",
+        Source.AWS_CONVENTION,
+        lambda e: ({"Message": "m"}, e),
+    ),
+}
+
+
+def _errors(add: Add) -> None:
+    model = load_pinned_model()
+    reference = "Smithy aws.protocols#restJson1, operation error serialization; model errors"
+    for operation in IN_SCOPE_OPERATIONS:
+        params = SAMPLE_INPUT[operation]
+        for error in model.operation(operation)["errors"]:  # type: ignore[index]
+            name = error["shape"]
+            status = model.shape(name)["error"]["httpStatusCode"]
+            for variant, (rule, source, shape_of) in ERROR_VARIANTS.items():
+                body, header = shape_of(name)
+                add(
+                    Scenario(
+                        f"SDK-ERR-{variant}-{operation}-{name}",
+                        "sdk-errors",
+                        f"{operation}: {name} {rule}",
+                        source,
+                        reference,
+                        operation,
+                        params,
+                        (reply(status, body, header),),
+                        Expect("service", name, True, "m", status),
+                        max_attempts=1,
+                    )
+                )
+        add(
+            Scenario(
+                f"SDK-ERR-UNKNOWN-CODE-{operation}",
+                "sdk-errors",
+                f"{operation}: an unknown error code gives a generic error that keeps the code",
+                Source.AWS_CONVENTION,
+                reference,
+                operation,
+                params,
+                (reply(400, {"message": "m"}, "BrandNewException"),),
+                Expect("service", "BrandNewException", False, "m", 400),
+                max_attempts=1,
+            )
+        )
+        add(
+            Scenario(
+                f"SDK-ERR-5XX-EMPTY-BODY-{operation}",
+                "sdk-errors",
+                f"{operation}: a 500 with the header and no body still maps to the named error "
+                "(Smithy test RestJsonFooErrorUsingXAmznErrorType)",
+                Source.SMITHY,
+                reference,
+                operation,
+                params,
+                (reply(500, None, "InternalServerException"),),
+                Expect("service", "InternalServerException", True, None, 500),
+                max_attempts=1,
+            )
+        )
+
+
+def scenarios() -> list[Scenario]:
+    """The sdk-errors family."""
+    found: list[Scenario] = []
+    _errors(found.append)
+    return found
