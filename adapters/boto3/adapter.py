@@ -1,12 +1,15 @@
-"""ahi-contract SDK adapter (protocol version 1) for boto3.
+"""ahi-contract SDK adapter (protocol version 1.1) for boto3.
 
 Run by `ahi-contract sdk --adapter boto3`, or as
 `python adapters/boto3/adapter.py` by any harness that speaks the protocol.
 It translates calls into boto3 calls and never judges. Retries are botocore's
-own ("standard" mode, `max_attempts` as given); only the backoff scale is made
-small so that a run stays fast. Blobs travel as `{"$base64": ...}`: input blobs
-become `bytes`, streaming bodies are `.read()` whole and reported unchanged.
-The host prefix is injected unless the call's `config.hostPrefix` is false.
+own ("standard" mode, `max_attempts` as given); unless the call's
+`config.shortBackoff` is false, the delays botocore computes are scaled down
+so that a run stays fast (which attempts happen is still botocore's decision).
+Blobs travel as `{"$base64": ...}`: input blobs become `bytes`, streaming
+bodies are `.read()` whole and reported unchanged. The host prefix is injected
+unless `config.hostPrefix` is false; `config.proxy` becomes botocore's
+`proxies`; calls with one `config.clientId` share one client (its retry quota).
 """
 
 from __future__ import annotations
@@ -24,11 +27,18 @@ from botocore.exceptions import BotoCoreError, ClientError
 from botocore.response import StreamingBody
 from botocore.retries import standard
 
-# Shorter delays between attempts; which attempts happen is still botocore's decision.
-standard.ExponentialBackoff._DEFAULT_BACKOFF_CONFIG = {
-    "throttling_base_scale": 0.01,
-    "non_throttling_base_scale": 0.01,
-}
+# Shorter delays between attempts when the harness asks for them (config.shortBackoff).
+SHORT_BACKOFF_SCALE = 0.01
+_backoff_scale = SHORT_BACKOFF_SCALE
+_botocore_delay = standard.ExponentialBackoff.delay_amount
+
+
+def _scaled_delay(self: standard.ExponentialBackoff, context: Any) -> float:
+    return float(_botocore_delay(self, context)) * _backoff_scale
+
+
+standard.ExponentialBackoff.delay_amount = _scaled_delay  # type: ignore[method-assign]
+CLIENTS: dict[str, Any] = {}
 
 
 BLOB = "$base64"
@@ -64,7 +74,18 @@ def plain(value: Any) -> Any:
 
 
 def client_for(config: dict[str, Any]) -> Any:
+    """A client for the call: the one of its clientId, or a new one."""
+    key = config.get("clientId")
+    if isinstance(key, str):
+        if key not in CLIENTS:
+            CLIENTS[key] = new_client(config)
+        return CLIENTS[key]
+    return new_client(config)
+
+
+def new_client(config: dict[str, Any]) -> Any:
     credentials = config["credentials"]
+    proxy = config.get("proxy")
     return boto3.client(
         "medical-imaging",
         endpoint_url=config["endpoint"],
@@ -77,12 +98,16 @@ def client_for(config: dict[str, Any]) -> Any:
             connect_timeout=config["timeoutSeconds"],
             read_timeout=config["timeoutSeconds"],
             inject_host_prefix=config.get("hostPrefix", True),
+            proxies={"http": proxy, "https": proxy} if proxy else None,
         ),
     )
 
 
 def answer(message: dict[str, Any]) -> dict[str, Any]:
+    global _backoff_scale
     call_id = message["id"]
+    short = message["config"].get("shortBackoff", True) is not False
+    _backoff_scale = SHORT_BACKOFF_SCALE if short else 1.0
     try:
         client = client_for(message["config"])
         method = getattr(client, botocore.xform_name(message["operation"]))

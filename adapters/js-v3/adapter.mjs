@@ -1,13 +1,17 @@
-// ahi-contract SDK adapter (protocol version 1) for the AWS SDK for JavaScript v3.
+// ahi-contract SDK adapter (protocol version 1.1) for the AWS SDK for JavaScript v3.
 //
 // Run by `ahi-contract sdk --adapter js-v3`, or as `node adapters/js-v3/adapter.mjs`
 // by any harness that speaks the protocol. It translates calls into
 // @aws-sdk/client-medical-imaging calls and never judges. Retries are the SDK's
 // own: a ConfiguredRetryStrategy with the call's maxAttempts, whose only change
-// is a short fixed backoff so that a run stays fast. Blobs travel as
+// is a short fixed backoff so that a run stays fast, or, when config.shortBackoff
+// is false, the SDK's default StandardRetryStrategy untouched. Blobs travel as
 // {"$base64": ...}: input blobs become Uint8Array, streaming bodies are read
 // whole with transformToByteArray() and reported unchanged. The host prefix is
-// injected unless the call's config.hostPrefix is false (disableHostPrefix).
+// injected unless the call's config.hostPrefix is false (disableHostPrefix);
+// config.proxy is honoured by a request handler that sends the SDK's finished
+// (signed) request to the proxy in absolute form; calls with one
+// config.clientId share one client (its retry quota and clock offset).
 import { createRequire } from "node:module";
 import { createInterface } from "node:readline";
 import * as MedicalImaging from "@aws-sdk/client-medical-imaging";
@@ -69,9 +73,54 @@ async function readStreams(output) {
   return read;
 }
 
+// A plain-HTTP forward proxy: the request line carries the absolute URL the SDK
+// chose (host prefix included), the Host header stays as the SDK signed it.
+class ProxyHandler {
+  constructor(proxy, inner) {
+    this.proxy = new URL(proxy);
+    this.inner = inner;
+  }
+
+  handle(request, options) {
+    const port = request.port ? `:${request.port}` : "";
+    const proxied = {
+      ...request,
+      headers: { ...request.headers },
+      path: `${request.protocol}//${request.hostname}${port}${request.path}`,
+      hostname: this.proxy.hostname,
+      port: Number(this.proxy.port),
+    };
+    return this.inner.handle(proxied, options);
+  }
+
+  updateHttpClientConfig(key, value) {
+    this.inner.updateHttpClientConfig(key, value);
+  }
+
+  httpHandlerConfigs() {
+    return this.inner.httpHandlerConfigs();
+  }
+
+  destroy() {
+    this.inner.destroy();
+  }
+}
+
+const clients = new Map();
+
+// The client of the call's clientId, or a new one (destroyed after the call).
 function clientFor(config) {
+  const key = config.clientId;
+  if (typeof key !== "string") return { client: newClient(config), shared: false };
+  if (!clients.has(key)) clients.set(key, newClient(config));
+  return { client: clients.get(key), shared: true };
+}
+
+function newClient(config) {
   const { credentials } = config;
   const timeout = Math.round(config.timeoutSeconds * 1000);
+  const handler = new NodeHttpHandler({ connectionTimeout: timeout, socketTimeout: timeout });
+  const short = config.shortBackoff !== false;
   return new MedicalImaging.MedicalImagingClient({
     endpoint: config.endpoint,
     region: config.region,
@@ -81,8 +130,8 @@ function clientFor(config) {
       ...(credentials.sessionToken ? { sessionToken: credentials.sessionToken } : {}),
     },
     maxAttempts: config.maxAttempts,
-    retryStrategy: new ConfiguredRetryStrategy(config.maxAttempts, () => 10),
-    requestHandler: new NodeHttpHandler({ connectionTimeout: timeout, requestTimeout: timeout }),
+    ...(short ? { retryStrategy: new ConfiguredRetryStrategy(config.maxAttempts, () => 10) } : {}),
+    requestHandler: config.proxy ? new ProxyHandler(config.proxy, handler) : handler,
     disableHostPrefix: config.hostPrefix === false,
   });
 }
@@ -94,7 +143,7 @@ async function answer(message) {
   if (typeof Command !== "function" || inputSchema === undefined) {
     return { id, error: { kind: "client", code: null, message: `unknown operation ${message.operation}` } };
   }
-  const client = clientFor(message.config);
+  const { client, shared } = clientFor(message.config);
   try {
     const input = fromProtocol(NormalizedSchema.of(inputSchema), message.input);
     const output = await client.send(new Command(input));
@@ -116,7 +165,7 @@ async function answer(message) {
       },
     };
   } finally {
-    client.destroy();
+    if (!shared) client.destroy();
   }
 }
 
@@ -128,3 +177,4 @@ for await (const line of lines) {
   if (!line.trim()) continue;
   process.stdout.write(JSON.stringify(await answer(JSON.parse(line))) + "\n");
 }
+for (const client of clients.values()) client.destroy();

@@ -32,11 +32,41 @@ def deserialize(*operations: str) -> set[str]:
     return {f"SDK-DESERIALIZE-{operation}" for operation in operations}
 
 
+def empty_body(*operations: str) -> set[str]:
+    return {f"SDK-EMPTY-BODY-{operation}" for operation in operations}
+
+
+def host_prefix(*operations: str) -> set[str]:
+    return {f"SDK-HOST-PREFIX-{operation}" for operation in operations}
+
+
 WITHOUT_BODY = tuple(name for name, op in operations().items() if not op.has_request_body)
+GETS = tuple(name for name in WITHOUT_BODY if operations()[name].method == "GET")
+PREFIXED = tuple(name for name, op in operations().items() if op.host_prefix)
+UNPREFIXED = tuple(name for name in IN_SCOPE_OPERATIONS if name not in PREFIXED)
+CLOCK_SKEW = {
+    f"SDK-CLOCK-SKEW-{case}"
+    for case in (
+        "RequestTimeTooSkewed",
+        "InvalidSignatureException",
+        "PERSISTS",
+        "NO-DATE",
+        "BELOW-THRESHOLD",
+    )
+}
+# The scenarios that check the clock a request was signed at.
+SIGNED_AT_SERVER_TIME = {
+    "SDK-CLOCK-SKEW-RequestTimeTooSkewed",
+    "SDK-CLOCK-SKEW-InvalidSignatureException",
+    "SDK-CLOCK-SKEW-PERSISTS",
+}
 
 
 def _header_ignored() -> set[str]:
-    """Without the header every header variant fails, and the codes of retry answers too."""
+    """Without the header every header variant fails, and the codes of retry answers too.
+
+    Clock-skew errors are named in the header, so none is recognised as one.
+    """
     header_variants = errors_of(
         "HEADER",
         "URI-SUFFIX",
@@ -51,7 +81,8 @@ def _header_ignored() -> set[str]:
         for operation in IN_SCOPE_OPERATIONS
     }
     retries = {f"SDK-NO-RETRY-{status}" for status in (400, 402, 403, 404, 409)}
-    return header_variants | per_operation | retries | {"SDK-RETRY-GIVES-UP"}
+    retries |= {"SDK-RETRY-GIVES-UP", "SDK-RETRY-QUOTA-COST", "SDK-RETRY-QUOTA-EXHAUSTS"}
+    return header_variants | per_operation | retries | CLOCK_SKEW
 
 
 @cache
@@ -97,13 +128,17 @@ def caught_by() -> dict[str, frozenset[str]]:
             "SDK-SERIALIZE-IMPORT-CONFIGURATION",
         },
         "labels-half-encoded": {"SDK-LABEL-ENCODING"},
+        # Host-prefix scenarios verify the signature; clock-skew ones read X-Amz-Date.
         "unsigned": {
             *serialize(*IN_SCOPE_OPERATIONS),
             "SDK-TOKEN-FILLED-CreateDatastore",
             "SDK-TOKEN-FILLED-StartDICOMImportJob",
+            *host_prefix(*IN_SCOPE_OPERATIONS),
+            *{f"SDK-HOST-PREFIX-DISABLED-{operation}" for operation in PREFIXED},
+            *SIGNED_AT_SERVER_TIME,
         },
         "metadata-gunzipped": {"SDK-BLOB-METADATA-GZIP"},
-        "body-on-get": serialize(*WITHOUT_BODY),
+        "body-on-get": serialize(*WITHOUT_BODY) | empty_body(*WITHOUT_BODY),
         "tagkeys-comma-joined": {"SDK-QUERY-TAGKEYS-REPEATED"},
         "arn-label-unencoded": {
             "SDK-LABEL-ARN",
@@ -115,6 +150,16 @@ def caught_by() -> dict[str, frozenset[str]]:
             "SDK-QUERY-LATEST-VERSION",
         },
         "blobs-as-text": {"SDK-BLOB-UPDATE-BASE64"},
+        "no-retry-quota": {"SDK-RETRY-QUOTA-COST", "SDK-RETRY-QUOTA-EXHAUSTS"},
+        "backoff-off-by-one": {"SDK-RETRY-BACKOFF-BOUNDS"},
+        "attempt-max-late": {"SDK-RETRY-ATTEMPT-MAX"},
+        "attempt-stuck": {"SDK-RETRY-ATTEMPT-HEADER"},
+        "transport-errors-final": {"SDK-RETRY-TIMEOUT", "SDK-RETRY-CONNECTION-RESET"},
+        "clock-never-corrected": SIGNED_AT_SERVER_TIME,
+        "host-prefix-ignored": host_prefix(*PREFIXED),
+        "host-prefix-everywhere": host_prefix(*UNPREFIXED),
+        "content-length-on-get": empty_body(*GETS),
+        "empty-output-rejected": {"SDK-EMPTY-OUTPUT-TagResource", "SDK-EMPTY-OUTPUT-UntagResource"},
     }
     table["header-ignored"] = _header_ignored()
     return {bug: frozenset(ids) for bug, ids in table.items()}
