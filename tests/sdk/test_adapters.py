@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.model import IN_SCOPE_OPERATIONS, load_pinned_model
+from harness.model import IN_SCOPE_OPERATIONS, load_pinned_model, operations
 from harness.sdk.bugs import caught_by
 from harness.sdk.reference_adapter import BUGS
 from harness.sdk.runner import ADAPTERS_DIR, certify, load_known
@@ -48,13 +48,21 @@ def test_real_sdks_match_their_known_deviations_exactly(adapter: str) -> None:
     assert record.target["sdk"]["hello"] == "ahi-sdk-adapter/1"
 
 
-def test_boto3_deviates_where_the_protocol_notes_predict() -> None:
+def test_boto3_deviates_where_the_protocol_notes_predict_and_on_clock_skew() -> None:
     known = load_known("boto3")
-    assert set(known) == {f"SDK-ERR-5XX-EMPTY-BODY-{op}" for op in IN_SCOPE_OPERATIONS}
-    assert all("botocore/parsers.py" in entry.where for entry in known.values())
+    empty_body = {f"SDK-ERR-5XX-EMPTY-BODY-{op}" for op in IN_SCOPE_OPERATIONS}
+    clock_skew = {
+        "SDK-CLOCK-SKEW-RequestTimeTooSkewed",
+        "SDK-CLOCK-SKEW-InvalidSignatureException",
+        "SDK-CLOCK-SKEW-PERSISTS",
+    }
+    assert set(known) == empty_body | clock_skew | {"SDK-RETRY-ATTEMPT-MAX"}
+    assert all("botocore/parsers.py" in known[name].where for name in empty_body)
+    assert all("endpoint.py" in known[name].where for name in clock_skew)
+    assert "MaxAttemptsChecker" in known["SDK-RETRY-ATTEMPT-MAX"].where
 
 
-def test_js_v3_deviates_only_where_its_model_is_older_than_botocores() -> None:
+def test_js_v3_deviates_where_its_model_is_older_and_on_the_2026_retry_cost() -> None:
     known = load_known("js-v3")
     missing_errors = {
         f"SDK-ERR-{variant}-GetImageFrame-{error}"
@@ -66,8 +74,40 @@ def test_js_v3_deviates_only_where_its_model_is_older_than_botocores() -> None:
         "SDK-SERIALIZE-IMPORT-CONFIGURATION",
         "SDK-DESERIALIZE-IMPORT-CONFIGURATION",
     }
-    assert set(known) == missing_errors | newer_members
+    assert set(known) == missing_errors | newer_members | {"SDK-RETRY-QUOTA-COST"}
     assert all("client-medical-imaging 3.958.0" in entry.where for entry in known.values())
+    assert "Retry.v2026" in known["SDK-RETRY-QUOTA-COST"].why
+
+
+# What a first-edition adapter cannot do: reach a prefixed host without the proxy,
+# keep a client (its quota and clock) between calls.
+FIRST_EDITION_FAILS = {
+    *(f"SDK-HOST-PREFIX-{op}" for op in IN_SCOPE_OPERATIONS if operations()[op].host_prefix),
+    "SDK-RETRY-QUOTA-COST",
+    "SDK-RETRY-QUOTA-EXHAUSTS",
+    "SDK-CLOCK-SKEW-PERSISTS",
+}
+
+
+def test_an_adapter_written_for_the_first_edition_fails_only_what_1_1_adds(
+    tmp_path: Path,
+) -> None:
+    program = tmp_path / "first_edition.py"
+    program.write_text(
+        "import json, sys\n"
+        "from harness.sdk import reference_adapter\n"
+        "def first_edition(lines):\n"
+        "    for line in lines:\n"
+        "        message = json.loads(line)\n"
+        "        for key in ('proxy', 'clientId', 'shortBackoff'):\n"
+        "            message['config'].pop(key, None)\n"
+        "        yield json.dumps(message) + '\\n'\n"
+        "sys.stdin = first_edition(sys.__stdin__)\n"
+        "sys.argv = sys.argv[:1]\n"
+        "raise SystemExit(reference_adapter.main())\n"
+    )
+    record = certify(f"{sys.executable} {program}")
+    assert set(record.failed_checks()) == FIRST_EDITION_FAILS
 
 
 def _program(tmp_path: Path, body: str) -> str:

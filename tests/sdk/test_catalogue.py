@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from typing import Any
 
 import pytest
@@ -17,6 +19,7 @@ from harness.sdk.scenarios import (
     SAMPLE_BODY,
     SAMPLE_INPUT,
     SAMPLE_OUTPUT,
+    load_catalogue,
 )
 
 MODEL = load_pinned_model()
@@ -119,3 +122,94 @@ def test_no_body_rules_sit_on_exactly_the_operations_without_a_modelled_body() -
         rules = {rule.description for rule in BY_ID[f"SDK-SERIALIZE-{operation}"].request_rules}
         assert ("no body and no Content-Type" in rules) is (not binding.has_request_body)
         assert ("Content-Type application/json" in rules) is binding.has_request_body
+
+
+# runtime-api-facts §2: the image-set actions use runtime-medical-imaging.<region>.
+RUNTIME_PREFIXED = {
+    "SearchImageSets",
+    "GetImageSet",
+    "GetImageSetMetadata",
+    "GetImageFrame",
+    "ListImageSetVersions",
+    "UpdateImageSetMetadata",
+    "CopyImageSet",
+    "DeleteImageSet",
+}
+
+
+def test_host_prefix_scenarios_put_runtime_exactly_on_the_image_set_actions() -> None:
+    prefixed = {s.operation for s in CATALOGUE if s.id.startswith("SDK-HOST-PREFIX-DISABLED-")}
+    assert prefixed == RUNTIME_PREFIXED
+    for operation in IN_SCOPE_OPERATIONS:
+        scenario = BY_ID[f"SDK-HOST-PREFIX-{operation}"]
+        assert scenario.host_prefix and scenario.proxied
+        expected = "Host runtime-<endpoint>" if operation in RUNTIME_PREFIXED else "Host <endpoint>"
+        assert expected in {rule.description for rule in scenario.request_rules}
+    disabled = BY_ID["SDK-HOST-PREFIX-DISABLED-GetImageSet"]
+    assert disabled.proxied and not disabled.host_prefix
+
+
+def test_empty_body_scenarios_sit_on_exactly_the_operations_without_a_modelled_body() -> None:
+    without = {name for name, op in operations().items() if not op.has_request_body}
+    assert {s.operation for s in CATALOGUE if s.id.startswith("SDK-EMPTY-BODY-")} == without
+    assert "no query string" in {
+        rule.description for rule in BY_ID["SDK-EMPTY-BODY-ListDatastores"].request_rules
+    }
+
+
+def test_clock_skew_scenarios_answer_from_one_server_clock() -> None:
+    for name in ("RequestTimeTooSkewed", "InvalidSignatureException", "PERSISTS"):
+        scenario = BY_ID[f"SDK-CLOCK-SKEW-{name}"]
+        assert {reply.date_offset for reply in scenario.replies} == {1200.0}
+        assert scenario.replies[0].status == 403 and scenario.shared_client
+    assert BY_ID["SDK-CLOCK-SKEW-NO-DATE"].replies[0].date_offset is None
+
+
+def test_the_quota_scenario_counts_from_the_documented_bucket() -> None:
+    scenario = BY_ID["SDK-RETRY-QUOTA-COST"]
+    # 500 tokens, 5 per retry, 2 retries per call: 50 calls retried, then none.
+    assert scenario.calls == 52 and scenario.expect.attempts == 152
+    assert scenario.shared_client and scenario.max_attempts == 3
+
+
+def test_only_scenarios_without_sockets_clocks_or_sdk_state_run_in_process() -> None:
+    remote = {s.id for s in CATALOGUE if not s.in_process}
+    assert {f"SDK-HOST-PREFIX-{op}" for op in IN_SCOPE_OPERATIONS} <= remote
+    assert {
+        "SDK-RETRY-QUOTA-COST",
+        "SDK-RETRY-BACKOFF-BOUNDS",
+        "SDK-RETRY-TIMEOUT",
+        "SDK-RETRY-CONNECTION-RESET",
+        "SDK-CLOCK-SKEW-PERSISTS",
+    } <= remote
+    assert BY_ID["SDK-SERIALIZE-GetDatastore"].in_process
+    assert BY_ID["SDK-RETRY-ATTEMPT-MAX"].in_process
+
+
+def test_the_catalogue_is_built_and_registered_once_on_request() -> None:
+    assert load_catalogue() is load_catalogue()
+    assert [s.id for s in load_catalogue()] == [s.id for s in CATALOGUE]
+    families = {s.family for s in CATALOGUE}
+    assert families == {
+        "sdk-errors",
+        "sdk-idempotency",
+        "sdk-retries",
+        "sdk-clock-skew",
+        "sdk-serialization",
+        "sdk-empty-bodies",
+        "sdk-host-prefix",
+        "sdk-blobs",
+        "sdk-deserialization",
+    }
+
+
+def test_importing_the_catalogue_registers_nothing() -> None:
+    program = (
+        "import harness.sdk.scenarios, harness.sdk.runner\n"
+        "from harness.checks import REGISTRY\n"
+        "assert not any(name.startswith('SDK-ERR-') for name in REGISTRY)\n"
+        "harness.sdk.scenarios.load_catalogue()\n"
+        "assert 'SDK-ERR-HEADER-GetDatastore-ValidationException' in REGISTRY\n"
+    )
+    done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr

@@ -6,7 +6,7 @@ import json
 import sys
 from pathlib import Path
 
-from harness.sdk.protocol import call_config
+from harness.sdk.protocol import ClientPool, call_config, client_for
 from harness.sdk.runner import certify
 from harness.sdk.scenarios import BY_ID, METADATA_GZIP, REMOVABLE, UPDATABLE
 from harness.sdk.wire import blob, decode_answer, decode_input, dumps, encode
@@ -72,3 +72,55 @@ def test_the_harness_sends_blob_inputs_and_config_as_the_protocol_says(tmp_path:
     }
     assert message["config"]["hostPrefix"] is False
     assert message["operation"] == "UpdateImageSetMetadata"
+
+
+def test_first_edition_calls_carry_no_new_members() -> None:
+    config = call_config("http://127.0.0.1:1", 3)
+    assert not {"proxy", "clientId", "shortBackoff"} & set(config)
+
+
+def test_scenarios_ask_for_proxy_shared_client_and_real_backoff_as_they_need(
+    tmp_path: Path,
+) -> None:
+    log = tmp_path / "calls.jsonl"
+    program = tmp_path / "adapter.py"
+    program.write_text(
+        "import json, sys\n"
+        'print(json.dumps({"hello": "ahi-sdk-adapter/1", "sdk": "toy", "version": "0"}), '
+        "flush=True)\n"
+        "for line in sys.stdin:\n"
+        f"    open({str(log)!r}, 'a').write(line)\n"
+        "    message = json.loads(line)\n"
+        "    print(json.dumps({'id': message['id'], 'output': {}}), flush=True)\n"
+    )
+    chosen = ["SDK-HOST-PREFIX-GetImageSet", "SDK-HOST-PREFIX-DISABLED-GetImageSet"]
+    chosen += ["SDK-CLOCK-SKEW-PERSISTS", "SDK-RETRY-BACKOFF-BOUNDS", "SDK-RETRY-TIMEOUT"]
+    certify(f"{sys.executable} {program}", [BY_ID[name] for name in chosen])
+    configs = [json.loads(line)["config"] for line in log.read_text().splitlines()]
+    prefixed, disabled, skew_1, skew_2, backoff, timeout = configs
+    assert prefixed["hostPrefix"] is True and prefixed["proxy"] == prefixed["endpoint"]
+    assert disabled["hostPrefix"] is False and disabled["proxy"] == disabled["endpoint"]
+    assert skew_1["clientId"] == skew_2["clientId"] == "SDK-CLOCK-SKEW-PERSISTS"
+    assert backoff["shortBackoff"] is False and "proxy" not in backoff
+    assert timeout["timeoutSeconds"] == 1.0
+
+
+def test_calls_with_one_client_id_share_one_reference_client() -> None:
+    pool = ClientPool()
+    shared = call_config("http://127.0.0.1:1", 3, client_id="a")
+    assert pool.client(shared) is pool.client(dict(shared))
+    assert pool.client(shared) is not pool.client(
+        call_config("http://127.0.0.1:1", 3, client_id="b")
+    )
+    fresh = call_config("http://127.0.0.1:1", 3)
+    assert pool.client(fresh) is not pool.client(fresh)
+
+
+def test_the_reference_client_takes_the_proxy_and_backoff_from_the_config() -> None:
+    proxied = client_for(call_config("http://127.0.0.1:1", 3, proxy="http://127.0.0.1:2"))
+    assert proxied.session.proxies["http"] == "http://127.0.0.1:2"
+    assert proxied.session.trust_env is False
+    real = client_for(call_config("http://127.0.0.1:1", 3, short_backoff=False)).config
+    assert (real.base_backoff, real.max_backoff) == (1.0, 20.0)
+    short = client_for(call_config("http://127.0.0.1:1", 3)).config
+    assert short.max_backoff < 0.1

@@ -18,23 +18,29 @@ from harness.sdk.scenarios.catalogue import load_catalogue, scenarios_by_id
 from harness.sdk.scenarios.errors import ERROR_VARIANTS
 from harness.sdk.scenarios.samples import (
     DATASTORE,
+    FRAME_BYTES,
     IMAGE_SET,
     METADATA_GZIP,
     PATHS,
+    REMOVABLE,
     SAMPLE_BODY,
     SAMPLE_INPUT,
     SAMPLE_OUTPUT,
+    UPDATABLE,
 )
 
 __all__ = [
     "DATASTORE",
     "ERROR_VARIANTS",
+    "FRAME_BYTES",
     "IMAGE_SET",
     "METADATA_GZIP",
     "PATHS",
+    "REMOVABLE",
     "SAMPLE_BODY",
     "SAMPLE_INPUT",
     "SAMPLE_OUTPUT",
+    "UPDATABLE",
     "Expect",
     "Scenario",
     "load_catalogue",

@@ -16,7 +16,7 @@ from dataclasses import replace
 from harness.checks import Source
 from harness.sdk import matchers
 from harness.sdk.scenarios.base import Add, Expect, Scenario
-from harness.sdk.scenarios.samples import SAMPLE_INPUT, SAMPLE_OUTPUT, ok
+from harness.sdk.scenarios.samples import SAMPLE_INPUT, ok
 from harness.sdk.stub import Reply
 
 # Beyond the 15 minutes SigV4 allows, so that a real service refuses the signature.
@@ -68,7 +68,7 @@ def _clock_skew(add: Add) -> None:
                 _GET,
                 SAMPLE_INPUT[_GET],
                 (_refused(code, SKEW), _served(SKEW)),
-                Expect("output", attempts=2, output=SAMPLE_OUTPUT[_GET]),
+                Expect("output", attempts=2),
                 request_rules=(matchers.signed_at_server_time([1], SKEW, TOLERANCE),),
                 shared_client=True,
             )

@@ -195,7 +195,7 @@ def _beyond(add: Add) -> None:
             get,
             SAMPLE_INPUT[get],
             (Reply(200, (("Content-Type", "application/json"),), b"{}", delay=3.0), ok(get)),
-            Expect("output", attempts=2, output=SAMPLE_OUTPUT[get]),
+            Expect("output", attempts=2),
             request_rules=(matchers.invocation_id_constant(),),
             timeout=1.0,
         )
@@ -211,7 +211,7 @@ def _beyond(add: Add) -> None:
             get,
             SAMPLE_INPUT[get],
             (Reply(0, reset=True), ok(get)),
-            Expect("output", attempts=2, output=SAMPLE_OUTPUT[get]),
+            Expect("output", attempts=2),
         )
     )
 
