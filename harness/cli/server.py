@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from harness.checks import REGISTRY
 from harness.cli.progress import progress
 from harness.report.record import RunRecord
 from harness.report.writers import write_reports
@@ -15,6 +16,7 @@ from harness.server.environment import SetupError
 from harness.server.options import CredentialsMissing, add_options, option_values, server_options
 from harness.server.registry import load_checks
 from harness.server.runner import TargetUnreachable, execute
+from harness.server.selection import Selection, UnknownCheck
 
 
 def register(subcommands: Any) -> None:
@@ -24,16 +26,45 @@ def register(subcommands: Any) -> None:
     )
     add_options(parser.add_argument)
     parser.set_defaults(report_dir=Path("reports"))
-    parser.add_argument("--list-checks", action="store_true", help="list every check and exit")
+    parser.add_argument(
+        "--list-checks",
+        action="store_true",
+        help="list the server suite's checks (those --check selects) and exit",
+    )
+    parser.add_argument(
+        "--format",
+        choices=("text", "json"),
+        default="text",
+        help="how --list-checks prints (default: text)",
+    )
     parser.add_argument("--quiet", action="store_true", help="print only the summary")
     parser.set_defaults(run=run)
 
 
-def list_checks() -> None:
-    load_checks()
-    for check in sorted(REGISTRY.values(), key=lambda c: (c.family, c.id)):
+def list_checks(selection: Selection, output: str) -> int:
+    """Print the server suite's checks that `selection` selects, as text or JSON."""
+    catalogue = load_checks()
+    unknown = selection.unmatched(catalogue)
+    if unknown:
+        print(
+            f"ahi-contract server: no check ID or family matches {', '.join(unknown)}",
+            file=sys.stderr,
+        )
+        return 2
+    chosen = sorted(
+        (check for check in catalogue if selection.selects(check)), key=lambda c: (c.family, c.id)
+    )
+    if output == "json":
+        print(
+            json.dumps(
+                [{**asdict(check), "source": check.source.value} for check in chosen], indent=2
+            )
+        )
+        return 0
+    for check in chosen:
         print(f"{check.id:<28} {check.family:<12} [{check.source.value}] {check.rule}")
         print(f"{'':<28} {'':<12} source: {check.reference}")
+    return 0
 
 
 def summary(record: RunRecord) -> str:
@@ -63,8 +94,9 @@ def summary(record: RunRecord) -> str:
 
 def run(arguments: argparse.Namespace) -> int:
     if arguments.list_checks:
-        list_checks()
-        return 0
+        return list_checks(
+            Selection(tuple(arguments.check), tuple(arguments.exclude_check)), arguments.format
+        )
     if arguments.fault and arguments.endpoint:
         print("ahi-contract server: --fault applies to the embedded emulator only", file=sys.stderr)
         return 2
@@ -76,6 +108,9 @@ def run(arguments: argparse.Namespace) -> int:
     try:
         with progress(arguments.quiet) as report:
             record = execute(options, report)
+    except UnknownCheck as error:
+        print(f"ahi-contract server: {error}", file=sys.stderr)
+        return 2
     except (TargetUnreachable, SetupError) as error:
         print(f"ahi-contract server: cannot run: {error}", file=sys.stderr)
         return 2

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.server.context import PROFILES
+from harness.server.selection import Selection
 from harness.sigv4 import AwsCredentials
 
 EMBEDDED_ROLE = "arn:aws:iam::123456789012:role/AhiContractImportRole"
@@ -38,6 +39,8 @@ class ServerOptions:
     request_timeout: float = 15.0
     faults: tuple[str, ...] = ()
     workers: int = 1
+    selection: Selection = field(default_factory=Selection)
+    max_examples: int | None = None
 
 
 @dataclass(frozen=True)
@@ -96,6 +99,22 @@ SERVER_OPTIONS: tuple[Option, ...] = (
         default=1,
     ),
     Option("fault", "enable an emulator fault (embedded emulator only)", repeated=True),
+    Option(
+        "check",
+        "judge only the checks matching this ID or family (glob, e.g. 'IDEMPOTENT-*' or "
+        "search); repeatable",
+        repeated=True,
+    ),
+    Option(
+        "exclude-check",
+        "do not judge the checks matching this ID or family (glob); repeatable",
+        repeated=True,
+    ),
+    Option(
+        "max-examples",
+        "examples per operation for schemathesis and per state machine (default: the profile's)",
+        type=_positive,
+    ),
     Option("report-dir", "write junit.xml, results.json, summary.md, report.html here", Path),
 )
 
@@ -151,6 +170,10 @@ def server_options(values: Mapping[str, Any]) -> ServerOptions:
         request_timeout=values.get("request_timeout") or 15.0,
         faults=tuple(values.get("fault") or ()),
         workers=values.get("workers") or 1,
+        selection=Selection(
+            tuple(values.get("check") or ()), tuple(values.get("exclude_check") or ())
+        ),
+        max_examples=values.get("max_examples"),
     )
     if endpoint:
         credentials, region = _resolved(values)

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import statistics
 
-from harness.checks import Check, Source, register
+from harness.checks import Check, Source
 from harness.report.record import Evidence, Outcome, RunRecord
 from harness.server.context import SuiteContext
-from harness.server.registry import server_check
+from harness.server.registry import CATALOGUE, server_check
 
-LATENCY = register(
+LATENCY = CATALOGUE.register(
     "RESPONSE-TIME",
     "service",
     "The median answer of the run came within 1 second",
