@@ -21,9 +21,10 @@ from harness.emulator import Emulator, EmulatorConfig, Limits
 from harness.model import load_pinned_model
 from harness.report.record import Outcome, RunRecord
 from harness.server import units
-from harness.server.checks import conformance, service
+from harness.server.checks import conformance, oracle, service
 from harness.server.context import PROFILES, Profile, SuiteContext, Target
 from harness.server.environment import prepare, tear_down
+from harness.server.observation import observe_all
 from harness.server.options import ServerOptions
 from harness.server.probe import Probe
 from harness.server.registry import SUITE_STEP, load_checks
@@ -148,7 +149,7 @@ def execute(
             with ProcessPoolExecutor(max_workers=len(shares), mp_context=context) as pool:
                 futures = [pool.submit(run_units, target, plan, share) for share in shares]
                 results = [future.result() for future in futures]
-        timings: list[float] = []
+        timings: list[tuple[str, float]] = []
         for outcomes, elapsed in results:
             for outcome in outcomes:
                 record.add(outcome)
@@ -174,7 +175,7 @@ def run_units(
     plan: Plan,
     names: list[str],
     progress: Callable[[str], None] | None = None,
-) -> tuple[list[Outcome], list[float]]:
+) -> tuple[list[Outcome], list[tuple[str, float]]]:
     """Set up a data store and bucket of its own, run the named units, tear down.
 
     Runs in the calling process or in a worker; returns the outcomes of the
@@ -200,6 +201,8 @@ def run_units(
                 _step(context, step)
         if selection.selects_any(conformance.JUDGED):
             conformance.validate_successes(context, spec)
+        if selection.selects_any(oracle.JUDGED):
+            oracle.judge_history(context)
     finally:
         tear_down(context)
     outcomes = [
@@ -207,7 +210,8 @@ def run_units(
         for outcome in record.outcomes
         if outcome.check_id == SUITE_STEP.id or selection.selects(outcome.check)
     ]
-    return outcomes, [e.elapsed for e in probe.history if e.status is not None]
+    answered = [seen for seen in observe_all(probe.history) if seen.exchange.status is not None]
+    return outcomes, [(seen.operation, seen.exchange.elapsed) for seen in answered]
 
 
 def _step(context: SuiteContext, step: units.Step) -> None:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
-from harness.server.checks import conformance, expect, machine, service
+from harness.server.checks import conformance, expect, machine, oracle
 from harness.server.context import SuiteContext
 from harness.server.registry import checks_in
 from harness.server.schema_phase import PHASE_CHECKS, run_schema_phase
@@ -32,8 +32,9 @@ class Step:
 
 Unit = Callable[[SuiteContext, dict[str, Any], str], list[Step]]
 
-AMBIENT = (expect.ERROR_SHAPE.id, *conformance.JUDGED, service.LATENCY.id)
-"""Checks judged on the exchanges of every step: selecting one runs every step."""
+AMBIENT = (expect.ERROR_SHAPE.id, *conformance.JUDGED, *oracle.JUDGED)
+"""Checks judged on the exchanges of every step: selecting one runs every step. RESPONSE-TIME
+is judged on every exchange too, but selected alone it times the set-up's requests only."""
 
 
 def machine_unit(context: SuiteContext, spec: dict[str, Any], run_id: str) -> list[Step]:

@@ -24,7 +24,7 @@ from hypothesis.stateful import (
     rule,
 )
 
-from harness.server.checks import errors, jobs, listing
+from harness.server.checks import errors, idempotency, jobs, listing
 from harness.server.checks.expect import success_json
 from harness.server.context import SuiteContext
 from harness.server.paging import walk
@@ -33,8 +33,8 @@ from harness.server.stateful import Stop, run_machine
 
 SUBJECT = "state machine"
 JUDGED = (
-    jobs.replay.check.id,
-    jobs.conflict.check.id,
+    idempotency.replay.check.id,
+    idempotency.conflict.check.id,
     jobs.status_forward.check.id,
     jobs.ended_at.check.id,
     listing.page_size.check.id,
@@ -91,12 +91,14 @@ class ImportJobMachine(RuleBasedStateMachine):
         note(f"start {job_name} -> HTTP {exchange.status}")
         if exchange.status == 402:
             return token  # the quota was reached: no job, a legitimate answer
-        answer = success_json(self.context, jobs.replay.check.id, SUBJECT, exchange, "fresh start")
+        answer = success_json(
+            self.context, idempotency.replay.check.id, SUBJECT, exchange, "fresh start"
+        )
         if answer is None:
             raise Stop("a fresh start failed")
         job_id = str(answer.get("jobId"))
         self.judge(
-            jobs.replay.check.id,
+            idempotency.replay.check.id,
             job_id not in self.model.jobs,
             f"a fresh clientToken answered known job {job_id}",
             exchange,
@@ -115,7 +117,7 @@ class ImportJobMachine(RuleBasedStateMachine):
         replayed = answer.get("jobId") if isinstance(answer, dict) else None
         note(f"replay {token[:8]} -> HTTP {exchange.status} {replayed}")
         self.judge(
-            jobs.replay.check.id,
+            idempotency.replay.check.id,
             replayed == job_id,
             f"replay answered {replayed}, the model holds {job_id}",
             exchange,
@@ -131,7 +133,7 @@ class ImportJobMachine(RuleBasedStateMachine):
         )
         note(f"conflicting replay {token[:8]} -> HTTP {exchange.status}")
         self.judge(
-            jobs.conflict.check.id,
+            idempotency.conflict.check.id,
             exchange.status == 409,
             f"the same token with another jobName answered HTTP {exchange.status}",
             exchange,
@@ -227,7 +229,7 @@ def run(context: SuiteContext, run_id: str) -> None:
     """Run the machine on a data store of its own; failures are already recorded."""
     created = success_json(
         context,
-        jobs.replay.check.id,
+        idempotency.replay.check.id,
         "CreateDatastore",
         context.create_datastore(
             datastoreName=f"ahi-contract-model-{run_id}", clientToken=uuid.uuid4().hex
