@@ -93,6 +93,8 @@ class ImagingBackend:
         if now < datastore.ready_at:
             return datastore
         moved = {"CREATING": "ACTIVE", "DELETING": "DELETED"}.get(datastore.datastore_status)
+        if moved == "DELETED" and self.faults.on("datastore-deletion-stalls"):
+            return datastore
         if moved:
             datastore.datastore_status = moved
             datastore.updated_at = datastore.ready_at
@@ -118,6 +120,11 @@ class ImagingBackend:
             "createdAt": datastore.created_at,
             "updatedAt": datastore.updated_at,
         }
+        if (
+            self.faults.on("datastore-status-outside-enum")
+            and datastore.datastore_status == "ACTIVE"
+        ):
+            properties["datastoreStatus"] = "AVAILABLE"
         if self.faults.on("datastore-times-in-milliseconds"):
             properties["createdAt"] = datastore.created_at * 1000
             properties["updatedAt"] = datastore.updated_at * 1000

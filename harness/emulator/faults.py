@@ -68,6 +68,8 @@ FaultName = Literal[
     "job-clock-an-hour-behind",
     "jobs-listed-across-datastores",
     "datastore-token-ignored",
+    "datastore-deletion-stalls",
+    "datastore-status-outside-enum",
 ]
 
 
@@ -314,6 +316,16 @@ FAULTS: tuple[Fault, ...] = (
         "datastore-token-ignored",
         "CreateDatastore ignores clientToken: a replay makes another data store",
         "IDEMPOTENT-REPLAY",
+    ),
+    Fault(
+        "datastore-deletion-stalls",
+        "DeleteDatastore answers DELETING and the data store stays DELETING",
+        "DATASTORE-STATUS-FOLLOWS",
+    ),
+    Fault(
+        "datastore-status-outside-enum",
+        "an ACTIVE data store is answered as AVAILABLE, a status the model does not have",
+        "RESPONSE-SCHEMA",
     ),
 )
 

@@ -23,7 +23,7 @@ from harness.report.record import Outcome, RunRecord
 from harness.server import units
 from harness.server.checks import conformance, oracle, service
 from harness.server.context import PROFILES, Profile, SuiteContext, Target
-from harness.server.environment import prepare, tear_down
+from harness.server.environment import TargetBroke, prepare, tear_down
 from harness.server.observation import observe_all
 from harness.server.options import ServerOptions
 from harness.server.probe import Probe
@@ -181,13 +181,19 @@ def run_units(
     Runs in the calling process or in a worker; returns the outcomes of the
     selected checks and the answer times of every request it sent. Only steps
     that judge a selected check run (every step, when an ambient check is
-    selected). SetupError propagates.
+    selected). A set-up stopped by an answer that broke a rule is that check's
+    failure, whatever the selection; other set-up errors (SetupError) propagate.
     """
     record = RunRecord(kind="server", target={}, tool={}, seed=plan.seed, profile=plan.profile.name)
     probe = Probe(target.endpoint, target.credentials, target.region, plan.request_timeout)
     context = SuiteContext(target, probe, record, plan.profile, plan.seed)
     run_id = uuid.uuid4().hex[:12]
-    context.environment = prepare(context, run_id)
+    try:
+        context.environment = prepare(context, run_id)
+    except TargetBroke as broke:
+        context.verdict(broke.check.id, broke.subject, False, broke.message, *broke.exchanges)
+        tear_down(context)
+        return record.outcomes, []
     spec = build_spec(load_pinned_model())
     selection = plan.selection
     every_step = selection.selects_any(units.AMBIENT)
