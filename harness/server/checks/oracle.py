@@ -249,7 +249,27 @@ def _clock_problems(seen: Observation, model: RunModel) -> list[str] | None:
             if earlier in stamps and later in stamps and stamps[later] < stamps[earlier]:
                 problems.append(f"{later}={stamps[later]} is before {earlier}={stamps[earlier]}")
         problems += _creation_problems(item, stamps, model)
-    return problems
+    return problems + _made_by_this_request(seen, model)
+
+
+def _made_by_this_request(seen: Observation, model: RunModel) -> list[str]:
+    """An update's updatedAt and a copy's new image set createdAt lie within the request."""
+    answer = seen.answer or {}
+    if seen.operation == "UpdateImageSetMetadata":
+        name, value = "updatedAt", answer.get("updatedAt")
+    elif seen.operation == "CopyImageSet":
+        destination = answer.get("destinationImageSetProperties") or {}
+        name, value = "destinationImageSetProperties.createdAt", destination.get("createdAt")
+    else:
+        return []
+    made = Made("", seen.sent, seen.window)
+    window = model.window(made)
+    if window is None or not isinstance(value, int | float) or window[0] <= value <= window[1]:
+        return []
+    return [
+        f"{name}={value:.0f} lies outside the request that made it "
+        f"({window[0]:.0f}..{window[1]:.0f} on the target's clock)"
+    ]
 
 
 def _creation_problems(

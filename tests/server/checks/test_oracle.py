@@ -133,3 +133,14 @@ def test_a_job_answered_under_another_data_store_is_a_scope_leak() -> None:
     ok, message = verdicts[("RESOURCE-SCOPE", "GetDICOMImportJob")]
     assert not ok and OTHER in message
     assert judged(start(now, **sent), get_job(now))[("RESOURCE-SCOPE", "GetDICOMImportJob")][0]
+
+
+def test_an_update_time_lies_within_the_update_request() -> None:
+    now = time.time()
+    path = f"/datastore/{STORE}/imageSet/{'d' * 32}/updateImageSetMetadata?latestVersion=1"
+    answer = {"datastoreId": STORE, "imageSetId": "d" * 32, "latestVersionId": "2"}
+    on_time = exchange("POST", path, {**answer, "updatedAt": now, "createdAt": now - 60}, {})
+    late = exchange("POST", path, {**answer, "updatedAt": now - 3600, "createdAt": now - 7200}, {})
+    assert judged(on_time)[("TIMESTAMP-PLAUSIBLE", "UpdateImageSetMetadata")][0]
+    ok, message = judged(late)[("TIMESTAMP-PLAUSIBLE", "UpdateImageSetMetadata")]
+    assert not ok and "updatedAt" in message
