@@ -209,7 +209,7 @@ class ImageSetVersionMachine(RuleBasedStateMachine):
     "adding a version equal to the one reverted to",
     Source.SERVICE_DOCS,
     "developer guide 'Updating image set metadata' (versions, revertToVersionId); AWS CLI "
-    "example update-image-set-metadata; stale version refused: decision STALE-VERSION-CONFLICT",
+    "example update-image-set-metadata; stale version refused: decision IMAGE-SET-CONFLICT",
     unit="image sets",
 )
 def versions_model(context: SuiteContext, check: Check) -> None:
