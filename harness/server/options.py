@@ -38,6 +38,7 @@ class ServerOptions:
     request_timeout: float = 15.0
     faults: tuple[str, ...] = ()
     workers: int = 1
+    record: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -97,6 +98,9 @@ SERVER_OPTIONS: tuple[Option, ...] = (
     ),
     Option("fault", "enable an emulator fault (embedded emulator only)", repeated=True),
     Option("report-dir", "write junit.xml, results.json, summary.md, report.html here", Path),
+    Option(
+        "record", "write every exchange of the run to this HAR file, credentials redacted", Path
+    ),
 )
 
 
@@ -151,6 +155,7 @@ def server_options(values: Mapping[str, Any]) -> ServerOptions:
         request_timeout=values.get("request_timeout") or 15.0,
         faults=tuple(values.get("fault") or ()),
         workers=values.get("workers") or 1,
+        record=values.get("record"),
     )
     if endpoint:
         credentials, region = _resolved(values)

@@ -250,7 +250,11 @@ class Exchange:
         shown = note
         if self.error is not None:
             shown = f"{note}: {self.error}" if note else self.error
-        if self.signing is not None and not self.signing.verbatim and "%" in urlsplit(self.url).path:
+        if (
+            self.signing is not None
+            and not self.signing.verbatim
+            and "%" in urlsplit(self.url).path
+        ):
             shown = f"{shown}\n{PATH_ENCODING_NOTE}" if shown else PATH_ENCODING_NOTE
         return Evidence(
             curl=self.curl(),
@@ -321,10 +325,14 @@ class Probe:
         self._prefix = uuid.uuid4().hex[:6]
         self._sent = 0
 
-    def adopt(self, exchange: Exchange) -> None:
-        """Keep an exchange another client made (schemathesis's) in the run's journal."""
+    def adopt(self, interactions: dict[str, Any], step: str) -> None:
+        """Keep the exchanges schemathesis made (its interactions by test case id) in the
+        run's journal, when the run is recorded."""
         if self.journal is not None:
-            self.journal.append(exchange)
+            self.journal += [
+                exchange_from_schemathesis(case_id, interaction, step)
+                for case_id, interaction in interactions.items()
+            ]
 
     def call(
         self, operation: str, *, auth: requests.auth.AuthBase | bool = True, **params: Any

@@ -19,13 +19,14 @@ from harness import __version__
 from harness.checks import Source, register
 from harness.emulator import Emulator, EmulatorConfig, Limits
 from harness.model import load_pinned_model
+from harness.report.har import Recording
 from harness.report.record import Outcome, RunRecord
 from harness.server import units
 from harness.server.checks import conformance, service
 from harness.server.context import PROFILES, SuiteContext, Target
 from harness.server.environment import prepare, tear_down
 from harness.server.options import ServerOptions
-from harness.server.probe import Probe
+from harness.server.probe import Exchange, Probe
 from harness.server.registry import load_checks
 from harness.sigv4 import AwsCredentials
 from harness.spec.build import build_spec
@@ -114,8 +115,10 @@ def execute(
     seed = options.seed if options.seed is not None else random.randrange(2**31)
     source = load_pinned_model()
     start_target = _given_target if options.endpoint else _embedded_target
-    with start_target(options) as target:
-        record = RunRecord(
+    with start_target(options) as target, Recording(options.record) as recording:
+        for keys in (target.credentials, target.s3_credentials):
+            recording.secrets += [keys.secret_key, keys.session_token]
+        record = recording.record = RunRecord(
             kind="server",
             target={
                 "endpoint": target.endpoint,
@@ -123,6 +126,8 @@ def execute(
                 "faults": list(options.faults),
                 "region": target.region,
                 "workers": options.workers,
+                "s3Endpoint": options.s3_endpoint,
+                "jobQuota": target.job_quota,
             },
             tool={
                 "ahi-contract": __version__,
@@ -136,11 +141,21 @@ def execute(
             profile=profile.name,
         )
         progress(f"target {target.endpoint} (profile {profile.name}, seed {seed})")
-        preflight(Probe(target.endpoint, target.credentials, target.region, 10.0))
+        first = Probe(target.endpoint, target.credentials, target.region, 10.0)
+        first.journal, first.step = recording.journal, "preflight"
+        preflight(first)
         shares = units.spread(options.workers)
         if len(shares) == 1:
             results = [
-                run_units(target, profile.name, seed, options.request_timeout, shares[0], progress)
+                run_units(
+                    target,
+                    profile.name,
+                    seed,
+                    options.request_timeout,
+                    shares[0],
+                    progress,
+                    recording.journal,
+                )
             ]
         else:
             progress(f"spreading {len(units.ALL)} units over {len(shares)} worker processes")
@@ -148,13 +163,22 @@ def execute(
             with ProcessPoolExecutor(max_workers=len(shares), mp_context=context) as pool:
                 futures = [
                     pool.submit(
-                        run_units, target, profile.name, seed, options.request_timeout, share
+                        run_units,
+                        target,
+                        profile.name,
+                        seed,
+                        options.request_timeout,
+                        share,
+                        None,
+                        [] if recording.journal is not None else None,
                     )
                     for share in shares
                 ]
                 results = [future.result() for future in futures]
+            for _, _, exchanges in results:
+                recording.keep(exchanges)
         timings: list[float] = []
-        for outcomes, elapsed in results:
+        for outcomes, elapsed, _ in results:
             for outcome in outcomes:
                 record.add(outcome)
             timings += elapsed
@@ -170,15 +194,18 @@ def run_units(
     request_timeout: float,
     names: list[str],
     progress: Callable[[str], None] | None = None,
-) -> tuple[list[Outcome], list[float]]:
+    journal: list[Exchange] | None = None,
+) -> tuple[list[Outcome], list[float], list[Exchange] | None]:
     """Set up a data store and bucket of its own, run the named units, tear down.
 
-    Runs in the calling process or in a worker; returns the outcomes and the
-    answer times of every request it sent. SetupError propagates.
+    Runs in the calling process or in a worker; returns the outcomes, the answer
+    times of every request it sent, and `journal` with every exchange of it
+    appended (when the run is recorded). SetupError propagates.
     """
     profile = PROFILES[profile_name]
     record = RunRecord(kind="server", target={}, tool={}, seed=seed, profile=profile_name)
     probe = Probe(target.endpoint, target.credentials, target.region, request_timeout)
+    probe.journal, probe.step = journal, "set-up"
     context = SuiteContext(target, probe, record, profile, seed)
     run_id = uuid.uuid4().hex[:12]
     context.environment = prepare(context, run_id)
@@ -191,8 +218,9 @@ def run_units(
                 _step(context, step_name, action)
         conformance.validate_successes(context, spec)
     finally:
+        probe.step = "tear-down"
         tear_down(context)
-    return record.outcomes, [e.elapsed for e in probe.history if e.status is not None]
+    return record.outcomes, [e.elapsed for e in probe.history if e.status is not None], journal
 
 
 def _step(context: SuiteContext, name: str, action: Callable[[], object]) -> None:
@@ -200,6 +228,8 @@ def _step(context: SuiteContext, name: str, action: Callable[[], object]) -> Non
         context.record.add(Outcome(STEP.id, name, "error", "the run's deadline passed first"))
         return
     started = time.monotonic()
+    context.probe.step = name
+    context.record.lap()
     try:
         action()
     except Exception as error:

@@ -36,7 +36,7 @@ from harness.checks import Source, register
 from harness.model import operations
 from harness.report.record import Evidence, Outcome
 from harness.server.context import SuiteContext
-from harness.server.probe import MAX_BODY_SHOWN, strip_signature
+from harness.server.probe import MAX_BODY_SHOWN, schemathesis_exchange_id, strip_signature
 
 BUILTIN_CHECKS: dict[str, tuple[str, str, str, Source, str]] = {
     "not_a_server_error": (
@@ -299,8 +299,9 @@ def _shown(content: bytes, headers: dict[str, Any]) -> str:
 def _evidence(recorder: Any, case_id: str, code_sample: str, note: str) -> Evidence:
     interaction = recorder.interactions.get(case_id)
     response = interaction.response if interaction else None
+    exchange = schemathesis_exchange_id(case_id)
     if response is None:
-        return Evidence(curl=strip_signature(code_sample), note=note)
+        return Evidence(curl=strip_signature(code_sample), note=note, exchange=exchange)
     body = _shown(response.content or b"", response.headers)
     return Evidence(
         curl=strip_signature(code_sample),
@@ -308,6 +309,7 @@ def _evidence(recorder: Any, case_id: str, code_sample: str, note: str) -> Evide
         response_headers={k: ", ".join(v) for k, v in dict(response.headers).items()},
         response_body=body[:MAX_BODY_SHOWN],
         note=note,
+        exchange=exchange,
     )
 
 
@@ -369,6 +371,7 @@ def _record_scenario(
 ) -> None:
     recorder = event.recorder
     subject = operations.get(recorder.label, recorder.label)
+    context.probe.adopt(recorder.interactions, "schemathesis")
     phase = event.phase.value if hasattr(event.phase, "value") else str(event.phase)
     for case_id, nodes in recorder.checks.items():
         interaction = recorder.interactions.get(case_id)
