@@ -91,7 +91,7 @@ def junit_xml(record: RunRecord) -> str:
             "testcase",
             classname=f"{record.kind}.{outcome.check.family}",
             name=f"{outcome.check_id} [{outcome.subject}]",
-            time=f"{outcome.duration:.3f}",
+            time=f"{outcome.duration:.6f}",
         )
         if outcome.status == "deviation":
             skipped = ElementTree.SubElement(case, "skipped", message=outcome.message[:500])
@@ -171,7 +171,8 @@ def results_json(record: RunRecord) -> dict[str, Any]:
 
 
 MAX_REPRODUCED = 40
-"""Failures the summary spells out with their commands (a CI job summary has a size limit)."""
+"""Failed checks the summary spells out with their commands (a CI job summary has a size limit)."""
+CURLS_PER_CHECK = 3
 
 
 def _fenced(lines: list[str]) -> list[str]:
@@ -179,9 +180,13 @@ def _fenced(lines: list[str]) -> list[str]:
 
 
 def _reproductions(record: RunRecord, problems: list[Outcome]) -> list[str]:
-    """The summary's "Reproduce" section: set-up, then per failure its replay and curl."""
-    failed = [o for o in problems if o.status in ("failed", "error")]
-    if not failed:
+    """The summary's "Reproduce" section: the set-up, then per failed check its replay
+    command and the requests that showed the failure as curl commands."""
+    by_check: dict[str, list[Outcome]] = {}
+    for outcome in problems:
+        if outcome.status in ("failed", "error"):
+            by_check.setdefault(outcome.check_id, []).append(outcome)
+    if not by_check:
         return []
     lines = ["", "### Reproduce", ""]
     setup = replay.emulator_setup(record)
@@ -198,23 +203,32 @@ def _reproductions(record: RunRecord, problems: list[Outcome]) -> list[str]:
             "`AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`), as for every AWS tool."
         )
     entries = record.exchange_entries()
-    for outcome in failed[:MAX_REPRODUCED]:
-        message = outcome.message.splitlines()[0] if outcome.message else outcome.status
-        lines += ["", f"#### `{outcome.check_id}` [{outcome.subject}]", "", message[:300], ""]
-        lines += _fenced([replay.replay_command(record, outcome)])
-        for evidence in views.shown_evidence(outcome):
-            if not evidence.curl:
+    for check_id, outcomes in list(by_check.items())[:MAX_REPRODUCED]:
+        first = outcomes[0]
+        message = first.message.splitlines()[0] if first.message else first.status
+        subjects = ", ".join(outcome.subject for outcome in outcomes)
+        lines += [
+            "",
+            f"#### `{check_id}`",
+            "",
+            f"{first.status} on {subjects}: {message[:300]}",
+            "",
+        ]
+        lines += _fenced([replay.replay_command(record, first)])
+        shown = 0
+        for outcome in outcomes:
+            evidence = next((e for e in views.shown_evidence(outcome) if e.curl), None)
+            if evidence is None or evidence.curl is None or shown == CURLS_PER_CHECK:
                 continue
+            shown += 1
             where = ""
             if evidence.exchange in entries:
                 where = f" (entry {entries[evidence.exchange]} of `{record.exchanges_file}`)"
             answer = f", answered HTTP {evidence.status}" if evidence.status is not None else ""
-            lines += ["", f"The request{answer}{where}:", "", *_fenced([evidence.curl])]
-    if len(failed) > MAX_REPRODUCED:
-        lines += [
-            "",
-            f"... and {len(failed) - MAX_REPRODUCED} more in results.json and report.html",
-        ]
+            lines += ["", f"{outcome.subject}{answer}{where}:", "", *_fenced([evidence.curl])]
+    if len(by_check) > MAX_REPRODUCED:
+        more = len(by_check) - MAX_REPRODUCED
+        lines += ["", f"... and {more} more failed checks in results.json and report.html"]
     return lines
 
 

@@ -377,10 +377,11 @@ def _record_scenario(
         interaction = recorder.interactions.get(case_id)
         response = interaction.response if interaction else None
         status = response.status_code if response is not None else None
+        share = response.elapsed / len(nodes) if response is not None and nodes else 0.0
         for node in nodes:
             check_id = _check_id(node.name, subject, status)
             if node.status == Status.SUCCESS or node.failure_info is None:
-                context.record.add(Outcome(check_id, subject, "passed"))
+                context.record.add(Outcome(check_id, subject, "passed", duration=share))
                 continue
             failure = node.failure_info.failure
             note = f"{phase} phase, {node.name}: {failure.title}\n{failure.message}".strip()
@@ -394,5 +395,6 @@ def _record_scenario(
                         _evidence(recorder, case_id, node.failure_info.code_sample, note),
                         Evidence(note=f"replay with --seed {context.seed}"),
                     ],
+                    duration=share,
                 )
             )

@@ -77,7 +77,7 @@ def test_junit_has_a_case_per_check_and_subject_with_evidence() -> None:
     assert properties["target.endpoint"] == "http://x"
     assert properties["tool.botocore"] == "1.43.11" and properties["tool.modelSha256"] == "ab12"
     times = {case.get("name"): case.get("time") for case in suite.iter("testcase")}
-    assert times["TEST-WRITER [GetDatastore]"] == "0.750"
+    assert times["TEST-WRITER [GetDatastore]"] == "0.750000"
     failed = [case for case in suite if case.find("failure") is not None]
     assert [case.get("name") for case in failed] == ["TEST-WRITER [GetDatastore]"]
     text = failed[0].find("failure").text or ""  # type: ignore[union-attr]
@@ -132,12 +132,16 @@ def test_summary_lists_each_failure_with_rule_and_source() -> None:
     assert "| failed | `TEST-WRITER` | GetDatastore | a rule for the writer tests " in text
     assert "| harness decision | it broke |" in text
     assert "```sh\nahi-contract server --endpoint http://x --region us-east-1 --seed 5 " in text
-    assert "The request, answered HTTP 500:\n\n```sh\ncurl -X GET http://x/datastore/a\n```" in text
+    assert "#### `TEST-WRITER`\n\nfailed on GetDatastore: it broke\n" in text
+    assert (
+        "GetDatastore, answered HTTP 500:\n\n```sh\ncurl -X GET http://x/datastore/a\n```" in text
+    )
 
 
 def test_writers_are_pure_functions_of_the_record(tmp_path: Path) -> None:
-    first = {p.name: p.read_bytes() for p in write_reports(_record(), tmp_path / "a")}
-    second = {p.name: p.read_bytes() for p in write_reports(_record(), tmp_path / "b")}
+    record = _record()
+    first = {p.name: p.read_bytes() for p in write_reports(record, tmp_path / "a")}
+    second = {p.name: p.read_bytes() for p in write_reports(record, tmp_path / "b")}
     assert first == second
     assert set(first) == {"junit.xml", "results.json", "summary.md", "report.html"}
     assert json.loads(first["results.json"])["kind"] == "server"
