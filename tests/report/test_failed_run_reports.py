@@ -124,7 +124,7 @@ def test_the_summary_curl_pasted_into_a_shell_reproduces_the_failure(
 def test_the_har_file_holds_every_exchange_with_no_secret(
     failed_run: tuple[Emulator, RunRecord, Path],
 ) -> None:
-    emulator, record, directory = failed_run
+    _, record, directory = failed_run
     text = (directory / "exchanges.har").read_text()
     document: dict[str, Any] = json.loads(text)
     jsonschema.validate(document, HAR_1_2)
