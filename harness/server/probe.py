@@ -120,7 +120,7 @@ def curl_command(
 ) -> str:
     """A curl command line that sends the request again: signed by curl as it was signed
     (credentials from the environment), or plainly unsigned when it was sent unsigned."""
-    parts = ["curl", "-i", "-X", shlex.quote(method)]
+    parts = ["curl", "-sS", "-i", "-X", shlex.quote(method)]
     if signing is not None and not signing.verbatim:
         parts += ["--aws-sigv4", shlex.quote(f"aws:amz:{signing.region}:{signing.service}")]
         parts += ["--user", signing.user]
