@@ -14,6 +14,7 @@ STATUS_ORDER = ("passed", "deviation", "failed", "error")
 ALL_OPERATIONS = "all operations"
 """The subject of a check that exercised every operation (it is credited to each)."""
 OTHER = "other"
+_LABELS = {"jobQuota": "job quota", "s3Endpoint": "S3 endpoint", "adapter": "adapter"}
 _SEED_NOTE = "replay with --seed "
 
 
@@ -173,7 +174,7 @@ def metadata(record: RunRecord) -> list[tuple[str, str]]:
         rows.append(("SDK", _plain({key: value for key, value in sdk.items() if key != "hello"})))
     for key, value in target.items():
         if value not in (None, "", [], {}):
-            rows.append((key, _plain(value)))
+            rows.append((_LABELS.get(key, key), _plain(value)))
     if record.profile:
         rows.append(("profile", record.profile))
     if record.seed is not None:
