@@ -86,8 +86,11 @@ def sdk_command(record: RunRecord, outcome: Outcome) -> str:
     return _quoted(command)
 
 
-def replay_command(record: RunRecord, outcome: Outcome) -> str:
-    """The command that replays `outcome` against the run's target."""
+def replay_command(record: RunRecord, outcome: Outcome) -> str | None:
+    """The command that replays `outcome` against the run's target (None for a self-test,
+    whose outcomes are whole runs)."""
     if record.kind == "sdk":
         return sdk_command(record, outcome)
-    return server_command(record, outcome)
+    if record.kind == "server":
+        return server_command(record, outcome)
+    return None

@@ -24,8 +24,9 @@ def outcome_text(outcome: Outcome, record: RunRecord | None = None) -> str:
         f"Source: {check.source.value} ({check.reference})",
         f"Message: {outcome.message}",
     ]
-    if record is not None:
-        lines += ["Replay:", *replay.emulator_setup(record), replay.replay_command(record, outcome)]
+    command = replay.replay_command(record, outcome) if record is not None else None
+    if record is not None and command is not None:
+        lines += ["Replay:", *replay.emulator_setup(record), command]
     for index, evidence in enumerate(views.shown_evidence(outcome), 1):
         lines.append(f"--- evidence {index}")
         if evidence.note:
@@ -119,7 +120,8 @@ def _evidence_json(evidence: Evidence, entries: dict[str, int]) -> dict[str, Any
 
 
 def _replay_json(record: RunRecord, outcome: Outcome) -> dict[str, str]:
-    return {} if outcome.status == "passed" else {"replay": replay.replay_command(record, outcome)}
+    command = replay.replay_command(record, outcome) if outcome.status != "passed" else None
+    return {} if command is None else {"replay": command}
 
 
 def results_json(record: RunRecord) -> dict[str, Any]:
@@ -214,7 +216,8 @@ def _reproductions(record: RunRecord, problems: list[Outcome]) -> list[str]:
             f"{first.status} on {subjects}: {message[:300]}",
             "",
         ]
-        lines += _fenced([replay.replay_command(record, first)])
+        command = replay.replay_command(record, first)
+        lines += _fenced([command]) if command else []
         shown = 0
         for outcome in outcomes:
             evidence = next((e for e in views.shown_evidence(outcome) if e.curl), None)

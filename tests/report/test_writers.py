@@ -176,3 +176,12 @@ def test_html_shows_metadata_as_text_passed_checks_and_the_replay() -> None:
     passed = html.split('id="passed"', 1)[1]
     assert "<td>TEST-WRITER</td><td>ListDatastores</td>" in passed
     assert "--check TEST-WRITER" in html and 'id="filter"' in html
+
+
+def test_a_selftest_record_has_no_replay_command() -> None:
+    record = RunRecord(kind="selftest", target={"workers": 2}, tool={}, seed=1, profile="quick")
+    record.add(Outcome(CHECK.id, "fault x", "failed", "missed"))
+    text = junit_xml(record)
+    JUNIT_SCHEMA.validate(text)
+    assert "Replay:" not in text and "ahi-contract server" not in summary_md(record)
+    assert "replay" not in results_json(record)["checks"][0]
