@@ -171,7 +171,9 @@ def metadata(record: RunRecord) -> list[tuple[str, str]]:
             )
         )
     if isinstance(sdk, dict) and sdk:
-        rows.append(("SDK", _plain({key: value for key, value in sdk.items() if key != "hello"})))
+        rest = {key: value for key, value in sdk.items() if key not in ("hello", "sdk", "version")}
+        name = f"{sdk.get('sdk', '')} {sdk.get('version', '')}".strip()
+        rows.append(("SDK", ", ".join(part for part in (name, _plain(rest)) if part)))
     for key, value in target.items():
         if value not in (None, "", [], {}):
             rows.append((_LABELS.get(key, key), _plain(value)))
