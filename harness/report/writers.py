@@ -55,7 +55,7 @@ def _flattened(prefix: str, value: Any) -> list[tuple[str, str]]:
 
 def junit_properties(record: RunRecord) -> list[tuple[str, str]]:
     """The run's facts as JUnit properties: seed, profile, target, tool, model and SDK versions."""
-    properties = [("kind", record.kind)]
+    properties = [("kind", record.kind), ("startedAt", views.timestamp(record.started_at))]
     if record.seed is not None:
         properties.append(("seed", str(record.seed)))
     if record.profile:
