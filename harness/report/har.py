@@ -30,6 +30,7 @@ from harness.report.record import RecordedExchange, RunRecord
 HAR_VERSION = "1.2"
 REDACTED = "<redacted>"
 _SIGNATURE = re.compile(r"(Signature=)([0-9a-fA-F]+)")
+_HEX64 = re.compile(r"[0-9a-fA-F]{64}")
 _CREDENTIAL = re.compile(r"(Credential=)([^/,\s]+)")
 _QUERY_SECRETS = re.compile(
     r"((?:X-Amz-Signature|X-Amz-Credential|X-Amz-Security-Token)=)([^&\s\"']+)", re.IGNORECASE
@@ -45,15 +46,20 @@ class Redactor:
 
     def __init__(self, secrets: Iterable[str | None], exchanges: Iterable[RecordedExchange]):
         found = {secret for secret in secrets if secret and len(secret) >= MIN_SECRET_LENGTH}
+        self._secrets = sorted(found, key=len, reverse=True)
+        self._signatures: set[str] = set()
         for exchange in exchanges:
             authorization = _header(exchange.request_headers, "authorization") or ""
-            found.update(match.group(2) for match in _SIGNATURE.finditer(authorization))
-        self._secrets = sorted(found, key=len, reverse=True)
+            self._signatures.update(m.group(2).lower() for m in _SIGNATURE.finditer(authorization))
+
+    def _signature(self, match: re.Match[str]) -> str:
+        return REDACTED if match.group(0).lower() in self._signatures else match.group(0)
 
     def text(self, value: str) -> str:
         value = _SIGNATURE.sub(rf"\1{REDACTED}", value)
         value = _CREDENTIAL.sub(rf"\1{REDACTED}", value)
         value = _QUERY_SECRETS.sub(rf"\1{REDACTED}", value)
+        value = _HEX64.sub(self._signature, value)  # a signature echoed anywhere else
         for secret in self._secrets:
             value = value.replace(secret, REDACTED)
         return value
