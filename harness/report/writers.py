@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import xml.etree.ElementTree as ElementTree
 from dataclasses import asdict
 from datetime import UTC, datetime
@@ -14,6 +15,15 @@ import jinja2
 
 from harness.report import replay, views
 from harness.report.record import RESULTS_SCHEMA_VERSION, Evidence, Outcome, RunRecord
+
+
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+"""Characters XML 1.0 cannot carry, even escaped (generated test data holds them)."""
+
+
+def xml_text(text: str) -> str:
+    """`text` with the characters XML 1.0 forbids written as `\\xNN` escapes."""
+    return _NOT_XML.sub(lambda match: f"\\x{ord(match.group()):02x}", text)
 
 
 def outcome_text(outcome: Outcome, record: RunRecord | None = None) -> str:
@@ -85,27 +95,30 @@ def junit_xml(record: RunRecord) -> str:
     )
     properties = ElementTree.SubElement(suite, "properties")
     for name, value in junit_properties(record):
-        ElementTree.SubElement(properties, "property", name=name, value=value)
+        ElementTree.SubElement(properties, "property", name=name, value=xml_text(value))
     for outcome in outcomes:
         case = ElementTree.SubElement(
             suite,
             "testcase",
             classname=f"{record.kind}.{outcome.check.family}",
-            name=f"{outcome.check_id} [{outcome.subject}]",
+            name=xml_text(f"{outcome.check_id} [{outcome.subject}]"),
             time=f"{outcome.duration:.6f}",
         )
         if outcome.status == "deviation":
-            skipped = ElementTree.SubElement(case, "skipped", message=outcome.message[:500])
-            skipped.text = outcome_text(outcome, record)
+            skipped = ElementTree.SubElement(
+                case, "skipped", message=xml_text(outcome.message[:500])
+            )
+            skipped.text = xml_text(outcome_text(outcome, record))
         elif outcome.status != "passed":
             tag = "failure" if outcome.status == "failed" else "error"
-            element = ElementTree.SubElement(case, tag, message=outcome.message[:500])
-            element.text = outcome_text(outcome, record)
+            element = ElementTree.SubElement(case, tag, message=xml_text(outcome.message[:500]))
+            element.text = xml_text(outcome_text(outcome, record))
     if record.aborted:
         case = ElementTree.SubElement(
             suite, "testcase", classname=record.kind, name="run", time="0.000"
         )
-        ElementTree.SubElement(case, "error", message=record.aborted).text = record.aborted
+        aborted_text = xml_text(record.aborted)
+        ElementTree.SubElement(case, "error", message=aborted_text).text = aborted_text
     ElementTree.indent(suite)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ElementTree.tostring(
         suite, encoding="unicode"

@@ -185,3 +185,11 @@ def test_a_selftest_record_has_no_replay_command() -> None:
     JUNIT_SCHEMA.validate(text)
     assert "Replay:" not in text and "ahi-contract server" not in summary_md(record)
     assert "replay" not in results_json(record)["checks"][0]
+
+
+def test_characters_xml_cannot_carry_are_escaped_in_junit() -> None:
+    record = _record()
+    record.add(Outcome(CHECK.id, "GetImageSet", "failed", "generated `\x11\ud800` data"))
+    text = junit_xml(record)
+    JUNIT_SCHEMA.validate(text)
+    assert "generated `\\x11\\xd800` data" in text
