@@ -16,7 +16,6 @@ import jinja2
 from harness.report import replay, views
 from harness.report.record import RESULTS_SCHEMA_VERSION, Evidence, Outcome, RunRecord
 
-
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 """Characters XML 1.0 cannot carry, even escaped (generated test data holds them)."""
 
