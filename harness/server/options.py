@@ -41,6 +41,7 @@ class ServerOptions:
     workers: int = 1
     selection: Selection = field(default_factory=Selection)
     max_examples: int | None = None
+    record: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -116,6 +117,9 @@ SERVER_OPTIONS: tuple[Option, ...] = (
         type=_positive,
     ),
     Option("report-dir", "write junit.xml, results.json, summary.md, report.html here", Path),
+    Option(
+        "record", "write every exchange of the run to this HAR file, credentials redacted", Path
+    ),
 )
 
 
@@ -174,6 +178,7 @@ def server_options(values: Mapping[str, Any]) -> ServerOptions:
             tuple(values.get("check") or ()), tuple(values.get("exclude_check") or ())
         ),
         max_examples=values.get("max_examples"),
+        record=values.get("record"),
     )
     if endpoint:
         credentials, region = _resolved(values)

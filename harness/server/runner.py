@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 from harness import __version__
 from harness.emulator import Emulator, EmulatorConfig, Limits
 from harness.model import load_pinned_model
+from harness.report.har import Recording
 from harness.report.record import Outcome, RunRecord
 from harness.server import units
 from harness.server.checks import conformance, oracle, service
@@ -26,7 +27,7 @@ from harness.server.context import PROFILES, Profile, SuiteContext, Target
 from harness.server.environment import TargetBroke, prepare, tear_down
 from harness.server.observation import observe_all
 from harness.server.options import ServerOptions
-from harness.server.probe import Probe
+from harness.server.probe import Exchange, Probe
 from harness.server.registry import SUITE_STEP, load_checks
 from harness.server.selection import Selection, UnknownCheck
 from harness.sigv4 import AwsCredentials
@@ -116,8 +117,10 @@ def execute(
     seed = options.seed if options.seed is not None else random.randrange(2**31)
     source = load_pinned_model()
     start_target = _given_target if options.endpoint else _embedded_target
-    with start_target(options) as target:
-        record = RunRecord(
+    with start_target(options) as target, Recording(options.record) as recording:
+        for keys in (target.credentials, target.s3_credentials):
+            recording.secrets += [keys.secret_key, keys.session_token]
+        record = recording.record = RunRecord(
             kind="server",
             target={
                 "endpoint": target.endpoint,
@@ -125,6 +128,8 @@ def execute(
                 "faults": list(options.faults),
                 "region": target.region,
                 "workers": options.workers,
+                "s3Endpoint": options.s3_endpoint,
+                "jobQuota": target.job_quota,
             },
             tool={
                 "ahi-contract": __version__,
@@ -138,19 +143,33 @@ def execute(
             profile=profile.name,
         )
         progress(f"target {target.endpoint} (profile {profile.name}, seed {seed})")
-        preflight(Probe(target.endpoint, target.credentials, target.region, 10.0))
+        first = Probe(target.endpoint, target.credentials, target.region, 10.0)
+        first.journal, first.step = recording.journal, "preflight"
+        preflight(first)
         plan = Plan(profile, seed, options.request_timeout, options.selection)
         shares = units.spread(options.workers)
         if len(shares) == 1:
-            results = [run_units(target, plan, shares[0], progress)]
+            results = [run_units(target, plan, shares[0], progress, recording.journal)]
         else:
             progress(f"spreading {len(units.ALL)} units over {len(shares)} worker processes")
             context = multiprocessing.get_context("spawn")
             with ProcessPoolExecutor(max_workers=len(shares), mp_context=context) as pool:
-                futures = [pool.submit(run_units, target, plan, share) for share in shares]
+                futures = [
+                    pool.submit(
+                        run_units,
+                        target,
+                        plan,
+                        share,
+                        None,
+                        [] if recording.journal is not None else None,
+                    )
+                    for share in shares
+                ]
                 results = [future.result() for future in futures]
+            for _, _, exchanges in results:
+                recording.keep(exchanges)
         timings: list[tuple[str, float]] = []
-        for outcomes, elapsed in results:
+        for outcomes, elapsed, _ in results:
             for outcome in outcomes:
                 record.add(outcome)
             timings += elapsed
@@ -175,17 +194,20 @@ def run_units(
     plan: Plan,
     names: list[str],
     progress: Callable[[str], None] | None = None,
-) -> tuple[list[Outcome], list[tuple[str, float]]]:
+    journal: list[Exchange] | None = None,
+) -> tuple[list[Outcome], list[tuple[str, float]], list[Exchange] | None]:
     """Set up a data store and bucket of its own, run the named units, tear down.
 
     Runs in the calling process or in a worker; returns the outcomes of the
-    selected checks and the answer times of every request it sent. Only steps
-    that judge a selected check run (every step, when an ambient check is
-    selected). A set-up stopped by an answer that broke a rule is that check's
+    selected checks, the answer times of every request it sent (by operation),
+    and `journal` with every exchange of it appended (when the run is recorded).
+    Only steps that judge a selected check run (every step, when an ambient check
+    is selected). A set-up stopped by an answer that broke a rule is that check's
     failure, whatever the selection; other set-up errors (SetupError) propagate.
     """
     record = RunRecord(kind="server", target={}, tool={}, seed=plan.seed, profile=plan.profile.name)
     probe = Probe(target.endpoint, target.credentials, target.region, plan.request_timeout)
+    probe.journal, probe.step = journal, "set-up"
     context = SuiteContext(target, probe, record, plan.profile, plan.seed)
     run_id = uuid.uuid4().hex[:12]
     try:
@@ -193,7 +215,7 @@ def run_units(
     except TargetBroke as broke:
         context.verdict(broke.check.id, broke.subject, False, broke.message, *broke.exchanges)
         tear_down(context)
-        return record.outcomes, []
+        return record.outcomes, [], journal
     spec = build_spec(load_pinned_model())
     selection = plan.selection
     every_step = selection.selects_any(units.AMBIENT)
@@ -210,6 +232,7 @@ def run_units(
         if selection.selects_any(oracle.JUDGED):
             oracle.judge_history(context)
     finally:
+        probe.step = "tear-down"
         tear_down(context)
     outcomes = [
         outcome
@@ -217,7 +240,7 @@ def run_units(
         if outcome.check_id == SUITE_STEP.id or selection.selects(outcome.check)
     ]
     answered = [seen for seen in observe_all(probe.history) if seen.exchange.status is not None]
-    return outcomes, [(seen.operation, seen.exchange.elapsed) for seen in answered]
+    return outcomes, [(seen.operation, seen.exchange.elapsed) for seen in answered], journal
 
 
 def _step(context: SuiteContext, step: units.Step) -> None:
@@ -228,6 +251,8 @@ def _step(context: SuiteContext, step: units.Step) -> None:
         return
     started = time.monotonic()
     before = len(context.record.outcomes)
+    context.probe.step = step.name
+    context.record.lap()
     try:
         step.action()
     except Exception as error:

@@ -36,7 +36,7 @@ from harness.checks import Check, Source
 from harness.model import operations
 from harness.report.record import Evidence, Outcome
 from harness.server.context import SuiteContext
-from harness.server.probe import MAX_BODY_SHOWN, strip_signature
+from harness.server.probe import MAX_BODY_SHOWN, schemathesis_exchange_id, strip_signature
 from harness.server.registry import CATALOGUE
 
 BUILTIN_CHECKS: dict[str, Check] = {
@@ -305,8 +305,9 @@ def _shown(content: bytes, headers: dict[str, Any]) -> str:
 def _evidence(recorder: Any, case_id: str, code_sample: str, note: str) -> Evidence:
     interaction = recorder.interactions.get(case_id)
     response = interaction.response if interaction else None
+    exchange = schemathesis_exchange_id(case_id)
     if response is None:
-        return Evidence(curl=strip_signature(code_sample), note=note)
+        return Evidence(curl=strip_signature(code_sample), note=note, exchange=exchange)
     body = _shown(response.content or b"", response.headers)
     return Evidence(
         curl=strip_signature(code_sample),
@@ -314,6 +315,7 @@ def _evidence(recorder: Any, case_id: str, code_sample: str, note: str) -> Evide
         response_headers={k: ", ".join(v) for k, v in dict(response.headers).items()},
         response_body=body[:MAX_BODY_SHOWN],
         note=note,
+        exchange=exchange,
     )
 
 
@@ -375,15 +377,17 @@ def _record_scenario(
 ) -> None:
     recorder = event.recorder
     subject = operations.get(recorder.label, recorder.label)
+    context.probe.adopt(recorder.interactions, "schemathesis")
     phase = event.phase.value if hasattr(event.phase, "value") else str(event.phase)
     for case_id, nodes in recorder.checks.items():
         interaction = recorder.interactions.get(case_id)
         response = interaction.response if interaction else None
         status = response.status_code if response is not None else None
+        share = response.elapsed / len(nodes) if response is not None and nodes else 0.0
         for node in nodes:
             check_id = _check_id(node.name, subject, status)
             if node.status == Status.SUCCESS or node.failure_info is None:
-                context.record.add(Outcome(check_id, subject, "passed"))
+                context.record.add(Outcome(check_id, subject, "passed", duration=share))
                 continue
             failure = node.failure_info.failure
             note = f"{phase} phase, {node.name}: {failure.title}\n{failure.message}".strip()
@@ -397,5 +401,6 @@ def _record_scenario(
                         _evidence(recorder, case_id, node.failure_info.code_sample, note),
                         Evidence(note=f"replay with --seed {context.seed}"),
                     ],
+                    duration=share,
                 )
             )

@@ -64,7 +64,13 @@ def test_selecting_an_ambient_check_runs_every_step() -> None:
 
 
 @dataclass
+class _Probe:
+    step: str = ""
+
+
+@dataclass
 class _Context:
+    probe: _Probe = field(default_factory=_Probe)
     record: RunRecord = field(
         default_factory=lambda: RunRecord("server", {}, {}, seed=1, profile="quick")
     )
