@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 from typing import Any
 
 from harness.cli import epilog, refuse
+from harness.inputs import readable_file
 from harness.report.compare import ResultsError, compare, format_json, format_text, load_results
 
 
@@ -24,8 +24,12 @@ def register(subcommands: Any) -> None:
             ": a regression, or a check of OLD missing from NEW (unless --allow-vanished)"
         ),
     )
-    parser.add_argument("old", type=Path, metavar="OLD", help="results.json of the last good run")
-    parser.add_argument("new", type=Path, metavar="NEW", help="results.json of the run to judge")
+    parser.add_argument(
+        "old", type=readable_file, metavar="OLD", help="results.json of the last good run"
+    )
+    parser.add_argument(
+        "new", type=readable_file, metavar="NEW", help="results.json of the run to judge"
+    )
     parser.add_argument(
         "--format", choices=("text", "json"), default="text", help="text for people, json for tools"
     )

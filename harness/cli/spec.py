@@ -166,11 +166,35 @@ def _parsed(path: Path) -> dict[str, Any]:
     return parsed
 
 
+def _dangling_reference(document: dict[str, Any]) -> str | None:
+    """The first local `$ref` that points nowhere (a truncated document has some), or None."""
+    pending: list[Any] = [document]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, list):
+            pending.extend(node)
+        elif isinstance(node, dict):
+            reference = node.get("$ref")
+            if isinstance(reference, str) and reference.startswith("#/"):
+                target: Any = document
+                for part in reference[2:].split("/"):
+                    part = part.replace("~1", "/").replace("~0", "~")
+                    if not isinstance(target, dict) or part not in target:
+                        return reference
+                    target = target[part]
+            pending.extend(node.values())
+    return None
+
+
 def _service_of(parsed: dict[str, Any]) -> str | None:
     if "openapi" in parsed:
-        source = parsed.get("info", {}).get("x-source-model", {})
+        info = parsed.get("info")
+        source = info.get("x-source-model", {}) if isinstance(info, dict) else {}
         if not isinstance(parsed.get("paths"), dict):
             raise ContractError("an OpenAPI document without `paths`")
+        dangling = _dangling_reference(parsed)
+        if dangling is not None:
+            raise ContractError(f"$ref {dangling} points nowhere: truncated or broken")
         return str(source.get("signingName", SERVICE_NAME)) if isinstance(source, dict) else None
     if "shapes" in parsed and "metadata" in parsed:
         metadata = parsed["metadata"]
