@@ -7,6 +7,8 @@ import os
 from pathlib import Path
 from typing import Any
 
+from botocore.exceptions import BotoCoreError
+
 from harness.checks import REGISTRY
 from harness.cli import epilog, refuse
 from harness.cli.progress import progress
@@ -154,7 +156,7 @@ def run(arguments: argparse.Namespace) -> int:
         return 0
     try:
         options = server_options(option_values(arguments))
-    except CredentialsMissing as error:
+    except (CredentialsMissing, BotoCoreError) as error:
         return refuse("server", str(error))
     try:
         before = _datastores(options)

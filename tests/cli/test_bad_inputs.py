@@ -179,6 +179,11 @@ CASES: dict[str, Case] = {
     "server: no credentials for an endpoint": Case(
         ("server", "--endpoint", "http://127.0.0.1:1"), "needs credentials", NO_AWS
     ),
+    "server: AWS_PROFILE names no profile": Case(
+        ("server", "--endpoint", "http://127.0.0.1:1"),
+        "The config profile (absent) could not be found",
+        {**NO_AWS, "AWS_PROFILE": "absent"},
+    ),
     "server: unreachable endpoint": Case(
         ("server", "--endpoint", "http://127.0.0.1:1", "--report-dir", "reports"),
         "cannot connect",
