@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from harness.emulator import Emulator, EmulatorConfig, Limits
+from harness.emulator.s3 import S3Settings
 
 REPO = Path(__file__).resolve().parents[2]
 KEY, SECRET = "AKIDPROFILE", "profile-secret"
@@ -51,6 +52,11 @@ def _run(words: list[str], env: dict[str, str], cwd: Path) -> subprocess.Complet
     )
 
 
+def _suite_buckets(emulator: Emulator) -> list[str]:
+    buckets = S3Settings(emulator.s3_url).client().list_buckets()["Buckets"]
+    return [bucket["Name"] for bucket in buckets if bucket["Name"].startswith("ahi-contract-")]
+
+
 def _passed(finished: subprocess.CompletedProcess[str], reports: Path, url: str) -> None:
     assert finished.returncode == 0, finished.stdout[-2000:] + finished.stderr[-2000:]
     results = json.loads((reports / "results.json").read_text())
@@ -69,6 +75,7 @@ def test_aws_profile_in_a_config_file_signs_the_run(emulator: Emulator, tmp_path
     # The suite's own data stores hold image sets: the run names each one it leaves.
     left = [line for line in finished.stdout.splitlines() if line.startswith("left on the")]
     assert any(" ahi-contract-" in line for line in left), finished.stdout[-1500:]
+    assert _suite_buckets(emulator) == []  # the bucket went at the end
     wrong = _run([*words, "--report-dir", "w"], {"AWS_PROFILE": "absent"}, tmp_path)
     assert wrong.returncode == 2 and "absent" in wrong.stderr
     assert not (tmp_path / "w").exists()
@@ -81,5 +88,6 @@ def test_the_endpoint_variables_name_the_target(emulator: Emulator, tmp_path: Pa
         "AWS_ACCESS_KEY_ID": KEY,
         "AWS_SECRET_ACCESS_KEY": SECRET,
     }
-    finished = _run(["--report-dir", "r"], env, tmp_path)
+    finished = _run(["--report-dir", "r", "--keep"], env, tmp_path)
     _passed(finished, tmp_path / "r", emulator.url)
+    assert len(_suite_buckets(emulator)) == 1  # --keep kept it

@@ -123,3 +123,21 @@ def test_the_import_role_reads_input_writes_results_and_trusts_only_healthimagin
     assert [s["Principal"] for s in trust["Statement"]] == [
         {"Service": "medical-imaging.amazonaws.com"}
     ]
+
+
+class _Context:
+    def __init__(self) -> None:
+        self.done: list[str] = []
+        self.cleanups = [lambda: self.done.append("scope data store deleted")]
+        self.environment = None
+        self.s3 = None
+
+
+def test_keep_leaves_everything_tear_down_would_remove(monkeypatch: pytest.MonkeyPatch) -> None:
+    context = _Context()
+    monkeypatch.setenv(environment.KEEP_VARIABLE, "1")
+    environment.tear_down(context)  # type: ignore[arg-type]
+    assert context.done == []
+    monkeypatch.setenv(environment.KEEP_VARIABLE, "0")
+    environment.tear_down(context)  # type: ignore[arg-type]
+    assert context.done == ["scope data store deleted"]
