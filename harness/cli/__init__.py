@@ -86,8 +86,11 @@ def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
             "against the service model and documented behaviour."
         ),
         epilog=epilog(
-            " (server, sdk, selftest), a regression or vanished check (diff), "
-            "a breaking change or a stale spec (spec)"
+            " (server, sdk, selftest); a regression or a vanished check (diff);\n"
+            "     a breaking change, or a spec out of date (spec)",
+            (
+                "AWS_PROFILE, AWS_ENDPOINT_URL_MEDICAL_IMAGING, ...: see `ahi-contract server --help`",
+            ),
         ),
     )
     parser.add_argument("--version", action="version", version=f"ahi-contract {__version__}")
