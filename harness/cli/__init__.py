@@ -88,9 +88,7 @@ def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
         epilog=epilog(
             " (server, sdk, selftest); a regression or a vanished check (diff);\n"
             "     a breaking change, or a spec out of date (spec)",
-            (
-                "AWS_PROFILE, AWS_ENDPOINT_URL_MEDICAL_IMAGING, ...: see `ahi-contract server --help`",
-            ),
+            ("AWS_PROFILE, AWS_ENDPOINT_URL_MEDICAL_IMAGING and more: see `server --help`",),
         ),
     )
     parser.add_argument("--version", action="version", version=f"ahi-contract {__version__}")
