@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import sys
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 from botocore.exceptions import BotoCoreError
 
-from harness.checks import REGISTRY
 from harness.cli import epilog, refuse
 from harness.cli.progress import progress
 from harness.emulator.faults import FAULTS_BY_NAME
@@ -28,6 +30,7 @@ from harness.server.options import (
 from harness.server.probe import Probe
 from harness.server.registry import load_checks
 from harness.server.runner import TargetUnreachable, execute
+from harness.server.selection import Selection, UnknownCheck
 
 ENVIRONMENT = (
     "AWS_ENDPOINT_URL_MEDICAL_IMAGING  the service URL when --endpoint is not given",
@@ -54,7 +57,17 @@ def register(subcommands: Any) -> None:
     )
     add_options(parser.add_argument)
     parser.set_defaults(report_dir=Path("reports"))
-    parser.add_argument("--list-checks", action="store_true", help="list every check and exit")
+    parser.add_argument(
+        "--list-checks",
+        action="store_true",
+        help="list the server suite's checks (those --check selects) and exit",
+    )
+    parser.add_argument(
+        "--format",
+        choices=("text", "json"),
+        default="text",
+        help="how --list-checks prints",
+    )
     parser.add_argument(
         "--plan",
         action="store_true",
@@ -70,11 +83,30 @@ def register(subcommands: Any) -> None:
     parser.set_defaults(run=run)
 
 
-def list_checks() -> None:
-    load_checks()
-    for check in sorted(REGISTRY.values(), key=lambda c: (c.family, c.id)):
+def list_checks(selection: Selection, output: str) -> int:
+    """Print the server suite's checks that `selection` selects, as text or JSON."""
+    catalogue = load_checks()
+    unknown = selection.unmatched(catalogue)
+    if unknown:
+        print(
+            f"ahi-contract server: no check ID or family matches {', '.join(unknown)}",
+            file=sys.stderr,
+        )
+        return 2
+    chosen = sorted(
+        (check for check in catalogue if selection.selects(check)), key=lambda c: (c.family, c.id)
+    )
+    if output == "json":
+        print(
+            json.dumps(
+                [{**asdict(check), "source": check.source.value} for check in chosen], indent=2
+            )
+        )
+        return 0
+    for check in chosen:
         print(f"{check.id:<28} {check.family:<12} [{check.source.value}] {check.rule}")
         print(f"{'':<28} {'':<12} source: {check.reference}")
+    return 0
 
 
 def summary(record: RunRecord) -> str:
@@ -135,8 +167,9 @@ def _datastores(options: ServerOptions) -> dict[str, tuple[str, str]] | None:
 
 def run(arguments: argparse.Namespace) -> int:
     if arguments.list_checks:
-        list_checks()
-        return 0
+        return list_checks(
+            Selection(tuple(arguments.check), tuple(arguments.exclude_check)), arguments.format
+        )
     reason = _refusal(arguments)
     if reason is not None:
         return refuse("server", reason)
@@ -162,6 +195,8 @@ def run(arguments: argparse.Namespace) -> int:
         before = _datastores(options)
         with progress(arguments.quiet) as report:
             record = execute(options, report)
+    except UnknownCheck as error:
+        return refuse("server", str(error))
     except (TargetUnreachable, SetupError) as error:
         return refuse("server", f"cannot run: {error}")
     paths = write_reports(record, arguments.report_dir)

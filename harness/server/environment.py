@@ -15,10 +15,14 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from harness.checks import Check
 from harness.dicom_samples import sample_set, upload
 from harness.emulator.s3 import S3Settings
+from harness.model import load_pinned_model
+from harness.server.checks.datastores import status_follows
 from harness.server.context import Environment, SuiteContext
-from harness.server.probe import Probe
+from harness.server.probe import Exchange, Probe
+from harness.server.schema_phase import BUILTIN_CHECKS
 
 KEEP_VARIABLE = "AHI_CONTRACT_KEEP"
 # S3's documented exception: a bucket in us-east-1 takes no LocationConstraint
@@ -43,6 +47,21 @@ def create_bucket(s3: Any, bucket: str, region: str) -> None:
         s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": region})
 
 
+class TargetBroke(SetupError):
+    """Set-up stopped because an answer broke a rule: reported as that check's failure."""
+
+    def __init__(self, check: Check, subject: str, message: str, *exchanges: Exchange) -> None:
+        super().__init__(f"{check.id} [{subject}]: {message}")
+        self.check = check
+        self.subject = subject
+        self.message = message
+        self.exchanges = exchanges
+
+
+def _datastore_statuses() -> tuple[str, ...]:
+    return tuple(load_pinned_model().shape("DatastoreStatus")["enum"])
+
+
 def s3_client(context: SuiteContext) -> Any:
     """A boto3 S3 client for the target's S3 endpoint and credentials."""
     credentials = context.target.s3_credentials
@@ -55,6 +74,35 @@ def s3_client(context: SuiteContext) -> Any:
     ).client()
 
 
+def _wait_until_active(context: SuiteContext, datastore_id: str, timeout: float) -> None:
+    """Return once the data store is ACTIVE; TargetBroke or SetupError when it is not."""
+    status, exchange = context.wait_for_datastore(datastore_id, timeout)
+    if status == "ACTIVE":
+        return
+    if exchange.error:
+        raise SetupError(f"GetDatastore was not answered: {exchange.error}")
+    if exchange.status != 200:
+        raise TargetBroke(
+            BUILTIN_CHECKS["positive_data_acceptance"],
+            "GetDatastore",
+            f"GetDatastore of data store {datastore_id} answered HTTP {exchange.status}",
+            exchange,
+        )
+    if status not in _datastore_statuses():
+        raise TargetBroke(
+            BUILTIN_CHECKS["response_schema_conformance"],
+            "GetDatastore",
+            f"datastoreStatus {status!r} is not one of the model's {_datastore_statuses()}",
+            exchange,
+        )
+    raise TargetBroke(
+        status_follows.check,
+        "CreateDatastore",
+        f"data store {datastore_id} was {status} after {timeout:.0f} s, not ACTIVE",
+        exchange,
+    )
+
+
 def prepare(context: SuiteContext, run_id: str, timeout: float = 120.0) -> Environment:
     """Create (or adopt) an ACTIVE data store and upload the known DICOM set."""
     datastore_id = context.target.datastore_id
@@ -63,19 +111,25 @@ def prepare(context: SuiteContext, run_id: str, timeout: float = 120.0) -> Envir
         exchange = context.create_datastore(
             datastoreName=f"ahi-contract-{run_id}", clientToken=uuid.uuid4().hex
         )
+        if exchange.error:
+            raise SetupError(f"CreateDatastore was not answered: {exchange.error}")
         body = exchange.json() if exchange.status == 200 else None
-        if not isinstance(body, dict) or "datastoreId" not in body:
-            raise SetupError(
-                "CreateDatastore failed: "
-                f"{exchange.error or f'HTTP {exchange.status} {exchange.body[:300]!r}'}"
+        if exchange.status != 200:
+            raise TargetBroke(
+                BUILTIN_CHECKS["positive_data_acceptance"],
+                "CreateDatastore",
+                f"set-up's valid CreateDatastore was answered HTTP {exchange.status}",
+                exchange,
+            )
+        if not isinstance(body, dict) or not isinstance(body.get("datastoreId"), str):
+            raise TargetBroke(
+                BUILTIN_CHECKS["response_schema_conformance"],
+                "CreateDatastore",
+                "the answer holds no datastoreId",
+                exchange,
             )
         datastore_id = str(body["datastoreId"])
-    status, exchange = context.wait_for_datastore(datastore_id, timeout)
-    if status != "ACTIVE":
-        raise SetupError(
-            f"data store {datastore_id} is not ACTIVE (last answer: HTTP {exchange.status}, "
-            f"{status or exchange.error or exchange.body[:200]!r})"
-        )
+    _wait_until_active(context, datastore_id, timeout)
 
     s3 = s3_client(context)
     bucket = f"ahi-contract-{run_id}"

@@ -17,6 +17,7 @@ from typing import Any
 
 from harness.inputs import non_negative_int, positive_int, positive_seconds, url
 from harness.server.context import PROFILES
+from harness.server.selection import Selection
 from harness.sigv4 import AwsCredentials
 
 EMBEDDED_ROLE = "arn:aws:iam::123456789012:role/AhiContractImportRole"
@@ -39,6 +40,8 @@ class ServerOptions:
     request_timeout: float = 15.0
     faults: tuple[str, ...] = ()
     workers: int = 1
+    selection: Selection = field(default_factory=Selection)
+    max_examples: int | None = None
 
 
 @dataclass(frozen=True)
@@ -139,6 +142,26 @@ SERVER_OPTIONS: tuple[Option, ...] = (
         metavar="NAME",
     ),
     Option(
+        "check",
+        "judge only the checks matching this ID or family (glob, e.g. 'IDEMPOTENT-*' or "
+        "search); repeatable",
+        repeated=True,
+        metavar="PATTERN",
+    ),
+    Option(
+        "exclude-check",
+        "do not judge the checks matching this ID or family (glob); repeatable",
+        repeated=True,
+        metavar="PATTERN",
+    ),
+    Option(
+        "max-examples",
+        "examples per operation for schemathesis and per state machine, 1 or more "
+        "(default: the profile's)",
+        type=positive_int,
+        metavar="N",
+    ),
+    Option(
         "report-dir",
         "write junit.xml, results.json, summary.md, report.html here (checked before the run)",
         Path,
@@ -198,6 +221,10 @@ def server_options(values: Mapping[str, Any]) -> ServerOptions:
         request_timeout=values.get("request_timeout") or 15.0,
         faults=tuple(values.get("fault") or ()),
         workers=values.get("workers") or 1,
+        selection=Selection(
+            tuple(values.get("check") or ()), tuple(values.get("exclude_check") or ())
+        ),
+        max_examples=values.get("max_examples"),
     )
     if endpoint:
         credentials, region = _resolved(values)

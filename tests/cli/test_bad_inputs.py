@@ -163,6 +163,13 @@ CASES: dict[str, Case] = {
     "server: zero timeout": Case(("server", "--request-timeout", "0"), "above 0"),
     "server: negative timeout": Case(("server", "--request-timeout", "-5"), "above 0"),
     "server: timeout not finite": Case(("server", "--request-timeout", "nan"), "above 0"),
+    "server: zero examples": Case(("server", "--max-examples", "0"), "not a positive"),
+    "server: a check nothing matches": Case(
+        ("server", "--check", "NO-SUCH-CHECK"), "no check ID or family matches NO-SUCH-CHECK"
+    ),
+    "server: listing checks nothing matches": Case(
+        ("server", "--list-checks", "--exclude-check", "NOPE-*"), "no check ID or family"
+    ),
     "server: unknown profile": Case(("server", "--profile", "fast"), "invalid choice"),
     "server: unknown fault": Case(("server", "--fault", "no-such-fault"), "unknown fault"),
     "server: fault with an endpoint": Case(

@@ -6,14 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from harness.checks import REGISTRY
 from harness.cli import main
+from harness.server.registry import load_checks
 
 
 def test_list_checks_shows_id_rule_and_source(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["server", "--list-checks"]) == 0
     output = capsys.readouterr().out
-    for check in REGISTRY.values():
+    for check in load_checks():
         assert check.id in output
         assert check.reference in output
 

@@ -1,8 +1,10 @@
-"""Data stores: one that holds image sets cannot be deleted."""
+"""Data stores: what CREATING and DELETING announce follows; one that holds image sets cannot
+be deleted."""
 
 from __future__ import annotations
 
 import time
+import uuid
 
 from harness.checks import Check, Source
 from harness.server.checks.expect import expect_error
@@ -11,6 +13,7 @@ from harness.server.imaging_scene import (
     scene_of,
     subject_ok,
 )
+from harness.server.probe import Exchange
 from harness.server.registry import server_check
 
 
@@ -46,4 +49,79 @@ def delete_guard(context: SuiteContext, check: Check) -> None:
         409,
         ("ConflictException",),
         "every job has ended; the data store holds the image sets of the suite's import",
+    )
+
+
+def _follow(
+    context: SuiteContext, datastore_id: str, until: tuple[str, ...], bound: float
+) -> tuple[list[str], list[Exchange]]:
+    """GetDatastore polled until a status in `until` (404 reads as NOT FOUND) or `bound`."""
+    seen: list[str] = []
+    exchanges: list[Exchange] = []
+    deadline = time.monotonic() + bound
+    while time.monotonic() < deadline:
+        exchange = context.get_datastore(datastore_id)
+        body = exchange.json() if exchange.status == 200 else None
+        status = (
+            "NOT FOUND"
+            if exchange.status == 404
+            else str((body or {}).get("datastoreProperties", {}).get("datastoreStatus"))
+            if body is not None
+            else f"HTTP {exchange.status}"
+        )
+        if not seen or seen[-1] != status:
+            seen.append(status)
+            exchanges.append(exchange)
+        if status in until or exchange.status not in (200, 404):
+            break
+        time.sleep(0.2)
+    return seen, exchanges
+
+
+@server_check(
+    "DATASTORE-STATUS-FOLLOWS",
+    "lifecycle",
+    "What a data store's status announces follows within the bound: CREATING becomes ACTIVE, "
+    "DELETING becomes DELETED or not found, and no status moves back",
+    Source.SERVICE_DOCS,
+    "API reference DatastoreStatus (CREATING, CREATE_FAILED, ACTIVE, DELETING, DELETED); "
+    "bound: decision EFFECT-BOUND (the profile's job timeout: 30 s quick, 300 s full)",
+    unit="deletion guard",
+)
+def status_follows(context: SuiteContext, check: Check) -> None:
+    created = context.create_datastore(
+        datastoreName=f"ahi-contract-lifecycle-{uuid.uuid4().hex[:8]}",
+        clientToken=uuid.uuid4().hex,
+    )
+    body = created.json() if created.status == 200 else None
+    datastore_id = (body or {}).get("datastoreId") if isinstance(body, dict) else None
+    if not isinstance(datastore_id, str):
+        context.error(check.id, "CreateDatastore", "a data store could not be created", created)
+        return
+    bound = min(context.profile.job_timeout_seconds, context.remaining())
+    seen, exchanges = _follow(context, datastore_id, ("ACTIVE", "CREATE_FAILED"), bound)
+    context.verdict(
+        check.id,
+        "CreateDatastore",
+        seen[-1:] == ["ACTIVE"] and set(seen) <= {"CREATING", "ACTIVE"},
+        f"after CREATING the data store was seen {' -> '.join(seen)} within {bound:.0f} s",
+        created,
+        *exchanges[-2:],
+    )
+    if seen[-1:] != ["ACTIVE"]:
+        return
+    deleted = context.delete_datastore(datastore_id)
+    if deleted.status != 200:
+        context.error(check.id, "DeleteDatastore", "the new data store was not deleted", deleted)
+        return
+    bound = min(context.profile.job_timeout_seconds, context.remaining())
+    seen, exchanges = _follow(context, datastore_id, ("DELETED", "NOT FOUND"), bound)
+    context.verdict(
+        check.id,
+        "DeleteDatastore",
+        seen[-1:] in (["DELETED"], ["NOT FOUND"])
+        and set(seen) <= {"DELETING", "DELETED", "NOT FOUND"},
+        f"after DELETING the data store was seen {' -> '.join(seen)} within {bound:.0f} s",
+        deleted,
+        *exchanges[-2:],
     )

@@ -96,6 +96,7 @@ def complete(context: SuiteContext, check: Check) -> None:
     unit=UNIT,
 )
 def status_filter(context: SuiteContext, check: Check) -> None:
+    imports(context)
     for status in ("COMPLETED", "FAILED", "SUBMITTED"):
         filtered = walk(context, context.env.datastore_id, 50, jobStatus=status)
         context.verdict(
