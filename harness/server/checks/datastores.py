@@ -53,9 +53,10 @@ def delete_guard(context: SuiteContext, check: Check) -> None:
 
 
 def _follow(
-    context: SuiteContext, datastore_id: str, until: tuple[str, ...], bound: float
+    context: SuiteContext, datastore_id: str, through: str, bound: float
 ) -> tuple[list[str], list[Exchange]]:
-    """GetDatastore polled until a status in `until` (404 reads as NOT FOUND) or `bound`."""
+    """GetDatastore polled while it answers `through`, up to `bound` seconds: the statuses
+    seen in order (a 404 reads as NOT FOUND) and the exchange that first showed each."""
     seen: list[str] = []
     exchanges: list[Exchange] = []
     deadline = time.monotonic() + bound
@@ -72,10 +73,34 @@ def _follow(
         if not seen or seen[-1] != status:
             seen.append(status)
             exchanges.append(exchange)
-        if status in until or exchange.status not in (200, 404):
+        if status != through:
             break
         time.sleep(0.2)
     return seen, exchanges
+
+
+def _transition(
+    context: SuiteContext,
+    check: Check,
+    subject: str,
+    announced: Exchange,
+    datastore_id: str,
+    through: str,
+    ends: tuple[str, ...],
+) -> bool:
+    """Judge that the data store moves from `through` to one of `ends` within the bound."""
+    bound = min(context.profile.job_timeout_seconds, context.remaining())
+    seen, exchanges = _follow(context, datastore_id, through, bound)
+    ok = seen[-1:] in [[end] for end in ends] and set(seen) <= {through, *ends}
+    context.verdict(
+        check.id,
+        subject,
+        ok,
+        f"after {through} the data store was seen {' -> '.join(seen)} within {bound:.0f} s",
+        announced,
+        *exchanges[-2:],
+    )
+    return ok
 
 
 @server_check(
@@ -98,30 +123,20 @@ def status_follows(context: SuiteContext, check: Check) -> None:
     if not isinstance(datastore_id, str):
         context.error(check.id, "CreateDatastore", "a data store could not be created", created)
         return
-    bound = min(context.profile.job_timeout_seconds, context.remaining())
-    seen, exchanges = _follow(context, datastore_id, ("ACTIVE", "CREATE_FAILED"), bound)
-    context.verdict(
-        check.id,
-        "CreateDatastore",
-        seen[-1:] == ["ACTIVE"] and set(seen) <= {"CREATING", "ACTIVE"},
-        f"after CREATING the data store was seen {' -> '.join(seen)} within {bound:.0f} s",
-        created,
-        *exchanges[-2:],
-    )
-    if seen[-1:] != ["ACTIVE"]:
+    if not _transition(
+        context, check, "CreateDatastore", created, datastore_id, "CREATING", ("ACTIVE",)
+    ):
         return
     deleted = context.delete_datastore(datastore_id)
     if deleted.status != 200:
         context.error(check.id, "DeleteDatastore", "the new data store was not deleted", deleted)
         return
-    bound = min(context.profile.job_timeout_seconds, context.remaining())
-    seen, exchanges = _follow(context, datastore_id, ("DELETED", "NOT FOUND"), bound)
-    context.verdict(
-        check.id,
+    _transition(
+        context,
+        check,
         "DeleteDatastore",
-        seen[-1:] in (["DELETED"], ["NOT FOUND"])
-        and set(seen) <= {"DELETING", "DELETED", "NOT FOUND"},
-        f"after DELETING the data store was seen {' -> '.join(seen)} within {bound:.0f} s",
         deleted,
-        *exchanges[-2:],
+        datastore_id,
+        "DELETING",
+        ("DELETED", "NOT FOUND"),
     )

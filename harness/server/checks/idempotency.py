@@ -98,6 +98,20 @@ def _made(exchange: Exchange, member: str) -> str | None:
     return made if isinstance(made, str) else None
 
 
+def _first_call(
+    context: SuiteContext, check: Check, case: TokenOperation, token: str
+) -> tuple[Exchange, str | None] | None:
+    """The first call with `token`, and what it made (kept for tear-down); None when it
+    failed (recorded under `check`)."""
+    first = case.send(context, token, {})
+    if success_json(context, check.id, case.operation, first, "first call") is None:
+        return None
+    made = _made(first, case.made_member)
+    if made is not None:
+        case.keep(context, made)
+    return first, made
+
+
 @server_check(
     "IDEMPOTENT-REPLAY",
     "idempotency",
@@ -110,12 +124,10 @@ def _made(exchange: Exchange, member: str) -> str | None:
 def replay(context: SuiteContext, check: Check) -> None:
     for case in TOKEN_OPERATIONS.values():
         token = uuid.uuid4().hex
-        first = case.send(context, token, {})
-        if success_json(context, check.id, case.operation, first, "first call") is None:
+        called = _first_call(context, check, case, token)
+        if called is None:
             continue
-        made = _made(first, case.made_member)
-        if made is not None:
-            case.keep(context, made)
+        first, made = called
         before = case.existing(context)
         again = case.send(context, token, {})
         replayed = _made(again, case.made_member)
@@ -143,12 +155,8 @@ def replay(context: SuiteContext, check: Check) -> None:
 def conflict(context: SuiteContext, check: Check) -> None:
     for case in TOKEN_OPERATIONS.values():
         token = uuid.uuid4().hex
-        first = case.send(context, token, {})
-        if success_json(context, check.id, case.operation, first, "first call") is None:
+        if _first_call(context, check, case, token) is None:
             continue
-        made = _made(first, case.made_member)
-        if made is not None:
-            case.keep(context, made)
         refused = case.send(context, token, case.conflicting)
         expect_error(
             context,

@@ -19,8 +19,10 @@ from hypothesis import note
 from hypothesis import strategies as st
 from hypothesis.stateful import (
     Bundle,
+    MultipleResults,
     RuleBasedStateMachine,
     initialize,
+    multiple,
     rule,
 )
 
@@ -74,23 +76,25 @@ class ImportJobMachine(RuleBasedStateMachine):
         )
 
     @initialize(target=tokens)
-    def first_job(self) -> str:
+    def first_job(self) -> str | MultipleResults[str]:
         return self.start(f"first-{uuid.uuid4().hex[:6]}")
 
     @rule(
         target=tokens,
         job_name=st.text(string.ascii_letters + string.digits, min_size=1, max_size=16),
     )
-    def start_fresh(self, job_name: str) -> str:
+    def start_fresh(self, job_name: str) -> str | MultipleResults[str]:
         return self.start(job_name)
 
-    def start(self, job_name: str) -> str:
+    def start(self, job_name: str) -> str | MultipleResults[str]:
+        """Start a job with a fresh token; the token goes to the bundle only when a job was
+        made (a 402 at the quota makes none, and replaying its token would judge nothing)."""
         token = uuid.uuid4().hex
         body = self.body(token, job_name)
         exchange = self.context.start_job(self.model.datastore_id, **body)
         note(f"start {job_name} -> HTTP {exchange.status}")
         if exchange.status == 402:
-            return token  # the quota was reached: no job, a legitimate answer
+            return multiple()  # the quota was reached: no job, a legitimate answer
         answer = success_json(
             self.context, idempotency.replay.check.id, SUBJECT, exchange, "fresh start"
         )
