@@ -1,7 +1,7 @@
 """ahi-contract SDK adapter (protocol version 1) for boto3.
 
 Run by `ahi-contract sdk --adapter boto3`, or as
-`python adapters/boto3/adapter.py` by any harness that speaks the protocol.
+`python harness/sdk/adapters/boto3/adapter.py` by any harness that speaks the protocol.
 It translates calls into boto3 calls and never judges. Retries are botocore's
 own ("standard" mode, `max_attempts` as given); only the backoff scale is made
 small so that a run stays fast. Blobs travel as `{"$base64": ...}`: input blobs
