@@ -12,6 +12,7 @@ import os
 import re
 import shlex
 import subprocess
+import sys
 import xml.etree.ElementTree as ElementTree
 from collections.abc import Iterator
 from pathlib import Path
@@ -173,3 +174,29 @@ def test_the_junit_file_is_valid_with_real_durations(
     assert properties["seed"] == "7" and properties["profile"] == "quick"
     assert properties["target.endpoint"] == record.target["endpoint"]
     assert properties["tool.schemathesis"] and properties["tool.modelApiVersion"]
+
+
+def test_the_summary_replay_command_pasted_into_a_shell_reproduces_the_failure(
+    failed_run: tuple[Emulator, RunRecord, Path], tmp_path: Path
+) -> None:
+    _, _, directory = failed_run
+    section = _sections((directory / "summary.md").read_text(), "NOT-FOUND-404")[0]
+    (command,) = re.findall(r"^(ahi-contract server [^\n]*)$", section, flags=re.M)
+    assert "--check NOT-FOUND-404" in command
+    result = subprocess.run(
+        ["bash", "-c", f"{command} --report-dir {shlex.quote(str(tmp_path))} --quiet"],
+        env={
+            **os.environ,
+            "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+            "AWS_ACCESS_KEY_ID": KEY,
+            "AWS_SECRET_ACCESS_KEY": SECRET,
+            "AWS_SESSION_TOKEN": "",
+        },
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 1, result.stderr[-2000:]
+    assert "FAIL NOT-FOUND-404" in result.stdout
+    replayed = json.loads((tmp_path / "results.json").read_text())
+    assert {c["id"] for c in replayed["checks"]} <= {"NOT-FOUND-404", "SUITE-STEP"}
