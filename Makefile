@@ -3,7 +3,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 PY_STAMP := $(VENV)/.installed
-JS_ADAPTER := adapters/js-v3
+JS_ADAPTER := harness/sdk/adapters/js-v3
 JS_STAMP := $(JS_ADAPTER)/node_modules/.installed
 REPORT_DIR ?= reports
 

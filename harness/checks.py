@@ -7,7 +7,8 @@ documented choice.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 
@@ -33,6 +34,7 @@ class Check:
 
 
 REGISTRY: dict[str, Check] = {}
+"""Every check registered by any suite, by ID: reports look checks up here."""
 
 
 def register(id: str, family: str, rule: str, source: Source, reference: str) -> Check:
@@ -42,3 +44,27 @@ def register(id: str, family: str, rule: str, source: Source, reference: str) ->
     check = Check(id, family, rule, source, reference)
     REGISTRY[id] = check
     return check
+
+
+@dataclass
+class Catalogue:
+    """The checks of one suite (server, SDK, self-test), in registration order.
+
+    Registering through a catalogue also enters the check in `REGISTRY`, so IDs
+    stay unique across suites; listing and selection read one catalogue.
+    """
+
+    suite: str
+    checks: dict[str, Check] = field(default_factory=dict)
+
+    def register(self, id: str, family: str, rule: str, source: Source, reference: str) -> Check:
+        """Add a check to this catalogue and to `REGISTRY`."""
+        check = register(id, family, rule, source, reference)
+        self.checks[id] = check
+        return check
+
+    def __iter__(self) -> Iterator[Check]:
+        return iter(self.checks.values())
+
+    def __len__(self) -> int:
+        return len(self.checks)

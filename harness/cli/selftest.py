@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 from typing import Any
 
 from harness import selftest
+from harness.cli import epilog, refuse
 from harness.cli.progress import progress
 from harness.emulator.faults import FAULTS_BY_NAME
+from harness.inputs import non_negative_int, positive_int, unwritable_reason
 from harness.report.writers import write_reports
 from harness.sdk.reference_adapter import BUGS
 
@@ -17,14 +18,36 @@ from harness.sdk.reference_adapter import BUGS
 def register(subcommands: Any) -> None:
     """Add `selftest` to the root parser."""
     parser = subcommands.add_parser(
-        "selftest", help="prove the suites catch every emulator fault and SDK bug"
+        "selftest",
+        help="prove the suites catch every emulator fault and SDK bug",
+        description=(
+            "Run the server suite against the embedded emulator with each fault alone and "
+            "without, and the SDK suite against the reference client with each bug alone and "
+            "without: every fault and bug must be caught by the checks that declare it, and "
+            "nothing correct flagged."
+        ),
+        epilog=epilog(": a fault or bug missed, or the clean emulator or client flagged"),
     )
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--fault", action="append", help="only these faults")
-    parser.add_argument("--bug", action="append", help="only these SDK bugs")
-    parser.add_argument("--report-dir", type=Path, default=Path("reports/selftest"))
-    parser.add_argument("--quiet", action="store_true")
+    parser.add_argument(
+        "--seed", type=non_negative_int, default=1, help="the server runs' seed (0 or more)"
+    )
+    parser.add_argument(
+        "--workers", type=positive_int, default=2, help="processes running trials side by side"
+    )
+    parser.add_argument(
+        "--fault", action="append", metavar="NAME", help="only this fault; repeat for more"
+    )
+    parser.add_argument(
+        "--bug", action="append", metavar="NAME", help="only this SDK bug; repeat for more"
+    )
+    parser.add_argument(
+        "--report-dir",
+        type=Path,
+        default=Path("reports/selftest"),
+        metavar="DIR",
+        help="write junit.xml, results.json, summary.md, report.html here",
+    )
+    parser.add_argument("--quiet", action="store_true", help="print only the summary")
     parser.set_defaults(run=run)
 
 
@@ -32,8 +55,10 @@ def run(arguments: argparse.Namespace) -> int:
     unknown = [f for f in arguments.fault or () if f not in FAULTS_BY_NAME]
     unknown += [b for b in arguments.bug or () if b not in BUGS]
     if unknown:
-        print(f"ahi-contract selftest: unknown fault or bug: {', '.join(unknown)}", file=sys.stderr)
-        return 2
+        return refuse("selftest", f"unknown fault or bug: {', '.join(unknown)}")
+    reason = unwritable_reason(arguments.report_dir)
+    if reason is not None:
+        return refuse("selftest", f"--report-dir: {reason}")
     with progress(arguments.quiet) as report:
         record = selftest.run(
             arguments.seed, arguments.workers, report, arguments.fault, arguments.bug

@@ -93,6 +93,8 @@ class ImagingBackend:
         if now < datastore.ready_at:
             return datastore
         moved = {"CREATING": "ACTIVE", "DELETING": "DELETED"}.get(datastore.datastore_status)
+        if moved == "DELETED" and self.faults.on("datastore-deletion-stalls"):
+            return datastore
         if moved:
             datastore.datastore_status = moved
             datastore.updated_at = datastore.ready_at
@@ -118,6 +120,14 @@ class ImagingBackend:
             "createdAt": datastore.created_at,
             "updatedAt": datastore.updated_at,
         }
+        if (
+            self.faults.on("datastore-status-outside-enum")
+            and datastore.datastore_status == "ACTIVE"
+        ):
+            properties["datastoreStatus"] = "AVAILABLE"
+        if self.faults.on("datastore-times-in-milliseconds"):
+            properties["createdAt"] = datastore.created_at * 1000
+            properties["updatedAt"] = datastore.updated_at * 1000
         for key, value in (
             ("kmsKeyArn", datastore.kms_key_arn),
             ("lambdaAuthorizerArn", datastore.lambda_authorizer_arn),
@@ -130,6 +140,8 @@ class ImagingBackend:
     def create_datastore(self, request: dict[str, Any]) -> dict[str, Any]:
         token = request["clientToken"]
         parameters = {k: v for k, v in request.items() if k != "clientToken"}
+        if self.faults.on("datastore-token-ignored"):
+            token = f"{token}#{new_id()}"
         with self.store.transaction():
             existing = self.store.datastore_by_token(token)
             if existing is not None:
@@ -294,7 +306,7 @@ class ImagingBackend:
             "datastoreId": job.datastore_id,
             "jobId": job.job_id,
             "jobStatus": job.job_status,
-            "submittedAt": job.submitted_at,
+            "submittedAt": self._reported_time(job.submitted_at),
         }
         if self.faults.on("missing-required-output"):
             del response["submittedAt"]
@@ -316,12 +328,16 @@ class ImagingBackend:
             return "IN_PROGRESS"
         return job.job_status
 
+    def _reported_time(self, moment: float) -> float:
+        """A job's time as answered: an hour early under `job-clock-an-hour-behind`."""
+        return moment - 3600 if self.faults.on("job-clock-an-hour-behind") else moment
+
     def _ended_at(self, job: ImportJob) -> float | None:
         if self.faults.on("ended-at-while-running") and job.ended_at is None:
             return self.clock()
         if job.ended_at is not None and self.faults.on("ended-before-submitted"):
             return job.submitted_at - 60
-        return job.ended_at
+        return None if job.ended_at is None else self._reported_time(job.ended_at)
 
     def _job_summary(self, job: ImportJob) -> dict[str, Any]:
         summary: dict[str, Any] = {
@@ -330,7 +346,7 @@ class ImagingBackend:
             "jobStatus": self._reported_status(job),
             "datastoreId": job.datastore_id,
             "dataAccessRoleArn": job.data_access_role_arn,
-            "submittedAt": job.submitted_at,
+            "submittedAt": self._reported_time(job.submitted_at),
         }
         ended_at = self._ended_at(job)
         if ended_at is not None:
@@ -342,7 +358,11 @@ class ImagingBackend:
     def get_import_job(self, request: dict[str, Any]) -> dict[str, Any]:
         job = self._job(request["datastoreId"], request["jobId"])
         properties = self._job_summary(job)
-        properties["inputS3Uri"] = job.input_s3_uri
+        properties["inputS3Uri"] = (
+            job.input_s3_uri.rstrip("/")
+            if self.faults.on("input-uri-normalized")
+            else job.input_s3_uri
+        )
         properties["outputS3Uri"] = (
             job.output_prefix if self.faults.on("output-uri-not-resolved") else job.output_folder
         )
@@ -366,6 +386,15 @@ class ImagingBackend:
         if self.faults.on("max-results-ignored"):
             limit = 10_000
         jobs = self.store.jobs(datastore_id, status, after, limit + 1)
+        if self.faults.on("jobs-listed-across-datastores"):
+            jobs = sorted(
+                (
+                    job
+                    for other in self.store.datastores(0)
+                    for job in self.store.jobs(other.datastore_id, status, after, limit + 1)
+                ),
+                key=lambda job: job.seq,
+            )[: limit + 1]
         result: dict[str, Any] = {"jobSummaries": [self._job_summary(j) for j in jobs[:limit]]}
         if len(jobs) > limit:
             last = jobs[limit - 1].seq

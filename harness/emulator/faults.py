@@ -63,6 +63,13 @@ FaultName = Literal[
     "untag-ignored",
     "image-set-datastore-not-checked",
     "import-drops-instance",
+    "input-uri-normalized",
+    "datastore-times-in-milliseconds",
+    "job-clock-an-hour-behind",
+    "jobs-listed-across-datastores",
+    "datastore-token-ignored",
+    "datastore-deletion-stalls",
+    "datastore-status-outside-enum",
 ]
 
 
@@ -284,6 +291,41 @@ FAULTS: tuple[Fault, ...] = (
         "import-drops-instance",
         "each import leaves its first imported instance out of its image set",
         "IMPORT-INSTANCES-FOUND",
+    ),
+    Fault(
+        "input-uri-normalized",
+        "GetDICOMImportJob answers the inputS3Uri without its trailing slash",
+        "ECHO-SENT",
+    ),
+    Fault(
+        "datastore-times-in-milliseconds",
+        "data store createdAt and updatedAt are answered in milliseconds",
+        "TIMESTAMP-PLAUSIBLE",
+    ),
+    Fault(
+        "job-clock-an-hour-behind",
+        "import job submittedAt and endedAt are answered an hour early (a time zone slip)",
+        "TIMESTAMP-PLAUSIBLE",
+    ),
+    Fault(
+        "jobs-listed-across-datastores",
+        "ListDICOMImportJobs lists the jobs of every data store",
+        "JOB-SCOPE",
+    ),
+    Fault(
+        "datastore-token-ignored",
+        "CreateDatastore ignores clientToken: a replay makes another data store",
+        "IDEMPOTENT-REPLAY",
+    ),
+    Fault(
+        "datastore-deletion-stalls",
+        "DeleteDatastore answers DELETING and the data store stays DELETING",
+        "DATASTORE-STATUS-FOLLOWS",
+    ),
+    Fault(
+        "datastore-status-outside-enum",
+        "an ACTIVE data store is answered as AVAILABLE, a status the model does not have",
+        "RESPONSE-SCHEMA",
     ),
 )
 

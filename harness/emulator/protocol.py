@@ -1,17 +1,14 @@
 """restJson1 on the server side: routes from the model, and requests decoded into input.
 
-Routes come from the operation table, so the emulator serves exactly the
-bindings the model declares. Labels are matched on the raw
-(percent-encoded) path and decoded afterwards.
+Routes come from the operation table (`harness.model.routes`), so the emulator
+serves exactly the bindings the model declares.
 """
 
 from __future__ import annotations
 
 import json
-import re
-from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qsl, unquote
+from urllib.parse import parse_qsl
 
 from harness.emulator.exceptions import (
     MethodNotAllowedException,
@@ -20,70 +17,27 @@ from harness.emulator.exceptions import (
     UnsupportedMediaTypeException,
 )
 from harness.model import Member, Operation, OperationTable
+from harness.model.routes import RouteMatch as RouteMatch
+from harness.model.routes import Routes
 
-_LABEL = re.compile(r"\{(\w+)\}")
 JSON_MEDIA_TYPES = ("application/json",)
 
 
-def _path_pattern(template: str) -> re.Pattern[str]:
-    """`/datastore/{datastoreId}` → a regex with one named group per label."""
-    parts: list[str] = []
-    last = 0
-    for label in _LABEL.finditer(template):
-        parts.append(re.escape(template[last : label.start()]))
-        parts.append(f"(?P<{label.group(1)}>[^/]+)")
-        last = label.end()
-    parts.append(re.escape(template[last:]))
-    return re.compile("^" + "".join(parts) + "$")
-
-
-@dataclass(frozen=True)
-class Route:
-    """One operation's binding and the pattern its path matches."""
-
-    operation: Operation
-    pattern: re.Pattern[str]
-
-    @property
-    def name(self) -> str:
-        return self.operation.name
-
-    @property
-    def input_shape(self) -> str:
-        return self.operation.input_shape
-
-
-@dataclass(frozen=True)
-class RouteMatch:
-    """A request's route and its decoded path labels."""
-
-    route: Route
-    labels: dict[str, str]
-
-
 class RouteTable:
-    """Matches method and raw path to an operation of the table."""
+    """The model's routes; a request no operation binds is UnknownOperation (404) or, when
+    another method is bound to the path, MethodNotAllowed (405)."""
 
     def __init__(self, table: OperationTable) -> None:
-        self.routes = [
-            Route(operation, _path_pattern(operation.uri)) for operation in table.values()
-        ]
+        self.routes = Routes(table)
 
     def match(self, method: str, raw_path: str) -> RouteMatch:
-        """The route for a request, or UnknownOperation (404) / MethodNotAllowed (405)."""
-        allowed: list[str] = []
-        for route in self.routes:
-            found = route.pattern.match(raw_path)
-            if not found:
-                continue
-            if route.operation.method == method:
-                labels = {key: unquote(value) for key, value in found.groupdict().items()}
-                return RouteMatch(route, labels)
-            allowed.append(route.operation.method)
+        """The route for a request, or the exception the service answers."""
+        found = self.routes.match(method, raw_path)
+        if found is not None:
+            return found
+        allowed = self.routes.methods_on(raw_path)
         if allowed:
-            raise MethodNotAllowedException(
-                f"{method} is not allowed on {raw_path}", allow=sorted(set(allowed))
-            )
+            raise MethodNotAllowedException(f"{method} is not allowed on {raw_path}", allow=allowed)
         raise UnknownOperationException(f"No operation is bound to {method} {raw_path}")
 
 

@@ -6,10 +6,11 @@ functions of the finished record.
 
 from __future__ import annotations
 
+import socket
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from harness.checks import REGISTRY, Check
 
@@ -18,13 +19,35 @@ RESULTS_SCHEMA_VERSION = 1
 
 @dataclass(frozen=True)
 class Evidence:
-    """What shows a failure: the request as curl, the response, and a note."""
+    """What shows a failure: the request as curl, the response, and a note.
+
+    `exchange` names the recorded exchange the evidence comes from (its `_ahiId`
+    in the HAR file that `--record` writes).
+    """
 
     curl: str | None = None
     status: int | None = None
     response_headers: dict[str, str] = field(default_factory=dict)
     response_body: str | None = None
     note: str | None = None
+    exchange: str | None = None
+
+
+class RecordedExchange(Protocol):
+    """One request and its answer as the HAR writer reads it (the server probe's `Exchange`)."""
+
+    id: str
+    step: str | None
+    started_at: float
+    method: str
+    url: str
+    request_headers: dict[str, str]
+    request_body: bytes | None
+    status: int | None
+    headers: dict[str, str] | None
+    body: bytes
+    error: str | None
+    elapsed: float
 
 
 @dataclass
@@ -57,13 +80,33 @@ class RunRecord:
     finished_at: float | None = None
     outcomes: list[Outcome] = field(default_factory=list)
     aborted: str | None = None
+    host: str = field(default_factory=socket.gethostname)
+    exchanges: list[RecordedExchange] = field(default_factory=list, repr=False)
+    exchanges_file: str | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _laps: dict[int, float] = field(default_factory=dict, repr=False)
 
     def add(self, outcome: Outcome) -> None:
+        """Append `outcome`; one without a duration gets the time since its thread's last
+        outcome or `lap`, which is the time its check took to reach it."""
         if outcome.check_id not in REGISTRY:
             raise KeyError(f"outcome for unregistered check {outcome.check_id}")
+        thread = threading.get_ident()
         with self._lock:
+            since = self._laps.get(thread)
+            if since is not None and not outcome.duration and outcome.at >= since:
+                outcome.duration = outcome.at - since
+            self._laps[thread] = max(since or 0.0, outcome.at)
             self.outcomes.append(outcome)
+
+    def lap(self) -> None:
+        """Start the clock of the calling thread's next outcome now (a step begins)."""
+        with self._lock:
+            self._laps[threading.get_ident()] = time.time()
+
+    def exchange_entries(self) -> dict[str, int]:
+        """The index of each recorded exchange in the HAR file, by exchange id."""
+        return {exchange.id: index for index, exchange in enumerate(self.exchanges)}
 
     def merged(self) -> list[Outcome]:
         """One outcome per (check, subject): failed or error wins, evidence is pooled."""

@@ -3,18 +3,29 @@
 from __future__ import annotations
 
 import json
+import os
+import re
 import xml.etree.ElementTree as ElementTree
 from dataclasses import asdict
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import jinja2
 
-from harness.report import views
-from harness.report.record import RESULTS_SCHEMA_VERSION, Outcome, RunRecord
+from harness.report import replay, views
+from harness.report.record import RESULTS_SCHEMA_VERSION, Evidence, Outcome, RunRecord
+
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+"""Characters XML 1.0 cannot carry, even escaped (generated test data holds them)."""
 
 
-def outcome_text(outcome: Outcome) -> str:
+def xml_text(text: str) -> str:
+    """`text` with the characters XML 1.0 forbids written as `\\xNN` escapes."""
+    return _NOT_XML.sub(lambda match: f"\\x{ord(match.group()):02x}", text)
+
+
+def outcome_text(outcome: Outcome, record: RunRecord | None = None) -> str:
     """A failure as text: rule, source, message and every piece of evidence."""
     check = outcome.check
     lines = [
@@ -22,7 +33,10 @@ def outcome_text(outcome: Outcome) -> str:
         f"Source: {check.source.value} ({check.reference})",
         f"Message: {outcome.message}",
     ]
-    for index, evidence in enumerate(outcome.evidence, 1):
+    command = replay.replay_command(record, outcome) if record is not None else None
+    if record is not None and command is not None:
+        lines += ["Replay:", *replay.emulator_setup(record), command]
+    for index, evidence in enumerate(views.shown_evidence(outcome), 1):
         lines.append(f"--- evidence {index}")
         if evidence.note:
             lines.append(evidence.note)
@@ -33,46 +47,103 @@ def outcome_text(outcome: Outcome) -> str:
             lines += [f"{name}: {value}" for name, value in evidence.response_headers.items()]
         if evidence.response_body:
             lines.append(evidence.response_body)
+        if evidence.exchange:
+            lines.append(f"exchange {evidence.exchange}")
     return "\n".join(lines)
 
 
+def _flattened(prefix: str, value: Any) -> list[tuple[str, str]]:
+    if isinstance(value, dict):
+        return [pair for key, item in value.items() for pair in _flattened(f"{prefix}.{key}", item)]
+    if value is None or value == [] or value == "":
+        return []
+    if isinstance(value, list | tuple):
+        return [(prefix, ",".join(str(item) for item in value))]
+    return [(prefix, str(value).lower() if isinstance(value, bool) else str(value))]
+
+
+def junit_properties(record: RunRecord) -> list[tuple[str, str]]:
+    """The run's facts as JUnit properties: seed, profile, target, tool, model and SDK versions."""
+    properties = [("kind", record.kind), ("startedAt", views.timestamp(record.started_at))]
+    if record.seed is not None:
+        properties.append(("seed", str(record.seed)))
+    if record.profile:
+        properties.append(("profile", record.profile))
+    properties += _flattened("target", record.target)
+    properties += _flattened("tool", record.tool)
+    if record.exchanges_file:
+        properties.append(("exchanges", record.exchanges_file))
+    return properties
+
+
 def junit_xml(record: RunRecord) -> str:
-    """JUnit XML: a test case per check and subject, so CI systems list them."""
+    """JUnit XML (the Ant format Jenkins, GitLab and GitHub read): a test case per check
+    and subject with its duration, the suite's timestamp, host, counts and properties."""
     outcomes = record.merged()
+    aborted = 1 if record.aborted else 0
     suite = ElementTree.Element(
         "testsuite",
         name=f"ahi-contract {record.kind}",
-        tests=str(len(outcomes)),
+        tests=str(len(outcomes) + aborted),
         failures=str(sum(o.status == "failed" for o in outcomes)),
-        errors=str(sum(o.status == "error" for o in outcomes) + (1 if record.aborted else 0)),
+        errors=str(sum(o.status == "error" for o in outcomes) + aborted),
+        skipped=str(sum(o.status == "deviation" for o in outcomes)),
         time=f"{(record.finished_at or record.started_at) - record.started_at:.3f}",
+        timestamp=datetime.fromtimestamp(record.started_at, UTC).strftime("%Y-%m-%dT%H:%M:%S"),
+        hostname=record.host or "localhost",
     )
+    properties = ElementTree.SubElement(suite, "properties")
+    for name, value in junit_properties(record):
+        ElementTree.SubElement(properties, "property", name=name, value=xml_text(value))
     for outcome in outcomes:
         case = ElementTree.SubElement(
             suite,
             "testcase",
             classname=f"{record.kind}.{outcome.check.family}",
-            name=f"{outcome.check_id} [{outcome.subject}]",
-            time=f"{outcome.duration:.3f}",
+            name=xml_text(f"{outcome.check_id} [{outcome.subject}]"),
+            time=f"{outcome.duration:.6f}",
         )
         if outcome.status == "deviation":
-            skipped = ElementTree.SubElement(case, "skipped", message=outcome.message[:500])
-            skipped.text = outcome_text(outcome)
+            skipped = ElementTree.SubElement(
+                case, "skipped", message=xml_text(outcome.message[:500])
+            )
+            skipped.text = xml_text(outcome_text(outcome, record))
         elif outcome.status != "passed":
             tag = "failure" if outcome.status == "failed" else "error"
-            element = ElementTree.SubElement(case, tag, message=outcome.message[:500])
-            element.text = outcome_text(outcome)
+            element = ElementTree.SubElement(case, tag, message=xml_text(outcome.message[:500]))
+            element.text = xml_text(outcome_text(outcome, record))
     if record.aborted:
-        case = ElementTree.SubElement(suite, "testcase", classname=record.kind, name="run")
-        ElementTree.SubElement(case, "error", message=record.aborted).text = record.aborted
+        case = ElementTree.SubElement(
+            suite, "testcase", classname=record.kind, name="run", time="0.000"
+        )
+        aborted_text = xml_text(record.aborted)
+        ElementTree.SubElement(case, "error", message=aborted_text).text = aborted_text
     ElementTree.indent(suite)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ElementTree.tostring(
         suite, encoding="unicode"
     )
 
 
+def _evidence_json(evidence: Evidence, entries: dict[str, int]) -> dict[str, Any]:
+    shown = asdict(evidence)
+    if evidence.exchange in entries:
+        shown["harEntry"] = entries[evidence.exchange]
+    return shown
+
+
+def _replay_json(record: RunRecord, outcome: Outcome) -> dict[str, str]:
+    command = replay.replay_command(record, outcome) if outcome.status != "passed" else None
+    return {} if command is None else {"replay": command}
+
+
 def results_json(record: RunRecord) -> dict[str, Any]:
-    """The machine-readable results (schema version RESULTS_SCHEMA_VERSION)."""
+    """The machine-readable results (schema version RESULTS_SCHEMA_VERSION).
+
+    Fields are only ever added to a version: `host`, `replay` (the emulator set-up and
+    the command that replays the run), `exchanges` (the HAR file), and per check its
+    `replay` command and each evidence's `exchange` id and `harEntry` index.
+    """
+    entries = record.exchange_entries()
     return {
         "schemaVersion": RESULTS_SCHEMA_VERSION,
         "kind": record.kind,
@@ -84,6 +155,16 @@ def results_json(record: RunRecord) -> dict[str, Any]:
         "finishedAt": record.finished_at,
         "passed": record.passed,
         "aborted": record.aborted,
+        "host": record.host,
+        "replay": {
+            "setup": replay.emulator_setup(record),
+            "command": replay.server_command(record) if record.kind == "server" else None,
+        },
+        "exchanges": (
+            {"file": record.exchanges_file, "count": len(record.exchanges)}
+            if record.exchanges_file
+            else None
+        ),
         "checks": [
             {
                 "id": outcome.check_id,
@@ -95,15 +176,80 @@ def results_json(record: RunRecord) -> dict[str, Any]:
                 "status": outcome.status,
                 "message": outcome.message,
                 "duration": round(outcome.duration, 4),
-                "evidence": [asdict(evidence) for evidence in outcome.evidence],
+                "evidence": [_evidence_json(evidence, entries) for evidence in outcome.evidence],
+                **_replay_json(record, outcome),
             }
             for outcome in record.merged()
         ],
     }
 
 
+MAX_REPRODUCED = 40
+"""Failed checks the summary spells out with their commands (a CI job summary has a size limit)."""
+CURLS_PER_CHECK = 3
+
+
+def _fenced(lines: list[str]) -> list[str]:
+    return ["```sh", *lines, "```"]
+
+
+def _reproductions(record: RunRecord, problems: list[Outcome]) -> list[str]:
+    """The summary's "Reproduce" section: the set-up, then per failed check its replay
+    command and the requests that showed the failure as curl commands."""
+    by_check: dict[str, list[Outcome]] = {}
+    for outcome in problems:
+        if outcome.status in ("failed", "error"):
+            by_check.setdefault(outcome.check_id, []).append(outcome)
+    if not by_check:
+        return []
+    lines = ["", "### Reproduce", ""]
+    setup = replay.emulator_setup(record)
+    if setup:
+        lines += [
+            "Start the emulator as the run had it (same port and faults), in the shell you "
+            "replay from:",
+            "",
+            *_fenced(setup),
+        ]
+    elif record.kind == "server":
+        lines.append(
+            "Credentials come from the environment (`AWS_ACCESS_KEY_ID`, "
+            "`AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`), as for every AWS tool."
+        )
+    entries = record.exchange_entries()
+    for check_id, outcomes in list(by_check.items())[:MAX_REPRODUCED]:
+        first = outcomes[0]
+        message = first.message.splitlines()[0] if first.message else first.status
+        subjects = ", ".join(outcome.subject for outcome in outcomes)
+        lines += [
+            "",
+            f"#### `{check_id}`",
+            "",
+            f"{first.status} on {subjects}: {message[:300]}",
+            "",
+        ]
+        command = replay.replay_command(record, first)
+        lines += _fenced([command]) if command else []
+        shown = 0
+        for outcome in outcomes:
+            evidence = next((e for e in views.shown_evidence(outcome) if e.curl), None)
+            if evidence is None or evidence.curl is None or shown == CURLS_PER_CHECK:
+                continue
+            shown += 1
+            where = ""
+            if evidence.exchange in entries:
+                where = f" (entry {entries[evidence.exchange]} of `{record.exchanges_file}`)"
+            answer = f", answered HTTP {evidence.status}" if evidence.status is not None else ""
+            lines += ["", f"{outcome.subject}{answer}{where}:", "", *_fenced([evidence.curl])]
+    if len(by_check) > MAX_REPRODUCED:
+        more = len(by_check) - MAX_REPRODUCED
+        lines += ["", f"... and {more} more failed checks in results.json and report.html"]
+    return lines
+
+
 def summary_md(record: RunRecord) -> str:
-    """A Markdown summary that fits a CI job summary."""
+    """A Markdown summary that fits a CI job summary: the verdict, a table of failures, and
+    the commands that reproduce each."""
     outcomes = record.merged()
     counts = views.totals(outcomes)
     lines = [
@@ -114,6 +260,11 @@ def summary_md(record: RunRecord) -> str:
         + (
             f" — seed `{record.seed}`, profile `{record.profile}`"
             if record.seed is not None
+            else ""
+        )
+        + (
+            f", {views.duration(record.finished_at - record.started_at)}"
+            if record.finished_at is not None
             else ""
         ),
     ]
@@ -137,6 +288,7 @@ def summary_md(record: RunRecord) -> str:
                 message[:200],
             ]
             lines.append("| " + " | ".join(cell.replace("|", "\\|") for cell in cells) + " |")
+    lines += _reproductions(record, problems)
     return "\n".join(lines) + "\n"
 
 
@@ -148,25 +300,38 @@ _TEMPLATES = jinja2.Environment(
 )
 
 
-def report_html(record: RunRecord) -> str:
-    """One self-contained HTML page: the matrix, and every failure with its evidence."""
+def report_html(record: RunRecord, exchanges_href: str | None = None) -> str:
+    """One self-contained HTML page: metadata, the matrices, every failure with its evidence
+    and replay command, and the passed checks; filtered in the page without a network.
+
+    `exchanges_href` links the recorded HAR file (relative to the page).
+    """
     outcomes = record.merged()
-    meta = [
-        ("kind", record.kind),
-        ("target", json.dumps(record.target)),
-        ("tool", json.dumps(record.tool)),
-        ("profile", record.profile),
-        ("seed", record.seed),
-    ]
+    problems = [o for o in outcomes if o.status != "passed"]
     return _TEMPLATES.get_template("report.html.j2").render(
         title=views.title(record),
         record=record,
         totals=views.totals(outcomes),
-        meta=[(key, value) for key, value in meta if value is not None],
+        meta=views.metadata(record),
         grid=views.matrix(outcomes, record.kind),
+        units=views.units_matrix(outcomes) if record.kind == "server" else None,
         statuses=views.STATUS_ORDER,
-        problems=[o for o in outcomes if o.status != "passed"],
+        problems=problems,
+        passed=[o for o in outcomes if o.status == "passed"],
+        evidence_of=views.shown_evidence,
+        replay_of=lambda outcome: replay.replay_command(record, outcome),
+        setup=replay.emulator_setup(record),
+        entries=record.exchange_entries(),
+        exchanges_href=exchanges_href,
+        duration=views.duration,
     )
+
+
+def _relative(path: str | None, directory: Path) -> str | None:
+    """`path` as a link from a page in `directory`."""
+    if path is None:
+        return None
+    return Path(os.path.relpath(Path(path).resolve(), directory.resolve())).as_posix()
 
 
 def write_reports(record: RunRecord, directory: Path) -> list[Path]:
@@ -176,7 +341,7 @@ def write_reports(record: RunRecord, directory: Path) -> list[Path]:
         "junit.xml": junit_xml(record),
         "results.json": json.dumps(results_json(record), indent=2) + "\n",
         "summary.md": summary_md(record),
-        "report.html": report_html(record),
+        "report.html": report_html(record, _relative(record.exchanges_file, directory)),
     }
     written = []
     for name, text in contents.items():

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import platform
-import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -14,6 +13,8 @@ from typing import Any
 import harness
 from harness.checks import Source, register
 from harness.report.record import Outcome, RunRecord
+from harness.sdk.bundled import ADAPTERS_DIR as ADAPTERS_DIR  # where the bundled adapters live
+from harness.sdk.bundled import BUNDLED
 from harness.sdk.judge import judge
 from harness.sdk.protocol import (
     Adapter,
@@ -25,11 +26,6 @@ from harness.sdk.protocol import (
 from harness.sdk.scenarios import Scenario, load_catalogue
 from harness.sdk.stub import StubServer
 
-ADAPTERS_DIR = Path(harness.__file__).resolve().parent.parent / "adapters"
-BUNDLED = {
-    "boto3": (f"{sys.executable} {ADAPTERS_DIR / 'boto3' / 'adapter.py'}", "boto3"),
-    "js-v3": (f"node {ADAPTERS_DIR / 'js-v3' / 'adapter.mjs'}", "js-v3"),
-}
 ADAPTER_RUN = register(
     "SDK-ADAPTER",
     "sdk-adapter",
@@ -42,7 +38,7 @@ KNOWN_DEVIATION_STALE = register(
     "sdk-adapter",
     "The adapter's known-deviations list matches what the SDK does, entry for entry",
     Source.HARNESS,
-    "adapters/<name>/known-deviations.json",
+    "the adapter's known-deviations.json (bundled: harness/sdk/adapters/<name>/)",
 )
 
 
@@ -56,10 +52,11 @@ class KnownDeviation:
     where: str
 
 
-def load_known(name: str | None) -> dict[str, KnownDeviation]:
-    if name is None:
+def load_known(source: str | Path | None) -> dict[str, KnownDeviation]:
+    """A known-deviations list: a bundled adapter's (by name) or any file (by path)."""
+    if source is None:
         return {}
-    path = ADAPTERS_DIR / name / "known-deviations.json"
+    path = BUNDLED[source].known_deviations if source in BUNDLED else Path(source)
     if not path.exists():
         return {}
     entries = json.loads(path.read_text(encoding="utf-8"))
@@ -71,8 +68,7 @@ def open_adapter(spec: str) -> tuple[Adapter, str | None]:
     if spec == "reference":
         return InProcessReference(), None
     if spec in BUNDLED:
-        command, known = BUNDLED[spec]
-        return SubprocessAdapter(command), known
+        return SubprocessAdapter(BUNDLED[spec].command), spec
     return SubprocessAdapter(spec), None
 
 
@@ -81,8 +77,11 @@ def certify(
     scenarios: list[Scenario] | None = None,
     progress: Callable[[str], None] = lambda message: None,
     call_timeout: float = 10.0,
+    known_deviations: Path | None = None,
 ) -> RunRecord:
     """Run `scenarios` (default: the whole catalogue) through one adapter.
+
+    `known_deviations` replaces the bundled adapter's list (any adapter may have one).
 
     `call_timeout` is each call's `timeoutSeconds`; an adapter silent for that
     plus 10 s is reported as hung and the run ends.
@@ -105,7 +104,7 @@ def certify(
             return record
         record.target["sdk"] = adapter.greeting
         subject = str(adapter.greeting.get("sdk", adapter_spec))
-        known = load_known(known_name)
+        known = load_known(known_deviations or known_name)
         progress(f"{subject} {adapter.greeting.get('version', '')}: {len(scenarios)} scenarios")
         broken = _run_scenarios(record, adapter, scenarios, stub, subject, known, call_timeout)
         adapter.close()

@@ -162,14 +162,16 @@ class SuiteContext:
     def wait_for_datastore(
         self, datastore_id: str, timeout: float = 60.0
     ) -> tuple[str | None, Exchange]:
-        """Poll GetDatastore until ACTIVE, a status it cannot leave, no answer, or `timeout`."""
+        """Poll GetDatastore while it answers CREATING (or 404, as a new resource may be
+        briefly), until `timeout`: returns the first other status (None when the answer holds
+        none) and its exchange."""
         deadline = time.monotonic() + timeout
         while True:
             exchange = self.get_datastore(datastore_id)
             body = exchange.json() if exchange.status == 200 else None
             status = (body or {}).get("datastoreProperties", {}).get("datastoreStatus")
-            settled = status in ("ACTIVE", "CREATE_FAILED", "DELETING", "DELETED")
-            if settled or exchange.error or time.monotonic() > deadline:
+            waiting = status == "CREATING" or exchange.status == 404
+            if not waiting or time.monotonic() > deadline:
                 return status, exchange
             time.sleep(0.2)
 

@@ -15,7 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from harness.inputs import non_negative_int, positive_int, positive_seconds, url
 from harness.server.context import PROFILES
+from harness.server.selection import Selection
 from harness.sigv4 import AwsCredentials
 
 EMBEDDED_ROLE = "arn:aws:iam::123456789012:role/AhiContractImportRole"
@@ -38,6 +40,9 @@ class ServerOptions:
     request_timeout: float = 15.0
     faults: tuple[str, ...] = ()
     workers: int = 1
+    selection: Selection = field(default_factory=Selection)
+    max_examples: int | None = None
+    record: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -50,6 +55,7 @@ class Option:
     default: Any = None
     choices: tuple[str, ...] | None = None
     repeated: bool = False
+    metavar: str | None = None
 
     @property
     def dest(self) -> str:
@@ -66,37 +72,108 @@ class Option:
             found["type"] = self.type
         if self.choices is not None:
             found["choices"] = self.choices
+        if self.metavar is not None:
+            found["metavar"] = self.metavar
         return found
 
 
-def _positive(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise ValueError(f"{text} is not a positive number")
-    return value
-
-
 SERVER_OPTIONS: tuple[Option, ...] = (
-    Option("endpoint", "the service URL (default: start the embedded emulator)"),
-    Option("region", "the signing region (default: the AWS configuration's, else us-east-1)"),
-    Option("access-key", "access key id (default: botocore's credential chain)"),
-    Option("secret-key", "secret access key (default: botocore's credential chain)"),
-    Option("session-token", "session token (default: botocore's credential chain)"),
-    Option("s3-endpoint", "the S3 endpoint the target imports from"),
-    Option("role-arn", "dataAccessRoleArn to send", default=EMBEDDED_ROLE),
-    Option("datastore-id", "use this ACTIVE data store instead of creating one"),
-    Option("job-quota", "the target's concurrent-job quota (enables QUOTA-402)", type=int),
+    Option(
+        "endpoint",
+        "the service URL (default: AWS_ENDPOINT_URL_MEDICAL_IMAGING, else start the embedded "
+        "emulator)",
+        url,
+        metavar="URL",
+    ),
+    Option(
+        "region",
+        "the signing region (default: the AWS configuration's, else us-east-1)",
+        metavar="REGION",
+    ),
+    Option("access-key", "access key id (default: botocore's credential chain)", metavar="KEY"),
+    Option(
+        "secret-key", "secret access key (default: botocore's credential chain)", metavar="SECRET"
+    ),
+    Option(
+        "session-token", "session token (default: botocore's credential chain)", metavar="TOKEN"
+    ),
+    Option(
+        "s3-endpoint",
+        "the S3 endpoint the target imports from (default: AWS_ENDPOINT_URL_S3, else AWS S3)",
+        url,
+        metavar="URL",
+    ),
+    Option("role-arn", "dataAccessRoleArn to send", default=EMBEDDED_ROLE, metavar="ARN"),
+    Option(
+        "datastore-id",
+        "use this ACTIVE data store instead of creating one (default: create one)",
+        metavar="ID",
+    ),
+    Option(
+        "job-quota",
+        "the target's concurrent-job quota, 1 or more (enables QUOTA-402; default: not checked)",
+        type=positive_int,
+        metavar="N",
+    ),
     Option("profile", "how thorough a run is", default="quick", choices=tuple(sorted(PROFILES))),
-    Option("seed", "replay a run (printed at the start)", type=int),
-    Option("request-timeout", "seconds to wait for one answer", type=float, default=15.0),
+    Option(
+        "seed",
+        "replay a run, 0 or more (default: random, printed at the start)",
+        type=non_negative_int,
+        metavar="N",
+    ),
+    Option(
+        "request-timeout",
+        "seconds to wait for one answer, above 0",
+        type=positive_seconds,
+        default=15.0,
+        metavar="SECONDS",
+    ),
     Option(
         "workers",
-        "spread the units over N processes (each its own data store and bucket)",
-        type=_positive,
+        "spread the units over N processes, 1 or more (each its own data store and bucket)",
+        type=positive_int,
         default=1,
+        metavar="N",
     ),
-    Option("fault", "enable an emulator fault (embedded emulator only)", repeated=True),
-    Option("report-dir", "write junit.xml, results.json, summary.md, report.html here", Path),
+    Option(
+        "fault",
+        "enable an emulator fault (embedded emulator only); repeat for more",
+        repeated=True,
+        metavar="NAME",
+    ),
+    Option(
+        "check",
+        "judge only the checks matching this ID or family (glob, e.g. 'IDEMPOTENT-*' or "
+        "search); repeatable",
+        repeated=True,
+        metavar="PATTERN",
+    ),
+    Option(
+        "exclude-check",
+        "do not judge the checks matching this ID or family (glob); repeatable",
+        repeated=True,
+        metavar="PATTERN",
+    ),
+    Option(
+        "max-examples",
+        "examples per operation for schemathesis and per state machine, 1 or more "
+        "(default: the profile's)",
+        type=positive_int,
+        metavar="N",
+    ),
+    Option(
+        "report-dir",
+        "write junit.xml, results.json, summary.md, report.html here (checked before the run)",
+        Path,
+        metavar="DIR",
+    ),
+    Option(
+        "record",
+        "write every exchange of the run to this HAR file, credentials redacted",
+        Path,
+        metavar="FILE",
+    ),
 )
 
 
@@ -151,6 +228,11 @@ def server_options(values: Mapping[str, Any]) -> ServerOptions:
         request_timeout=values.get("request_timeout") or 15.0,
         faults=tuple(values.get("fault") or ()),
         workers=values.get("workers") or 1,
+        selection=Selection(
+            tuple(values.get("check") or ()), tuple(values.get("exclude_check") or ())
+        ),
+        max_examples=values.get("max_examples"),
+        record=values.get("record"),
     )
     if endpoint:
         credentials, region = _resolved(values)

@@ -8,41 +8,45 @@ from __future__ import annotations
 
 import gzip
 import json
-import re
-import shlex
 import time
+import uuid
 import zlib
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 import urllib3
 
 from harness.model import load_pinned_model, operations
 from harness.model.serialize import serialize_request
+from harness.report.curl import (
+    PATH_ENCODING_NOTE,
+    Signing,
+    curl_command,
+    signing_for,
+    strip_signature,
+)
 from harness.report.record import Evidence
 from harness.restjson import header_value
 from harness.sigv4 import AwsCredentials, SigV4RequestsAuth
 
-_SIGNING_HEADERS = ("authorization", "x-amz-date", "x-amz-security-token")
-_TRANSPORT_HEADERS = (
-    "content-length",
-    "host",
-    "user-agent",
-    "accept",
-    "accept-encoding",
-    "connection",
-)
-_CURL_SIGNING = re.compile(
-    r" -H '(?:Authorization|X-Amz-Date|X-Amz-Security-Token|X-Schemathesis-TestCaseId): [^']*'",
-    re.IGNORECASE,
-)
+__all__ = [
+    "MAX_BODY_SHOWN",
+    "Exchange",
+    "Probe",
+    "Signing",
+    "exchange_from_schemathesis",
+    "schemathesis_exchange_id",
+    "strip_signature",
+]
+
 MAX_BODY_SHOWN = 4000
 
 
-def strip_signature(curl: str) -> str:
-    """A curl command without the headers SigV4 adds (they cannot be replayed anyway)."""
-    return _CURL_SIGNING.sub("", curl)
+def schemathesis_exchange_id(case_id: str) -> str:
+    """The id under which the exchange of a schemathesis test case is recorded."""
+    return f"st-{case_id}"
 
 
 @dataclass
@@ -50,7 +54,8 @@ class Exchange:
     """One request and what came back (a response, or the transport error).
 
     `wire_body` is the body as it travelled; `body` is it with any gzip or deflate
-    Content-Encoding undone, as an HTTP client hands it to a caller.
+    Content-Encoding undone, as an HTTP client hands it to a caller. `signing` says how
+    the request was signed (None: sent unsigned); `step` is the suite step that sent it.
     """
 
     method: str
@@ -63,6 +68,10 @@ class Exchange:
     wire_body: bytes = b""
     error: str | None = None
     elapsed: float = 0.0
+    id: str = ""
+    started_at: float = 0.0
+    signing: Signing | None = None
+    step: str | None = None
 
     def json(self) -> Any:
         """The body as JSON, or None when it is not JSON."""
@@ -79,27 +88,56 @@ class Exchange:
         return self.header("X-Amzn-Errortype")
 
     def curl(self) -> str:
-        parts = ["curl", "-X", self.method]
-        for name, value in self.request_headers.items():
-            if name.lower() in _SIGNING_HEADERS or name.lower() in _TRANSPORT_HEADERS:
-                continue
-            parts += ["-H", f"{name}: {value}"]
-        if self.request_body:
-            parts += ["--data-binary", self.request_body.decode("utf-8", "replace")]
-        parts.append(self.url)
-        return " ".join(shlex.quote(part) for part in parts) + "  # add SigV4 signing"
+        """The request as a curl command that reproduces it (see `curl_command`)."""
+        return curl_command(
+            self.method, self.url, self.request_headers, self.request_body, self.signing
+        )
 
     def evidence(self, note: str | None = None) -> Evidence:
         body = self.body.decode("utf-8", "replace")
         if len(body) > MAX_BODY_SHOWN:
             body = body[:MAX_BODY_SHOWN] + f"... ({len(self.body)} bytes)"
+        shown = note
+        if self.error is not None:
+            shown = f"{note}: {self.error}" if note else self.error
+        if (
+            self.signing is not None
+            and not self.signing.verbatim
+            and "%" in urlsplit(self.url).path
+        ):
+            shown = f"{shown}\n{PATH_ENCODING_NOTE}" if shown else PATH_ENCODING_NOTE
         return Evidence(
             curl=self.curl(),
             status=self.status,
             response_headers=dict(self.headers or {}),
             response_body=body if self.status is not None else None,
-            note=note if self.error is None else f"{note + ': ' if note else ''}{self.error}",
+            note=shown,
+            exchange=self.id or None,
         )
+
+
+def exchange_from_schemathesis(case_id: str, interaction: Any, step: str) -> Exchange:
+    """An `Exchange` of a schemathesis interaction (its request, and its response if any)."""
+    request, response = interaction.request, interaction.response
+    headers = {name: ", ".join(values) for name, values in dict(request.headers).items()}
+    exchange = Exchange(
+        method=str(request.method),
+        url=str(request.uri),
+        request_headers=headers,
+        request_body=request.body,
+        id=schemathesis_exchange_id(case_id),
+        step=step,
+    )
+    exchange.started_at = float(interaction.timestamp)
+    if response is not None:
+        exchange.status = int(response.status_code)
+        exchange.headers = {k: ", ".join(v) for k, v in dict(response.headers).items()}
+        exchange.body = exchange.wire_body = bytes(response.content or b"")
+        exchange.elapsed = float(response.elapsed)
+        exchange.started_at -= exchange.elapsed
+    else:
+        exchange.error = "no answer"
+    return exchange
 
 
 def _decoded(body: bytes, encoding: str | None) -> bytes:
@@ -132,6 +170,19 @@ class Probe:
         self._session = requests.Session()
         self.history: list[Exchange] = []
         self.deadline: float | None = None  # time.monotonic() past which nothing is sent
+        self.journal: list[Exchange] | None = None  # every exchange of the run, when recorded
+        self.step: str | None = None  # the suite step sending, named in the record
+        self._prefix = uuid.uuid4().hex[:6]
+        self._sent = 0
+
+    def adopt(self, interactions: dict[str, Any], step: str) -> None:
+        """Keep the exchanges schemathesis made (its interactions by test case id) in the
+        run's journal, when the run is recorded."""
+        if self.journal is not None:
+            self.journal += [
+                exchange_from_schemathesis(case_id, interaction, step)
+                for case_id, interaction in interactions.items()
+            ]
 
     def call(
         self, operation: str, *, auth: requests.auth.AuthBase | bool = True, **params: Any
@@ -178,16 +229,27 @@ class Probe:
             auth=signer,
         )
         prepared = self._session.prepare_request(request)
+        self._sent += 1
         exchange = Exchange(
             method=method,
             url=prepared.url or "",
             request_headers=dict(prepared.headers),
             request_body=prepared.body if isinstance(prepared.body, bytes) else None,
+            id=f"{self._prefix}-{self._sent}",
+            started_at=time.time(),
+            signing=(
+                None
+                if signer is None
+                else signing_for(signer, self.credentials, self.region, dict(prepared.headers))
+            ),
+            step=self.step,
         )
         started = time.monotonic()
         if self.deadline is not None and started > self.deadline:
             exchange.error = "not sent: the run's deadline had passed"
             return exchange
+        if self.journal is not None:
+            self.journal.append(exchange)
         try:
             response = self._session.send(
                 prepared, timeout=self.timeout, allow_redirects=False, stream=True

@@ -15,7 +15,7 @@ import pkgutil
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from harness.checks import Check, Source, register
+from harness.checks import Catalogue, Check, Source
 from harness.server.context import SuiteContext
 
 CheckBody = Callable[[SuiteContext, Check], None]
@@ -33,7 +33,18 @@ class ServerCheck:
         self.body(context, self.check)
 
 
+CATALOGUE = Catalogue("server")
+"""Every check of the server suite; `load_checks` fills it."""
+
 UNITS: dict[str, list[ServerCheck]] = {}
+
+SUITE_STEP = CATALOGUE.register(
+    "SUITE-STEP",
+    "harness",
+    "Each step of the suite runs to its end (the target did not break it off)",
+    Source.HARNESS,
+    "an exception or the run's deadline stopped a step; its checks were not all judged",
+)
 
 
 def server_check(
@@ -42,19 +53,22 @@ def server_check(
     """Register a check and file its function under `unit`."""
 
     def decorate(body: CheckBody) -> ServerCheck:
-        check = ServerCheck(register(id, family, rule, source, reference), unit, body)
+        check = ServerCheck(CATALOGUE.register(id, family, rule, source, reference), unit, body)
         UNITS.setdefault(unit, []).append(check)
         return check
 
     return decorate
 
 
-def load_checks() -> None:
-    """Import every module of `harness.server.checks`, so that every check is filed."""
+def load_checks() -> Catalogue:
+    """Import every module that registers server checks (the schemathesis phase and each
+    module of `harness.server.checks`) and return the filled catalogue."""
     import harness.server.checks as package
 
+    importlib.import_module("harness.server.schema_phase")
     for module in pkgutil.iter_modules(package.__path__):
         importlib.import_module(f"{package.__name__}.{module.name}")
+    return CATALOGUE
 
 
 def checks_in(unit: str) -> list[ServerCheck]:

@@ -12,31 +12,27 @@ import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from importlib.metadata import version
 from urllib.parse import urlsplit
 
 from harness import __version__
-from harness.checks import Source, register
 from harness.emulator import Emulator, EmulatorConfig, Limits
 from harness.model import load_pinned_model
+from harness.report.har import Recording
 from harness.report.record import Outcome, RunRecord
 from harness.server import units
-from harness.server.checks import conformance, service
-from harness.server.context import PROFILES, SuiteContext, Target
-from harness.server.environment import prepare, tear_down
+from harness.server.checks import conformance, oracle, service
+from harness.server.context import PROFILES, Profile, SuiteContext, Target
+from harness.server.environment import TargetBroke, prepare, tear_down
+from harness.server.observation import observe_all
 from harness.server.options import ServerOptions
-from harness.server.probe import Probe
-from harness.server.registry import load_checks
+from harness.server.probe import Exchange, Probe
+from harness.server.registry import SUITE_STEP, load_checks
+from harness.server.selection import Selection, UnknownCheck
 from harness.sigv4 import AwsCredentials
 from harness.spec.build import build_spec
 
-STEP = register(
-    "SUITE-STEP",
-    "harness",
-    "Each step of the suite runs to its end (the target did not break it off)",
-    Source.HARNESS,
-    "an exception or the run's deadline stopped a step; its checks were not all judged",
-)
 EMBEDDED_JOB_QUOTA = 8
 
 
@@ -104,18 +100,27 @@ def preflight(probe: Probe) -> None:
 def execute(
     options: ServerOptions, progress: Callable[[str], None] = lambda message: None
 ) -> RunRecord:
-    """Run the whole suite; raises TargetUnreachable or SetupError before any check runs.
+    """Run the whole suite; raises UnknownCheck, TargetUnreachable or SetupError before any
+    check runs.
 
     With `options.workers` above 1 the units are spread over that many processes,
     each with its own data store and bucket, and their outcomes merged here.
     """
-    load_checks()
+    unknown = options.selection.unmatched(load_checks())
+    if unknown:
+        raise UnknownCheck(f"no check ID or family matches {', '.join(unknown)}")
     profile = PROFILES[options.profile]
+    if options.max_examples is not None:
+        profile = replace(
+            profile, max_examples=options.max_examples, machine_examples=options.max_examples
+        )
     seed = options.seed if options.seed is not None else random.randrange(2**31)
     source = load_pinned_model()
     start_target = _given_target if options.endpoint else _embedded_target
-    with start_target(options) as target:
-        record = RunRecord(
+    with start_target(options) as target, Recording(options.record) as recording:
+        for keys in (target.credentials, target.s3_credentials):
+            recording.secrets += [keys.secret_key, keys.session_token]
+        record = recording.record = RunRecord(
             kind="server",
             target={
                 "endpoint": target.endpoint,
@@ -123,6 +128,8 @@ def execute(
                 "faults": list(options.faults),
                 "region": target.region,
                 "workers": options.workers,
+                "s3Endpoint": options.s3_endpoint,
+                "jobQuota": target.job_quota,
             },
             tool={
                 "ahi-contract": __version__,
@@ -136,81 +143,141 @@ def execute(
             profile=profile.name,
         )
         progress(f"target {target.endpoint} (profile {profile.name}, seed {seed})")
-        preflight(Probe(target.endpoint, target.credentials, target.region, 10.0))
+        first = Probe(target.endpoint, target.credentials, target.region, 10.0)
+        first.journal, first.step = recording.journal, "preflight"
+        preflight(first)
+        plan = Plan(profile, seed, options.request_timeout, options.selection)
         shares = units.spread(options.workers)
         if len(shares) == 1:
-            results = [
-                run_units(target, profile.name, seed, options.request_timeout, shares[0], progress)
-            ]
+            results = [run_units(target, plan, shares[0], progress, recording.journal)]
         else:
             progress(f"spreading {len(units.ALL)} units over {len(shares)} worker processes")
             context = multiprocessing.get_context("spawn")
             with ProcessPoolExecutor(max_workers=len(shares), mp_context=context) as pool:
                 futures = [
                     pool.submit(
-                        run_units, target, profile.name, seed, options.request_timeout, share
+                        run_units,
+                        target,
+                        plan,
+                        share,
+                        None,
+                        [] if recording.journal is not None else None,
                     )
                     for share in shares
                 ]
                 results = [future.result() for future in futures]
-        timings: list[float] = []
-        for outcomes, elapsed in results:
+            for _, _, exchanges in results:
+                recording.keep(exchanges)
+        timings: list[tuple[str, float]] = []
+        for outcomes, elapsed, _ in results:
             for outcome in outcomes:
                 record.add(outcome)
             timings += elapsed
-        service.latency_of(record, timings)
+        if plan.selection.selects(service.LATENCY):
+            service.latency_of(record, timings)
         record.finished_at = time.time()
         return record
 
 
+@dataclass(frozen=True)
+class Plan:
+    """What every unit of a run shares, in whichever process it runs."""
+
+    profile: Profile
+    seed: int
+    request_timeout: float
+    selection: Selection
+
+
 def run_units(
     target: Target,
-    profile_name: str,
-    seed: int,
-    request_timeout: float,
+    plan: Plan,
     names: list[str],
     progress: Callable[[str], None] | None = None,
-) -> tuple[list[Outcome], list[float]]:
+    journal: list[Exchange] | None = None,
+) -> tuple[list[Outcome], list[tuple[str, float]], list[Exchange] | None]:
     """Set up a data store and bucket of its own, run the named units, tear down.
 
-    Runs in the calling process or in a worker; returns the outcomes and the
-    answer times of every request it sent. SetupError propagates.
+    Runs in the calling process or in a worker; returns the outcomes of the
+    selected checks, the answer times of every request it sent (by operation),
+    and `journal` with every exchange of it appended (when the run is recorded).
+    Only steps that judge a selected check run (every step, when an ambient check
+    is selected). A set-up stopped by an answer that broke a rule is that check's
+    failure, whatever the selection; other set-up errors (SetupError) propagate.
     """
-    profile = PROFILES[profile_name]
-    record = RunRecord(kind="server", target={}, tool={}, seed=seed, profile=profile_name)
-    probe = Probe(target.endpoint, target.credentials, target.region, request_timeout)
-    context = SuiteContext(target, probe, record, profile, seed)
+    record = RunRecord(kind="server", target={}, tool={}, seed=plan.seed, profile=plan.profile.name)
+    probe = Probe(target.endpoint, target.credentials, target.region, plan.request_timeout)
+    probe.journal, probe.step = journal, "set-up"
+    context = SuiteContext(target, probe, record, plan.profile, plan.seed)
     run_id = uuid.uuid4().hex[:12]
-    context.environment = prepare(context, run_id)
+    try:
+        context.environment = prepare(context, run_id)
+    except TargetBroke as broke:
+        context.verdict(broke.check.id, broke.subject, False, broke.message, *broke.exchanges)
+        tear_down(context)
+        return record.outcomes, [], journal
     spec = build_spec(load_pinned_model())
+    selection = plan.selection
+    every_step = selection.selects_any(units.AMBIENT)
     try:
         for name in names:
-            for step_name, action in units.ALL[name](context, spec, run_id):
+            for step in units.ALL[name](context, spec, run_id):
+                if not every_step and not selection.selects_any(step.judges):
+                    continue
                 if progress is not None:
-                    progress(f"checking {step_name}")
-                _step(context, step_name, action)
-        conformance.validate_successes(context, spec)
+                    progress(f"checking {step.name}")
+                _step(context, step)
+        if selection.selects_any(conformance.JUDGED):
+            conformance.validate_successes(context, spec)
+        if selection.selects_any(oracle.JUDGED):
+            oracle.judge_history(context)
     finally:
+        probe.step = "tear-down"
         tear_down(context)
-    return record.outcomes, [e.elapsed for e in probe.history if e.status is not None]
+    outcomes = [
+        outcome
+        for outcome in record.outcomes
+        if outcome.check_id == SUITE_STEP.id or selection.selects(outcome.check)
+    ]
+    answered = [seen for seen in observe_all(probe.history) if seen.exchange.status is not None]
+    return outcomes, [(seen.operation, seen.exchange.elapsed) for seen in answered], journal
 
 
-def _step(context: SuiteContext, name: str, action: Callable[[], object]) -> None:
+def _step(context: SuiteContext, step: units.Step) -> None:
     if context.remaining() <= 0:
-        context.record.add(Outcome(STEP.id, name, "error", "the run's deadline passed first"))
+        context.record.add(
+            Outcome(SUITE_STEP.id, step.name, "error", "the run's deadline passed first")
+        )
         return
     started = time.monotonic()
+    before = len(context.record.outcomes)
+    context.probe.step = step.name
+    context.record.lap()
     try:
-        action()
+        step.action()
     except Exception as error:
         context.record.add(
             Outcome(
-                STEP.id,
-                name,
+                SUITE_STEP.id,
+                step.name,
                 "error",
                 f"{type(error).__name__}: {error}\n" + traceback.format_exc(limit=5),
                 duration=time.monotonic() - started,
             )
         )
         return
-    context.record.add(Outcome(STEP.id, name, "passed", duration=time.monotonic() - started))
+    undeclared = sorted(
+        {o.check_id for o in context.record.outcomes[before:]}
+        - {*step.judges, *units.AMBIENT, SUITE_STEP.id}
+    )
+    context.record.add(
+        Outcome(
+            SUITE_STEP.id,
+            step.name,
+            "error" if undeclared else "passed",
+            f"the step judged checks it does not declare (--check would skip it): {undeclared}"
+            if undeclared
+            else "",
+            duration=time.monotonic() - started,
+        )
+    )

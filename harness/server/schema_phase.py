@@ -32,28 +32,29 @@ from schemathesis.engine import Status
 from schemathesis.engine import events as engine_events
 from schemathesis.generation.case import Case
 
-from harness.checks import Source, register
+from harness.checks import Check, Source
 from harness.model import operations
 from harness.report.record import Evidence, Outcome
 from harness.server.context import SuiteContext
-from harness.server.probe import MAX_BODY_SHOWN, strip_signature
+from harness.server.probe import MAX_BODY_SHOWN, schemathesis_exchange_id, strip_signature
+from harness.server.registry import CATALOGUE
 
-BUILTIN_CHECKS: dict[str, tuple[str, str, str, Source, str]] = {
-    "not_a_server_error": (
+BUILTIN_CHECKS: dict[str, Check] = {
+    "not_a_server_error": CATALOGUE.register(
         "NO-5XX-FOR-INPUT",
         "protocol",
         "No request, valid or invalid, is answered with a 5xx",
         Source.AWS_CONVENTION,
         'client faults are 4xx (Smithy @error("client"), senderFault in the model)',
     ),
-    "status_code_conformance": (
+    "status_code_conformance": CATALOGUE.register(
         "STATUS-DOCUMENTED",
         "schema",
         "Every status answered is the success status or a modelled error status",
         Source.MODEL,
         "operation http.responseCode and errors[].error.httpStatusCode",
     ),
-    "content_type_conformance": (
+    "content_type_conformance": CATALOGUE.register(
         "CONTENT-TYPE-JSON",
         "schema",
         "Responses carry Content-Type application/json; a blob answer, a media type the spec "
@@ -61,7 +62,7 @@ BUILTIN_CHECKS: dict[str, tuple[str, str, str, Source, str]] = {
         Source.SMITHY,
         "aws.protocols#restJson1, content types; BLOB-RESPONSES for blob payloads",
     ),
-    "response_schema_conformance": (
+    "response_schema_conformance": CATALOGUE.register(
         "RESPONSE-SCHEMA",
         "schema",
         "Response bodies match the model's output and error shapes (required members, "
@@ -69,70 +70,70 @@ BUILTIN_CHECKS: dict[str, tuple[str, str, str, Source, str]] = {
         Source.MODEL,
         "output and error shapes; restJson1 timestamp format; streaming blob payloads",
     ),
-    "response_headers_conformance": (
+    "response_headers_conformance": CATALOGUE.register(
         "ERROR-TYPE-HEADER",
         "errors",
         "Error responses name their type in X-Amzn-Errortype",
         Source.SMITHY,
         "aws.protocols#restJson1, operation error serialization",
     ),
-    "positive_data_acceptance": (
+    "positive_data_acceptance": CATALOGUE.register(
         "VALID-INPUT-ACCEPTED",
         "validation",
         "Requests that satisfy every model constraint are not rejected as invalid",
         Source.MODEL,
         "input shapes: required, length, range, pattern (full match), enum",
     ),
-    "negative_data_rejection": (
+    "negative_data_rejection": CATALOGUE.register(
         "INVALID-INPUT-REJECTED",
         "validation",
         "Requests that violate a model constraint are rejected with a 4xx",
         Source.MODEL,
         "input shapes: required, length, range, pattern (full match), enum",
     ),
-    "ignored_auth": (
+    "ignored_auth": CATALOGUE.register(
         "AUTH-ENFORCED",
         "auth",
         "Requests without valid authentication are refused",
         Source.AWS_CONVENTION,
         "SigV4 signing is required on every operation",
     ),
-    "unsupported_method": (
+    "unsupported_method": CATALOGUE.register(
         "METHOD-NOT-ALLOWED",
         "protocol",
         "A method a route does not bind is answered 405 with Allow",
         Source.HARNESS,
         "HTTP semantics (RFC 9110 15.5.6); the service documents no answer",
     ),
-    "allow_header_conformance": (
+    "allow_header_conformance": CATALOGUE.register(
         "ALLOW-HEADER",
         "protocol",
         "A 405 answer lists the allowed methods",
         Source.HARNESS,
         "HTTP semantics (RFC 9110 10.2.1)",
     ),
-    "object_level_authorization": (
+    "object_level_authorization": CATALOGUE.register(
         "OBJECT-LEVEL-AUTHORIZATION",
         "auth",
         "A resource one principal created is not served to another principal",
         Source.AWS_CONVENTION,
         "resources belong to the calling account",
     ),
-    "max_response_time": (
+    "max_response_time": CATALOGUE.register(
         "SCHEMATHESIS-RESPONSE-TIME",
         "service",
         "schemathesis's per-request response time limit holds",
         Source.HARNESS,
         "schemathesis max_response_time",
     ),
-    "use_after_free": (
+    "use_after_free": CATALOGUE.register(
         "DELETED-RESOURCE-GONE",
         "lifecycle",
         "A deleted resource is not served as if it still existed",
         Source.HARNESS,
         "schemathesis stateful check",
     ),
-    "ensure_resource_availability": (
+    "ensure_resource_availability": CATALOGUE.register(
         "CREATED-RESOURCE-AVAILABLE",
         "lifecycle",
         "A resource the API just created can be read back",
@@ -141,10 +142,7 @@ BUILTIN_CHECKS: dict[str, tuple[str, str, str, Source, str]] = {
     ),
 }
 
-for _name, (_id, _family, _rule, _source, _reference) in BUILTIN_CHECKS.items():
-    register(_id, _family, _rule, _source, _reference)
-
-ENGINE_ERROR = register(
+ENGINE_ERROR = CATALOGUE.register(
     "SCHEMATHESIS-RUN",
     "schema",
     "The schemathesis phase runs to its end against the target",
@@ -153,7 +151,7 @@ ENGINE_ERROR = register(
 )
 
 
-OTHER = register(
+OTHER = CATALOGUE.register(
     "SCHEMATHESIS-OTHER",
     "schema",
     "A schemathesis check this harness version does not know by name passed",
@@ -162,7 +160,7 @@ OTHER = register(
 )
 
 
-BLOB_HEADERS = register(
+BLOB_HEADERS = CATALOGUE.register(
     "BLOB-HEADERS",
     "schema",
     "A blob answer carries the headers bound beside it: Content-Type, and for image set "
@@ -170,6 +168,14 @@ BLOB_HEADERS = register(
     Source.HARNESS,
     "BLOB-RESPONSES; model output members bound to headers",
 )
+
+PHASE_CHECKS = (
+    *(check.id for check in BUILTIN_CHECKS.values()),
+    ENGINE_ERROR.id,
+    OTHER.id,
+    BLOB_HEADERS.id,
+)
+"""The checks the schemathesis phase records outcomes for."""
 
 BLOB_CHECK = "blob_response_conformance"
 CHECK_ALIASES = {BLOB_CHECK: "response_schema_conformance"}
@@ -224,7 +230,7 @@ def _check_id(name: str, operation: str = "", status: int | None = None) -> str:
     ):
         return BLOB_HEADERS.id
     name = CHECK_ALIASES.get(name, name)
-    return BUILTIN_CHECKS[name][0] if name in BUILTIN_CHECKS else OTHER.id
+    return BUILTIN_CHECKS[name].id if name in BUILTIN_CHECKS else OTHER.id
 
 
 def _operation_checks(spec: dict[str, Any], valid_statuses: list[str]) -> list[dict[str, Any]]:
@@ -299,8 +305,9 @@ def _shown(content: bytes, headers: dict[str, Any]) -> str:
 def _evidence(recorder: Any, case_id: str, code_sample: str, note: str) -> Evidence:
     interaction = recorder.interactions.get(case_id)
     response = interaction.response if interaction else None
+    exchange = schemathesis_exchange_id(case_id)
     if response is None:
-        return Evidence(curl=strip_signature(code_sample), note=note)
+        return Evidence(curl=strip_signature(code_sample), note=note, exchange=exchange)
     body = _shown(response.content or b"", response.headers)
     return Evidence(
         curl=strip_signature(code_sample),
@@ -308,6 +315,7 @@ def _evidence(recorder: Any, case_id: str, code_sample: str, note: str) -> Evide
         response_headers={k: ", ".join(v) for k, v in dict(response.headers).items()},
         response_body=body[:MAX_BODY_SHOWN],
         note=note,
+        exchange=exchange,
     )
 
 
@@ -369,15 +377,17 @@ def _record_scenario(
 ) -> None:
     recorder = event.recorder
     subject = operations.get(recorder.label, recorder.label)
+    context.probe.adopt(recorder.interactions, "schemathesis")
     phase = event.phase.value if hasattr(event.phase, "value") else str(event.phase)
     for case_id, nodes in recorder.checks.items():
         interaction = recorder.interactions.get(case_id)
         response = interaction.response if interaction else None
         status = response.status_code if response is not None else None
+        share = response.elapsed / len(nodes) if response is not None and nodes else 0.0
         for node in nodes:
             check_id = _check_id(node.name, subject, status)
             if node.status == Status.SUCCESS or node.failure_info is None:
-                context.record.add(Outcome(check_id, subject, "passed"))
+                context.record.add(Outcome(check_id, subject, "passed", duration=share))
                 continue
             failure = node.failure_info.failure
             note = f"{phase} phase, {node.name}: {failure.title}\n{failure.message}".strip()
@@ -391,5 +401,6 @@ def _record_scenario(
                         _evidence(recorder, case_id, node.failure_info.code_sample, note),
                         Evidence(note=f"replay with --seed {context.seed}"),
                     ],
+                    duration=share,
                 )
             )

@@ -1,43 +1,58 @@
 """The suite in independent units: each sets nothing up that another unit needs.
 
-A unit is a list of named steps on one context. Most units are assembled from
-the checks filed under them (`harness.server.registry`); schemathesis and the
-state machine are units of their own. Run serially, every unit shares one
-data store; with `--workers`, units are spread over processes that each
-prepare their own.
+A unit is a list of steps on one context; each step names the checks it
+judges, so that a run with `--check` runs only the steps that judge a selected
+check. Most units are assembled from the checks filed under them
+(`harness.server.registry`); schemathesis and the state machine are units of
+their own. Run serially, every unit shares one data store; with `--workers`,
+units are spread over processes that each prepare their own.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
-from harness.server.checks import machine
+from harness.server.checks import conformance, expect, machine, oracle
 from harness.server.context import SuiteContext
-from harness.server.registry import ServerCheck, checks_in
-from harness.server.schema_phase import run_schema_phase
+from harness.server.registry import checks_in
+from harness.server.schema_phase import PHASE_CHECKS, run_schema_phase
 
-Step = tuple[str, Callable[[], object]]
+
+@dataclass(frozen=True)
+class Step:
+    """One step of a unit: its name in progress and reports, what it runs, what it judges."""
+
+    name: str
+    action: Callable[[], object]
+    judges: tuple[str, ...]
+
+
 Unit = Callable[[SuiteContext, dict[str, Any], str], list[Step]]
+
+AMBIENT = (expect.ERROR_SHAPE.id, *conformance.JUDGED, *oracle.JUDGED)
+"""Checks judged on the exchanges of every step: selecting one runs every step. RESPONSE-TIME
+is judged on every exchange too, but selected alone it times the set-up's requests only."""
 
 
 def machine_unit(context: SuiteContext, spec: dict[str, Any], run_id: str) -> list[Step]:
-    return [("state machine", lambda: machine.run(context, run_id))]
+    return [Step("state machine", lambda: machine.run(context, run_id), machine.JUDGED)]
 
 
 def schema_unit(context: SuiteContext, spec: dict[str, Any], run_id: str) -> list[Step]:
-    return [("schemathesis", lambda: run_schema_phase(context, spec))]
-
-
-def _step(context: SuiteContext, check: ServerCheck) -> Step:
-    return (check.check.id, lambda: check(context))
+    return [Step("schemathesis", lambda: run_schema_phase(context, spec), PHASE_CHECKS)]
 
 
 def registered(name: str) -> Unit:
     """A unit made of the checks filed under `name`, in definition order."""
 
     def unit(context: SuiteContext, spec: dict[str, Any], run_id: str) -> list[Step]:
-        return [_step(context, check) for check in checks_in(name)]
+        return [
+            Step(check.check.id, partial(check, context), (check.check.id,))
+            for check in checks_in(name)
+        ]
 
     return unit
 

@@ -204,9 +204,31 @@ DECISIONS: dict[str, str] = {
         "`x-aws-common-errors`; their bodies carry `message` like every error."
     ),
     "IDEMPOTENCY-CONFLICT": (
-        "A StartDICOMImportJob replay with the same clientToken and the same parameters "
-        "returns the original job and creates none; the same token with other parameters is a "
-        "409 ConflictException (AWS-wide convention; the service documentation is silent)."
+        "A StartDICOMImportJob or CreateDatastore replay with the same clientToken and the "
+        "same parameters returns the original job or data store and creates none; the same "
+        "token with other parameters is a 409 ConflictException (AWS-wide convention; the "
+        "service documentation is silent)."
+    ),
+    "DELETED-IMAGE-SET-GONE": (
+        "After DeleteImageSet completes, every operation on the image set answers 404 "
+        "ResourceNotFoundException and search no longer lists it; the documentation leaves "
+        "GetImageSet after a delete open, and AWS's example polls until DELETED or an error."
+    ),
+    "CLOCK-TOLERANCE": (
+        "A timestamp that records when a request was handled (createdAt of a new data store, "
+        "submittedAt, an update's updatedAt, a copy's new image set createdAt) lies within "
+        "that request, on the target's clock (its offset measured from the `Date` headers of "
+        "its answers), give or take 5 seconds; no timestamp lies after the answer that "
+        "carries it or before November 2022, when the service was announced."
+    ),
+    "EFFECT-BOUND": (
+        "A transition a data store's status announces (CREATING to ACTIVE, DELETING to "
+        "DELETED or not found) completes within the profile's job timeout: 30 seconds for "
+        "`quick`, 300 for `full`."
+    ),
+    "RESPONSE-TIME": (
+        "Per operation, the median answer comes within 1 second and the slowest within 10; "
+        "the service documents no latency."
     ),
     "QUOTA-402": (
         "Starting more concurrent import jobs on one data store than the quota allows is a "

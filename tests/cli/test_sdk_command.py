@@ -6,7 +6,9 @@ from pathlib import Path
 
 import pytest
 
+import harness
 from harness.cli import main
+from harness.sdk import bundled
 from harness.sdk.scenarios import CATALOGUE
 
 
@@ -46,3 +48,52 @@ def test_list_and_unknown_scenarios(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["sdk", "--list-scenarios"]) == 0
     assert len(capsys.readouterr().out.splitlines()) == len(CATALOGUE)
     assert main(["sdk", "--scenario", "NOPE"]) == 2
+
+
+def _deviations(path: Path, *scenarios: str) -> Path:
+    entries = [
+        {"scenario": name, "observed": "retried", "why": "a test", "where": "nowhere"}
+        for name in scenarios
+    ]
+    path.write_text(json.dumps(entries))
+    return path
+
+
+def test_any_adapter_may_bring_its_known_deviations(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    adapter = f"{sys.executable} -m harness.sdk.reference_adapter --bug retries-conflicts"
+    words = ["sdk", "--adapter", adapter, "--report-dir", str(tmp_path), "--quiet"]
+    words += ["--scenario", "SDK-NO-RETRY-409", "--scenario", "SDK-RETRY-500"]
+    listed = _deviations(tmp_path / "known.json", "SDK-NO-RETRY-409")
+    assert main([*words, "--known-deviations", str(listed)]) == 0
+    output = capsys.readouterr().out
+    assert "KNOWN SDK-NO-RETRY-409" in output
+    assert "1 known deviations" in output
+    stale = _deviations(tmp_path / "stale.json", "SDK-NO-RETRY-409", "SDK-RETRY-500")
+    assert main([*words, "--known-deviations", str(stale)]) == 1
+    assert "FAIL SDK-KNOWN-DEVIATIONS" in capsys.readouterr().out
+
+
+def test_the_protocol_document_ships_with_the_package(
+    repo_root: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["sdk", "--protocol-doc"]) == 0
+    shipped = Path(capsys.readouterr().out.strip())
+    assert shipped.is_relative_to(Path(harness.__file__).parent)
+    assert shipped.read_text() == (repo_root / "docs/sdk-adapter-protocol.md").read_text()
+
+
+def test_a_bundled_adapter_without_its_npm_packages_says_how_to_install_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "js-v3"
+    folder.mkdir()
+    for name in ("adapter.mjs", "package.json"):
+        (folder / name).write_text("{}")
+    monkeypatch.setattr(bundled, "ADAPTERS_DIR", tmp_path)
+    monkeypatch.setattr(bundled.shutil, "which", lambda program: f"/bin/{program}")
+    reason = bundled.unusable_reason("js-v3")
+    assert reason is not None and f"npm ci --prefix {folder}" in reason
+    (folder / "node_modules").mkdir()
+    assert bundled.unusable_reason("js-v3") is None

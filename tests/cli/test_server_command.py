@@ -6,14 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from harness.checks import REGISTRY
 from harness.cli import main
+from harness.server.registry import load_checks
 
 
 def test_list_checks_shows_id_rule_and_source(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["server", "--list-checks"]) == 0
     output = capsys.readouterr().out
-    for check in REGISTRY.values():
+    for check in load_checks():
         assert check.id in output
         assert check.reference in output
 
@@ -46,3 +46,17 @@ def test_a_faulted_emulator_run_exits_1_and_names_the_check(
 
 def test_fault_with_an_endpoint_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["server", "--endpoint", "http://x", "--fault", "slow-responses"]) == 2
+
+
+def test_plan_lists_what_a_run_creates_and_starts_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("AWS_ENDPOINT_URL_MEDICAL_IMAGING", raising=False)
+    words = ["server", "--plan", "--endpoint", "https://imaging.test", "--region", "eu-west-1"]
+    assert main([*words, "--workers", "2"]) == 0
+    output = capsys.readouterr().out
+    assert output.startswith("target: https://imaging.test; region eu-west-1; 2 worker")
+    assert "S3 bucket ahi-contract-<run id> in eu-west-1" in output
+    assert "to remove a data store that stays" in output
+    assert list(tmp_path.iterdir()) == []

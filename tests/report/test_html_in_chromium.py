@@ -1,14 +1,26 @@
-"""report.html in a real headless Chromium (Debian's package, installed by `make test`)."""
+"""report.html in a real headless Chromium (Debian's package, installed by `make test`).
+
+The filter test drives the page over the DevTools protocol on a pipe
+(`--remote-debugging-pipe`: JSON messages ended by NUL on file descriptors 3
+and 4), so it types into the filter box as a user does, with no extra package.
+"""
 
 from __future__ import annotations
 
+import json
+import os
 import re
 import shutil
 import subprocess
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
+from harness.report.record import Outcome
 from harness.report.writers import write_reports
-from tests.report.test_writers import _record
+from tests.report.test_writers import CHECK, _record
 
 CHROMIUM = shutil.which("chromium") or "chromium"
 FLAGS = [
@@ -56,3 +68,106 @@ def test_the_report_renders_with_its_matrix_and_opens_a_failure(tmp_path: Path) 
     screenshot = tmp_path / "report.png"
     _chromium(tmp_path, f"--screenshot={screenshot}", "--window-size=1200,900", page.as_uri())
     assert screenshot.stat().st_size > 10_000
+
+
+class DevTools:
+    """A Chromium page driven over the DevTools protocol on a pipe."""
+
+    def __init__(self, process: subprocess.Popen[bytes], to_browser: int, from_browser: int):
+        self.process, self._out, self._in = process, to_browser, from_browser
+        self._next, self._buffer, self.session = 0, b"", None
+
+    def send(self, method: str, session: bool = True, **params: Any) -> dict[str, Any]:
+        self._next += 1
+        message: dict[str, Any] = {"id": self._next, "method": method, "params": params}
+        if session and self.session:
+            message["sessionId"] = self.session
+        os.write(self._out, json.dumps(message).encode() + b"\0")
+        while True:
+            while b"\0" not in self._buffer:
+                chunk = os.read(self._in, 65536)
+                assert chunk, "chromium closed the pipe"
+                self._buffer += chunk
+            raw, self._buffer = self._buffer.split(b"\0", 1)
+            answer: dict[str, Any] = json.loads(raw)
+            if answer.get("id") == self._next:
+                assert "error" not in answer, answer
+                result: dict[str, Any] = answer["result"]
+                return result
+
+    def evaluate(self, expression: str) -> Any:
+        found = self.send("Runtime.evaluate", expression=expression, returnByValue=True)
+        return found["result"].get("value")
+
+
+@contextmanager
+def devtools(tmp_path: Path, url: str) -> Iterator[DevTools]:
+    to_browser_read, to_browser = (os.dup(fd) for fd in os.pipe())  # above 4, whatever is open
+    from_browser, from_browser_write = os.pipe()
+
+    def pipes() -> None:  # the browser reads commands on fd 3 and writes answers on fd 4
+        os.dup2(to_browser_read, 3)
+        os.dup2(from_browser_write, 4)
+
+    process = subprocess.Popen(
+        [CHROMIUM, *FLAGS, "--remote-debugging-pipe", f"--user-data-dir={tmp_path / 'cdp'}"],
+        preexec_fn=pipes,
+        pass_fds=(3, 4, to_browser_read, from_browser_write),  # 3 and 4 stay open after `pipes`
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    os.close(to_browser_read)
+    os.close(from_browser_write)
+    browser = DevTools(process, to_browser, from_browser)
+    try:
+        target = browser.send("Target.createTarget", session=False, url="about:blank")
+        attached = browser.send(
+            "Target.attachToTarget", session=False, targetId=target["targetId"], flatten=True
+        )
+        browser.session = attached["sessionId"]
+        browser.send("Page.navigate", url=url)
+        loaded = f"document.readyState === 'complete' && location.href === {json.dumps(url)}"
+        for _ in range(300):
+            if browser.evaluate(loaded):
+                break
+            time.sleep(0.05)
+        yield browser
+    finally:
+        process.kill()
+        process.wait(timeout=30)
+        os.close(to_browser)
+        os.close(from_browser)
+
+
+VISIBLE = "Array.from(document.querySelectorAll('{}')).filter(e => !e.hidden).length"
+
+
+def test_typing_in_the_filter_and_toggling_a_status_changes_the_rows(tmp_path: Path) -> None:
+    record = _record()
+    for operation in ("GetImageSet", "SearchImageSets", "TagResource", "UntagResource"):
+        record.add(Outcome(CHECK.id, operation, "passed"))
+    write_reports(record, tmp_path)
+    page = (tmp_path / "report.html").resolve().as_uri()
+    passed_rows = VISIBLE.format("#passed tr.filterable")
+    failures = VISIBLE.format("details.filterable")
+    with devtools(tmp_path, page) as browser:
+        assert browser.evaluate(passed_rows) == 5 and browser.evaluate(failures) == 1
+        assert browser.evaluate("document.getElementById('shown').textContent") == (
+            "6 of 6 checks shown"
+        )
+        browser.evaluate("document.getElementById('filter').focus()")
+        browser.send("Input.insertText", text="imageset")
+        assert browser.evaluate("document.getElementById('filter').value") == "imageset"
+        assert browser.evaluate(passed_rows) == 2  # GetImageSet, SearchImageSets
+        assert browser.evaluate(failures) == 0
+        matrix_rows = browser.evaluate(VISIBLE.format("#matrix tr.filterable"))
+        assert 0 < matrix_rows < 18
+
+        browser.evaluate("document.getElementById('filter').select()")
+        browser.send("Input.insertText", text="GetDatastore")
+        assert browser.evaluate(failures) == 1 and browser.evaluate(passed_rows) == 0
+        browser.evaluate("document.querySelector('input.status-toggle[value=failed]').click()")
+        assert browser.evaluate(failures) == 0
+        assert browser.evaluate("document.getElementById('shown').textContent") == (
+            "0 of 6 checks shown"
+        )

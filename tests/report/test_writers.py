@@ -1,8 +1,11 @@
 from __future__ import annotations
 
 import json
+import time
 import xml.etree.ElementTree as ElementTree
 from pathlib import Path
+
+import xmlschema
 
 from harness.checks import REGISTRY, Source, register
 from harness.report.record import Evidence, Outcome, RunRecord
@@ -17,16 +20,18 @@ from harness.report.writers import (
 CHECK = REGISTRY.get("TEST-WRITER") or register(
     "TEST-WRITER", "test", "a rule for the writer tests", Source.HARNESS, "tests"
 )
+JUNIT_SCHEMA = xmlschema.XMLSchema(Path(__file__).with_name("junit.xsd"))
 
 
 def _record() -> RunRecord:
     record = RunRecord(
         kind="server",
-        target={"endpoint": "http://x"},
-        tool={"ahi-contract": "0"},
+        target={"endpoint": "http://x", "region": "us-east-1", "faults": []},
+        tool={"ahi-contract": "0", "botocore": "1.43.11", "modelSha256": "ab12"},
         seed=5,
         profile="quick",
         started_at=100.0,
+        host="ci-runner-7",
     )
     record.add(Outcome(CHECK.id, "GetDatastore", "passed", duration=0.5))
     record.add(
@@ -35,7 +40,15 @@ def _record() -> RunRecord:
             "GetDatastore",
             "failed",
             "it broke",
-            [Evidence(curl="curl -X GET http://x/datastore/a", status=500, response_body="{}")],
+            [
+                Evidence(
+                    curl="curl -X GET http://x/datastore/a",
+                    status=500,
+                    response_body="{}",
+                    exchange="ab-1",
+                ),
+                Evidence(note="replay with --seed 5"),
+            ],
             duration=0.25,
         )
     )
@@ -57,12 +70,43 @@ def test_outcomes_merge_per_check_and_subject_and_failures_win() -> None:
 def test_junit_has_a_case_per_check_and_subject_with_evidence() -> None:
     suite = ElementTree.fromstring(junit_xml(_record()))
     assert suite.get("tests") == "2" and suite.get("failures") == "1"
+    assert suite.get("skipped") == "0" and suite.get("hostname") == "ci-runner-7"
+    assert suite.get("timestamp") == "1970-01-01T00:01:40"
+    properties = {p.get("name"): p.get("value") for p in suite.iter("property")}
+    assert properties["seed"] == "5" and properties["profile"] == "quick"
+    assert properties["target.endpoint"] == "http://x"
+    assert properties["tool.botocore"] == "1.43.11" and properties["tool.modelSha256"] == "ab12"
+    times = {case.get("name"): case.get("time") for case in suite.iter("testcase")}
+    assert times["TEST-WRITER [GetDatastore]"] == "0.750000"
     failed = [case for case in suite if case.find("failure") is not None]
     assert [case.get("name") for case in failed] == ["TEST-WRITER [GetDatastore]"]
     text = failed[0].find("failure").text or ""  # type: ignore[union-attr]
     assert "Rule: a rule for the writer tests" in text
     assert "Source: harness decision (tests)" in text
     assert "curl -X GET http://x/datastore/a" in text and "HTTP 500" in text
+    assert "ahi-contract server --endpoint http://x" in text and "--check TEST-WRITER" in text
+    assert "replay with --seed" not in text  # the full replay command says it
+
+
+def test_junit_validates_against_the_ant_and_jenkins_schema() -> None:
+    JUNIT_SCHEMA.validate(junit_xml(_record()))
+    sdk = RunRecord(kind="sdk", target={"adapter": "boto3"}, tool={}, seed=None, profile=None)
+    sdk.add(Outcome(CHECK.id, "boto3", "deviation", "known deviation: x"))
+    sdk.aborted = "the adapter crashed"
+    text = junit_xml(sdk)
+    JUNIT_SCHEMA.validate(text)
+    suite = ElementTree.fromstring(text)
+    assert suite.get("skipped") == "1" and suite.get("errors") == "1" and suite.get("tests") == "2"
+
+
+def test_outcomes_without_a_duration_take_the_time_since_the_last_one() -> None:
+    record = RunRecord(kind="server", target={}, tool={}, seed=1, profile="quick")
+    record.lap()
+    time.sleep(0.05)
+    record.add(Outcome(CHECK.id, "GetDatastore", "passed"))
+    record.add(Outcome(CHECK.id, "ListDatastores", "passed", duration=2.0))
+    first, second = record.outcomes
+    assert 0.04 < first.duration < 5 and second.duration == 2.0
 
 
 def test_results_json_is_versioned_and_complete() -> None:
@@ -72,6 +116,14 @@ def test_results_json_is_versioned_and_complete() -> None:
     failed = [check for check in results["checks"] if check["status"] == "failed"]
     assert failed[0]["source"] == "harness decision"
     assert failed[0]["evidence"][0]["curl"].startswith("curl")
+    assert failed[0]["evidence"][0]["exchange"] == "ab-1"
+    assert failed[0]["replay"].endswith("--seed 5 --profile quick --check TEST-WRITER")
+    assert results["host"] == "ci-runner-7" and results["exchanges"] is None
+    assert results["replay"] == {
+        "setup": [],
+        "command": "ahi-contract server --endpoint http://x --region us-east-1 --seed 5 "
+        "--profile quick",
+    }
 
 
 def test_summary_lists_each_failure_with_rule_and_source() -> None:
@@ -79,26 +131,65 @@ def test_summary_lists_each_failure_with_rule_and_source() -> None:
     assert text.startswith("## Server conformance: http://x: FAILED")
     assert "| failed | `TEST-WRITER` | GetDatastore | a rule for the writer tests " in text
     assert "| harness decision | it broke |" in text
+    assert "```sh\nahi-contract server --endpoint http://x --region us-east-1 --seed 5 " in text
+    assert "#### `TEST-WRITER`\n\nfailed on GetDatastore: it broke\n" in text
+    assert (
+        "GetDatastore, answered HTTP 500:\n\n```sh\ncurl -X GET http://x/datastore/a\n```" in text
+    )
 
 
 def test_writers_are_pure_functions_of_the_record(tmp_path: Path) -> None:
-    first = {p.name: p.read_bytes() for p in write_reports(_record(), tmp_path / "a")}
-    second = {p.name: p.read_bytes() for p in write_reports(_record(), tmp_path / "b")}
+    record = _record()
+    first = {p.name: p.read_bytes() for p in write_reports(record, tmp_path / "a")}
+    second = {p.name: p.read_bytes() for p in write_reports(record, tmp_path / "b")}
     assert first == second
     assert set(first) == {"junit.xml", "results.json", "summary.md", "report.html"}
     assert json.loads(first["results.json"])["kind"] == "server"
 
 
-def test_sdk_reports_show_scenarios_by_sdk_with_deviations_marked() -> None:
+def test_sdk_reports_show_scenario_families_by_operation_with_deviations_marked() -> None:
+    from harness.sdk.scenarios import CATALOGUE
+
+    scenario = next(s for s in CATALOGUE if s.operation == "GetImageFrame")
     record = RunRecord(
         kind="sdk",
-        target={"sdk": {"sdk": "boto3", "version": "1"}},
+        target={"adapter": "boto3", "sdk": {"sdk": "boto3", "version": "1"}},
         tool={},
         seed=None,
         profile=None,
     )
-    record.add(Outcome(CHECK.id, "boto3", "deviation", "known deviation: x"))
-    html = report_html(record)
-    assert "<th>scenario</th><th>boto3</th>" in html.replace("\n", "")
-    assert '<td class="deviation"' in html
+    record.add(Outcome(scenario.id, "boto3", "deviation", "known deviation: x"))
+    html = report_html(record).replace("\n", "")
+    assert f"<th>operation</th><th>{scenario.family}</th>" in html
+    row = html.split("<th>GetImageFrame</th>", 1)[1].split("</tr>", 1)[0]
+    assert '<td class="deviation"' in row and scenario.id in row
     assert "SDK certification: boto3 1" in html
+    assert f"ahi-contract sdk --adapter boto3 --scenario {scenario.id}" in html
+
+
+def test_html_shows_metadata_as_text_passed_checks_and_the_replay() -> None:
+    html = report_html(_record())
+    assert "<td>started</td><td>1970-01-01T00:01:40Z</td>" in html
+    assert "<td>duration</td><td>1.0 s</td>" in html
+    assert "<td>tools</td><td>ahi-contract 0, botocore 1.43.11</td>" in html
+    assert "{&#34;" not in html and '{"' not in html.split("<script>")[0]  # no raw JSON
+    passed = html.split('id="passed"', 1)[1]
+    assert "<td>TEST-WRITER</td><td>ListDatastores</td>" in passed
+    assert "--check TEST-WRITER" in html and 'id="filter"' in html
+
+
+def test_a_selftest_record_has_no_replay_command() -> None:
+    record = RunRecord(kind="selftest", target={"workers": 2}, tool={}, seed=1, profile="quick")
+    record.add(Outcome(CHECK.id, "fault x", "failed", "missed"))
+    text = junit_xml(record)
+    JUNIT_SCHEMA.validate(text)
+    assert "Replay:" not in text and "ahi-contract server" not in summary_md(record)
+    assert "replay" not in results_json(record)["checks"][0]
+
+
+def test_characters_xml_cannot_carry_are_escaped_in_junit() -> None:
+    record = _record()
+    record.add(Outcome(CHECK.id, "GetImageSet", "failed", "generated `\x11\ud800` data"))
+    text = junit_xml(record)
+    JUNIT_SCHEMA.validate(text)
+    assert "generated `\\x11\\xd800` data" in text

@@ -7,11 +7,11 @@ import threading
 import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import pytest
 
 from harness.cli import main
-from harness.server.environment import SetupError
 from harness.server.options import ServerOptions
 from harness.server.runner import TargetUnreachable, execute
 from harness.sigv4 import AwsCredentials
@@ -92,9 +92,26 @@ def test_a_server_that_never_answers_ends_within_the_request_timeout(silent_serv
     assert time.monotonic() - started < 15
 
 
-def test_a_server_that_answers_garbage_is_reported_at_set_up(garbage_server: str) -> None:
-    with pytest.raises(SetupError, match="CreateDatastore failed: HTTP 200"):
-        execute(ServerOptions(endpoint=garbage_server, credentials=CREDENTIALS))
+def test_a_server_that_answers_garbage_fails_the_rule_it_broke_at_set_up(
+    garbage_server: str,
+) -> None:
+    record = execute(ServerOptions(endpoint=garbage_server, credentials=CREDENTIALS))
+    assert record.failed_checks() == ["RESPONSE-SCHEMA"]
+    (outcome,) = [o for o in record.outcomes if o.check_id == "RESPONSE-SCHEMA"]
+    assert outcome.subject == "CreateDatastore" and "no datastoreId" in outcome.message
+    assert "definitely not JSON" in (outcome.evidence[0].response_body or "")
+
+
+def test_a_status_outside_the_model_at_set_up_is_a_failed_check_not_a_timeout(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    started = time.monotonic()
+    arguments = ["server", "--fault", "datastore-status-outside-enum", "--quiet"]
+    assert main([*arguments, "--report-dir", str(tmp_path)]) == 1
+    assert time.monotonic() - started < 60
+    output = capsys.readouterr().out
+    assert "FAIL RESPONSE-SCHEMA [GetDatastore]" in output
+    assert "'AVAILABLE' is not one of the model's" in output
 
 
 def test_cli_exit_2_and_one_line_reason(capsys: pytest.CaptureFixture[str]) -> None:

@@ -82,8 +82,8 @@ def test_the_configuration_loads_in_schemathesis() -> None:
 
 
 def test_check_ids_of_blob_answers() -> None:
-    response_schema = BUILTIN_CHECKS["response_schema_conformance"][0]
-    error_header = BUILTIN_CHECKS["response_headers_conformance"][0]
+    response_schema = BUILTIN_CHECKS["response_schema_conformance"].id
+    error_header = BUILTIN_CHECKS["response_headers_conformance"].id
     assert _check_id("blob_response_conformance", "GetImageFrame", 200) == response_schema
     assert _check_id("response_headers_conformance", "GetImageFrame", 200) == BLOB_HEADERS.id
     assert _check_id("response_headers_conformance", "GetImageFrame", 404) == error_header
@@ -243,7 +243,7 @@ def test_validate_successes_judges_blob_bodies_and_headers_apart() -> None:
         _exchange(f"{BASE}/getImageFrame", 404, {}, b"{}"),
     )
     validate_successes(context, SPEC)  # type: ignore[arg-type]
-    response_schema = BUILTIN_CHECKS["response_schema_conformance"][0]
+    response_schema = BUILTIN_CHECKS["response_schema_conformance"].id
     assert context.verdicts == [
         (response_schema, "GetImageSetMetadata", True, ""),
         (BLOB_HEADERS.id, "GetImageSetMetadata", False, "Content-Encoding: missing"),

@@ -22,7 +22,9 @@ from harness.server.context import SuiteContext
 from harness.server.probe import Exchange
 from harness.server.schema_phase import BLOB_HEADERS, BUILTIN_CHECKS
 
-RESPONSE_SCHEMA_ID = BUILTIN_CHECKS["response_schema_conformance"][0]
+RESPONSE_SCHEMA_ID = BUILTIN_CHECKS["response_schema_conformance"].id
+JUDGED = (RESPONSE_SCHEMA_ID, BLOB_HEADERS.id)
+"""The checks `validate_successes` records outcomes for."""
 
 
 @dataclass(frozen=True)

@@ -63,7 +63,7 @@ def _copy_of(context: SuiteContext) -> tuple[str | None, Exchange] | None:
     "version for the current one",
     Source.SERVICE_DOCS,
     "developer guide 'Copying an image set'; destination latestVersionId (model); stale "
-    "version refused: harness decision STALE-VERSION-CONFLICT",
+    "version refused: harness decision IMAGE-SET-CONFLICT",
     unit=UNIT,
 )
 def copy_destination(context: SuiteContext, check: Check) -> None:

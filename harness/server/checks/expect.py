@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from harness.checks import Source, register
+from harness.checks import Source
 from harness.restjson import clean_error_code
 from harness.server.context import SuiteContext
 from harness.server.probe import Exchange
+from harness.server.registry import CATALOGUE
 
-ERROR_SHAPE = register(
+ERROR_SHAPE = CATALOGUE.register(
     "ERROR-SHAPE",
     "errors",
     "An error answer carries X-Amzn-Errortype and a JSON body with a string `message`",

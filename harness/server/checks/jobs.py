@@ -1,4 +1,4 @@
-"""Import jobs: idempotency, lifecycle, results in S3 and the quota, one function per check.
+"""Import jobs: lifecycle, results in S3 and the quota, one function per check.
 
 The lifecycle and manifest checks share the run's two imports (the known DICOM
 set, and an input bucket that does not exist), started and followed once
@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,10 +27,6 @@ ORDER = {"SUBMITTED": 0, "IN_PROGRESS": 1, "COMPLETED": 2, "FAILED": 2}
 TERMINAL = ("COMPLETED", "FAILED")
 
 
-def _token() -> str:
-    return uuid.uuid4().hex
-
-
 def job_ids(context: SuiteContext, datastore_id: str) -> set[str]:
     """Every job id the listing shows, in pages of 50."""
     return set(walk(context, datastore_id, 50).ids)
@@ -45,107 +40,6 @@ def start(context: SuiteContext, check_id: str, note: str, **changes: Any) -> st
         return None
     context.created_jobs.append(body["jobId"])
     return str(body["jobId"])
-
-
-@server_check(
-    "IDEMPOTENT-REPLAY",
-    "idempotency",
-    "StartDICOMImportJob replayed with the same clientToken and parameters returns the "
-    "same job and creates none",
-    Source.MODEL,
-    "clientToken is an idempotencyToken; StartDICOMImportJob is @idempotent",
-    unit=UNIT,
-)
-def replay(context: SuiteContext, check: Check) -> None:
-    env = context.env
-    token = _token()
-    first = context.start_job(env.datastore_id, **context.start_body(clientToken=token))
-    first_body = success_json(context, check.id, "StartDICOMImportJob", first, "first start")
-    if first_body is None:
-        return
-    context.created_jobs.append(first_body["jobId"])
-    before = job_ids(context, env.datastore_id)
-    again = context.start_job(env.datastore_id, **context.start_body(clientToken=token))
-    again_body = again.json() if again.status == 200 else None
-    replayed_id = again_body.get("jobId") if isinstance(again_body, dict) else None
-    new_jobs = job_ids(context, env.datastore_id) - before
-    context.verdict(
-        check.id,
-        "StartDICOMImportJob",
-        replayed_id == first_body["jobId"] and not new_jobs,
-        f"replay answered jobId {replayed_id} (first {first_body['jobId']}); "
-        f"jobs that appeared: {sorted(new_jobs)}",
-        first,
-        again,
-        note="the same clientToken and parameters, sent twice",
-    )
-
-
-@server_check(
-    "IDEMPOTENT-CONFLICT",
-    "idempotency",
-    "The same clientToken with other parameters is a 409 ConflictException",
-    Source.HARNESS,
-    "decision IDEMPOTENCY-CONFLICT, after the AWS-wide convention",
-    unit=UNIT,
-)
-def conflict(context: SuiteContext, check: Check) -> None:
-    env = context.env
-    token = _token()
-    if start(context, check.id, "first start", clientToken=token) is None:
-        return
-    refused = context.start_job(
-        env.datastore_id, **context.start_body(clientToken=token, jobName="other-parameters")
-    )
-    expect_error(
-        context,
-        check.id,
-        "StartDICOMImportJob",
-        refused,
-        409,
-        ("ConflictException",),
-        "the first start's clientToken with another jobName",
-    )
-
-
-@server_check(
-    "IDEMPOTENT-CONCURRENT",
-    "idempotency",
-    "Parallel identical starts with one clientToken yield one job",
-    Source.MODEL,
-    "idempotencyToken semantics hold under concurrency",
-    unit=UNIT,
-)
-def concurrent(context: SuiteContext, check: Check) -> None:
-    env = context.env
-    shared = _token()
-    before = job_ids(context, env.datastore_id)
-    with ThreadPoolExecutor(max_workers=8) as pool:
-        answers = list(
-            pool.map(
-                lambda _: context.start_job(
-                    env.datastore_id, **context.start_body(clientToken=shared)
-                ),
-                range(8),
-            )
-        )
-    after = job_ids(context, env.datastore_id)
-    ids = {
-        body.get("jobId")
-        for body in (answer.json() for answer in answers)
-        if isinstance(body, dict)
-    }
-    new_jobs = after - before
-    context.created_jobs += [job for job in ids if isinstance(job, str)]
-    context.verdict(
-        check.id,
-        "StartDICOMImportJob",
-        all(answer.status == 200 for answer in answers) and len(ids) == 1 and len(new_jobs) == 1,
-        f"8 parallel starts answered {sorted(str(i) for i in ids)}; new jobs listed: "
-        f"{sorted(new_jobs)}",
-        *answers[:3],
-        note="8 parallel StartDICOMImportJob calls with one clientToken",
-    )
 
 
 @dataclass
@@ -198,7 +92,7 @@ def imports(context: SuiteContext) -> Imports:
             context,
             fails_with_message.check.id,
             "input bucket that does not exist",
-            clientToken=_token(),
+            clientToken=uuid.uuid4().hex,
             inputS3Uri=f"s3://ahi-contract-missing-{uuid.uuid4().hex[:12]}/input/",
         )
         timeout = context.profile.job_timeout_seconds
@@ -582,7 +476,8 @@ def quota(context: SuiteContext, check: Check) -> None:
         check.id,
         "CreateDatastore",
         context.create_datastore(
-            datastoreName=f"ahi-contract-quota-{_token()[:12]}", clientToken=_token()
+            datastoreName=f"ahi-contract-quota-{uuid.uuid4().hex[:12]}",
+            clientToken=uuid.uuid4().hex,
         ),
         "a data store of its own for the quota check",
     )

@@ -23,11 +23,30 @@ class Walks:
     by_size: dict[int, Walk]
 
 
+LISTED_JOBS = 7
+"""Jobs the data store holds before the walks: more than two pages at every page size."""
+
+
+def _enough_jobs(context: SuiteContext) -> None:
+    """Start jobs on an empty prefix (they end at once) until LISTED_JOBS are known; a 402 at
+    the quota stops it early."""
+    imports(context)
+    empty = f"s3://{context.env.input_bucket}/empty/"
+    while len(context.created_jobs) < LISTED_JOBS:
+        exchange = context.start_job(
+            context.env.datastore_id, **context.start_body(inputS3Uri=empty)
+        )
+        body = exchange.json() if exchange.status == 200 else None
+        if not isinstance(body, dict) or not isinstance(body.get("jobId"), str):
+            return
+        context.created_jobs.append(body["jobId"])
+
+
 def walks(context: SuiteContext) -> Walks:
-    """The listing walked once per run, after the suite's imports have started."""
+    """The listing walked once per run, once the data store holds jobs enough to page."""
 
     def make() -> Walks:
-        imports(context)
+        _enough_jobs(context)
         datastore_id = context.env.datastore_id
         return Walks(
             set(context.created_jobs),
@@ -96,6 +115,7 @@ def complete(context: SuiteContext, check: Check) -> None:
     unit=UNIT,
 )
 def status_filter(context: SuiteContext, check: Check) -> None:
+    walks(context)
     for status in ("COMPLETED", "FAILED", "SUBMITTED"):
         filtered = walk(context, context.env.datastore_id, 50, jobStatus=status)
         context.verdict(
@@ -117,10 +137,15 @@ def status_filter(context: SuiteContext, check: Check) -> None:
     unit=UNIT,
 )
 def tampered_token(context: SuiteContext, check: Check) -> None:
+    walks(context)
     datastore_id = context.env.datastore_id
-    first = context.list_jobs(datastore_id, maxResults=1).json() or {}
-    token = first.get("nextToken")
+    listed = context.list_jobs(datastore_id, maxResults=1)
+    body = listed.json()
+    token = body.get("nextToken") if isinstance(body, dict) else None
     if not isinstance(token, str) or not token:
+        context.error(
+            check.id, "ListDICOMImportJobs", "no nextToken was issued to tamper with", listed
+        )
         return
     altered = ("A" if token[0] != "A" else "B") + token[1:]
     for bad, note in (

@@ -13,18 +13,20 @@ from __future__ import annotations
 import string
 import uuid
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 from hypothesis import note
 from hypothesis import strategies as st
 from hypothesis.stateful import (
     Bundle,
+    MultipleResults,
     RuleBasedStateMachine,
     initialize,
+    multiple,
     rule,
 )
 
-from harness.server.checks import errors, jobs, listing
+from harness.server.checks import errors, idempotency, jobs, listing
 from harness.server.checks.expect import success_json
 from harness.server.context import SuiteContext
 from harness.server.paging import walk
@@ -32,6 +34,17 @@ from harness.server.probe import Exchange
 from harness.server.stateful import Stop, run_machine
 
 SUBJECT = "state machine"
+JUDGED = (
+    idempotency.replay.check.id,
+    idempotency.conflict.check.id,
+    jobs.status_forward.check.id,
+    jobs.ended_at.check.id,
+    listing.page_size.check.id,
+    listing.status_filter.check.id,
+    listing.complete.check.id,
+    errors.not_found.check.id,
+)
+"""The checks the machine's verdicts go to."""
 
 
 @dataclass
@@ -43,172 +56,184 @@ class _Model:
     tokens: dict[str, tuple[dict[str, Any], str]] = field(default_factory=dict)
 
 
-def _machine(context: SuiteContext, model: _Model) -> type[RuleBasedStateMachine]:
-    empty_input = f"s3://{context.env.input_bucket}/empty/"
+class ImportJobMachine(RuleBasedStateMachine):
+    """Import jobs started, replayed, read and listed against the model (`bound` first)."""
 
-    class ImportJobMachine(RuleBasedStateMachine):
-        tokens = Bundle("tokens")
-        job_ids = Bundle("job_ids")
+    context: ClassVar[SuiteContext]
+    model: ClassVar[_Model]
+    tokens = Bundle("tokens")
+    job_ids = Bundle("job_ids")
 
-        def judge(self, check_id: str, ok: bool, message: str, *exchanges: Exchange) -> None:
-            if not context.verdict(check_id, SUBJECT, ok, message, *exchanges):
-                raise Stop(message)
+    def judge(self, check_id: str, ok: bool, message: str, *exchanges: Exchange) -> None:
+        if not self.context.verdict(check_id, SUBJECT, ok, message, *exchanges):
+            raise Stop(message)
 
-        def body(self, token: str, job_name: str) -> dict[str, Any]:
-            return context.start_body(clientToken=token, jobName=job_name, inputS3Uri=empty_input)
-
-        @initialize(target=tokens)
-        def first_job(self) -> str:
-            return self.start(f"first-{uuid.uuid4().hex[:6]}")
-
-        @rule(
-            target=tokens,
-            job_name=st.text(string.ascii_letters + string.digits, min_size=1, max_size=16),
+    def body(self, token: str, job_name: str) -> dict[str, Any]:
+        return self.context.start_body(
+            clientToken=token,
+            jobName=job_name,
+            inputS3Uri=f"s3://{self.context.env.input_bucket}/empty/",
         )
-        def start_fresh(self, job_name: str) -> str:
-            return self.start(job_name)
 
-        def start(self, job_name: str) -> str:
-            token = uuid.uuid4().hex
-            body = self.body(token, job_name)
-            exchange = context.start_job(model.datastore_id, **body)
-            note(f"start {job_name} -> HTTP {exchange.status}")
-            if exchange.status == 402:
-                return token  # the quota was reached: no job, a legitimate answer
-            answer = success_json(context, jobs.replay.check.id, SUBJECT, exchange, "fresh start")
-            if answer is None:
-                raise Stop("a fresh start failed")
-            job_id = str(answer.get("jobId"))
-            self.judge(
-                jobs.replay.check.id,
-                job_id not in model.jobs,
-                f"a fresh clientToken answered known job {job_id}",
-                exchange,
-            )
-            model.jobs[job_id] = {"jobStatus": answer.get("jobStatus")}
-            model.tokens[token] = (body, job_id)
-            return token
+    @initialize(target=tokens)
+    def first_job(self) -> str | MultipleResults[str]:
+        return self.start(f"first-{uuid.uuid4().hex[:6]}")
 
-        @rule(token=tokens)
-        def replay(self, token: str) -> None:
-            if token not in model.tokens:
-                return
-            body, job_id = model.tokens[token]
-            exchange = context.start_job(model.datastore_id, **body)
-            answer = exchange.json() if exchange.status == 200 else None
-            replayed = answer.get("jobId") if isinstance(answer, dict) else None
-            note(f"replay {token[:8]} -> HTTP {exchange.status} {replayed}")
-            self.judge(
-                jobs.replay.check.id,
-                replayed == job_id,
-                f"replay answered {replayed}, the model holds {job_id}",
-                exchange,
-            )
+    @rule(
+        target=tokens,
+        job_name=st.text(string.ascii_letters + string.digits, min_size=1, max_size=16),
+    )
+    def start_fresh(self, job_name: str) -> str | MultipleResults[str]:
+        return self.start(job_name)
 
-        @rule(token=tokens)
-        def conflicting_replay(self, token: str) -> None:
-            if token not in model.tokens:
-                return
-            body, _ = model.tokens[token]
-            exchange = context.start_job(
-                model.datastore_id, **{**body, "jobName": body["jobName"] + "-changed"}
-            )
-            note(f"conflicting replay {token[:8]} -> HTTP {exchange.status}")
-            self.judge(
-                jobs.conflict.check.id,
-                exchange.status == 409,
-                f"the same token with another jobName answered HTTP {exchange.status}",
-                exchange,
-            )
+    def start(self, job_name: str) -> str | MultipleResults[str]:
+        """Start a job with a fresh token; the token goes to the bundle only when a job was
+        made (a 402 at the quota makes none, and replaying its token would judge nothing)."""
+        token = uuid.uuid4().hex
+        body = self.body(token, job_name)
+        exchange = self.context.start_job(self.model.datastore_id, **body)
+        note(f"start {job_name} -> HTTP {exchange.status}")
+        if exchange.status == 402:
+            return multiple()  # the quota was reached: no job, a legitimate answer
+        answer = success_json(
+            self.context, idempotency.replay.check.id, SUBJECT, exchange, "fresh start"
+        )
+        if answer is None:
+            raise Stop("a fresh start failed")
+        job_id = str(answer.get("jobId"))
+        self.judge(
+            idempotency.replay.check.id,
+            job_id not in self.model.jobs,
+            f"a fresh clientToken answered known job {job_id}",
+            exchange,
+        )
+        self.model.jobs[job_id] = {"jobStatus": answer.get("jobStatus")}
+        self.model.tokens[token] = (body, job_id)
+        return token
 
-        @rule(index=st.integers(min_value=0, max_value=10_000))
-        def read_job(self, index: int) -> None:
-            # The draw must not depend on the target's answers (hypothesis replays choices).
-            if not model.jobs:
-                return
-            known = sorted(model.jobs)
-            job_id = known[index % len(known)]
-            exchange = context.get_job(model.datastore_id, job_id)
-            body = exchange.json()
-            properties = body.get("jobProperties") if isinstance(body, dict) else None
-            if not isinstance(properties, dict):
-                self.judge(
-                    jobs.status_forward.check.id,
-                    False,
-                    f"GetDICOMImportJob answered HTTP {exchange.status}",
-                    exchange,
-                )
-                return
-            status = properties.get("jobStatus")
-            before = model.jobs[job_id].get("jobStatus")
-            note(f"get {job_id[:8]}: {before} -> {status}")
+    @rule(token=tokens)
+    def replay(self, token: str) -> None:
+        if token not in self.model.tokens:
+            return
+        body, job_id = self.model.tokens[token]
+        exchange = self.context.start_job(self.model.datastore_id, **body)
+        answer = exchange.json() if exchange.status == 200 else None
+        replayed = answer.get("jobId") if isinstance(answer, dict) else None
+        note(f"replay {token[:8]} -> HTTP {exchange.status} {replayed}")
+        self.judge(
+            idempotency.replay.check.id,
+            replayed == job_id,
+            f"replay answered {replayed}, the model holds {job_id}",
+            exchange,
+        )
+
+    @rule(token=tokens)
+    def conflicting_replay(self, token: str) -> None:
+        if token not in self.model.tokens:
+            return
+        body, _ = self.model.tokens[token]
+        exchange = self.context.start_job(
+            self.model.datastore_id, **{**body, "jobName": body["jobName"] + "-changed"}
+        )
+        note(f"conflicting replay {token[:8]} -> HTTP {exchange.status}")
+        self.judge(
+            idempotency.conflict.check.id,
+            exchange.status == 409,
+            f"the same token with another jobName answered HTTP {exchange.status}",
+            exchange,
+        )
+
+    @rule(index=st.integers(min_value=0, max_value=10_000))
+    def read_job(self, index: int) -> None:
+        # The draw must not depend on the target's answers (hypothesis replays choices).
+        if not self.model.jobs:
+            return
+        known = sorted(self.model.jobs)
+        job_id = known[index % len(known)]
+        exchange = self.context.get_job(self.model.datastore_id, job_id)
+        body = exchange.json()
+        properties = body.get("jobProperties") if isinstance(body, dict) else None
+        if not isinstance(properties, dict):
             self.judge(
                 jobs.status_forward.check.id,
-                jobs.ORDER.get(str(status), -1) >= jobs.ORDER.get(str(before), 0)
-                and not (before in jobs.TERMINAL and status != before),
-                f"status went from {before} to {status}",
+                False,
+                f"GetDICOMImportJob answered HTTP {exchange.status}",
                 exchange,
             )
-            ended = "endedAt" in properties
-            self.judge(
-                jobs.ended_at.check.id,
-                ended == (status in jobs.TERMINAL)
-                and (not ended or properties["endedAt"] >= properties.get("submittedAt", 0)),
-                f"{status} with endedAt={properties.get('endedAt')} "
-                f"submittedAt={properties.get('submittedAt')}",
-                exchange,
-            )
-            model.jobs[job_id] = properties
-
-        @rule(
-            page_size=st.integers(min_value=1, max_value=50),
-            status=st.none() | st.sampled_from(("SUBMITTED", "IN_PROGRESS", "COMPLETED", "FAILED")),
+            return
+        status = properties.get("jobStatus")
+        before = self.model.jobs[job_id].get("jobStatus")
+        note(f"get {job_id[:8]}: {before} -> {status}")
+        self.judge(
+            jobs.status_forward.check.id,
+            jobs.ORDER.get(str(status), -1) >= jobs.ORDER.get(str(before), 0)
+            and not (before in jobs.TERMINAL and status != before),
+            f"status went from {before} to {status}",
+            exchange,
         )
-        def list_all(self, page_size: int, status: str | None) -> None:
-            filters = {"jobStatus": status} if status else {}
-            listed = walk(context, model.datastore_id, page_size, **filters)
-            ids, exchanges = listed.ids, listed.exchanges
-            note(f"list maxResults={page_size} jobStatus={status}: {len(ids)} items")
-            self.judge(
-                listing.page_size.check.id,
-                not listed.size_problems,
-                "; ".join(listed.size_problems[:3]),
-                *exchanges[:2],
-            )
-            self.judge(
-                listing.status_filter.check.id,
-                not listed.filter_problems,
-                "; ".join(listed.filter_problems[:3]),
-                *exchanges[:2],
-            )
-            duplicates = sorted({job for job in ids if ids.count(job) > 1})
-            unknown = sorted(set(ids) - set(model.jobs))
-            missing = sorted(set(model.jobs) - set(ids)) if status is None else []
-            self.judge(
-                listing.complete.check.id,
-                not duplicates and not unknown and not missing,
-                f"listed twice {duplicates[:3]}, unknown {unknown[:3]}, missing {missing[:3]}",
-                *exchanges[:2],
-            )
+        ended = "endedAt" in properties
+        self.judge(
+            jobs.ended_at.check.id,
+            ended == (status in jobs.TERMINAL)
+            and (not ended or properties["endedAt"] >= properties.get("submittedAt", 0)),
+            f"{status} with endedAt={properties.get('endedAt')} "
+            f"submittedAt={properties.get('submittedAt')}",
+            exchange,
+        )
+        self.model.jobs[job_id] = properties
 
-        @rule()
-        def get_unknown(self) -> None:
-            exchange = context.get_job(model.datastore_id, uuid.uuid4().hex)
-            self.judge(
-                errors.not_found.check.id,
-                exchange.status == 404,
-                f"an unknown job answered HTTP {exchange.status}",
-                exchange,
-            )
+    @rule(
+        page_size=st.integers(min_value=1, max_value=50),
+        status=st.none() | st.sampled_from(("SUBMITTED", "IN_PROGRESS", "COMPLETED", "FAILED")),
+    )
+    def list_all(self, page_size: int, status: str | None) -> None:
+        filters = {"jobStatus": status} if status else {}
+        listed = walk(self.context, self.model.datastore_id, page_size, **filters)
+        ids, exchanges = listed.ids, listed.exchanges
+        note(f"list maxResults={page_size} jobStatus={status}: {len(ids)} items")
+        self.judge(
+            listing.page_size.check.id,
+            not listed.size_problems,
+            "; ".join(listed.size_problems[:3]),
+            *exchanges[:2],
+        )
+        self.judge(
+            listing.status_filter.check.id,
+            not listed.filter_problems,
+            "; ".join(listed.filter_problems[:3]),
+            *exchanges[:2],
+        )
+        duplicates = sorted({job for job in ids if ids.count(job) > 1})
+        unknown = sorted(set(ids) - set(self.model.jobs))
+        missing = sorted(set(self.model.jobs) - set(ids)) if status is None else []
+        self.judge(
+            listing.complete.check.id,
+            not duplicates and not unknown and not missing,
+            f"listed twice {duplicates[:3]}, unknown {unknown[:3]}, missing {missing[:3]}",
+            *exchanges[:2],
+        )
 
-    return ImportJobMachine
+    @rule()
+    def get_unknown(self) -> None:
+        exchange = self.context.get_job(self.model.datastore_id, uuid.uuid4().hex)
+        self.judge(
+            errors.not_found.check.id,
+            exchange.status == 404,
+            f"an unknown job answered HTTP {exchange.status}",
+            exchange,
+        )
+
+    @classmethod
+    def bound(cls, context: SuiteContext, model: _Model) -> type[ImportJobMachine]:
+        """The machine for one run: its context and model as class attributes."""
+        return type(cls.__name__, (cls,), {"context": context, "model": model})
 
 
 def run(context: SuiteContext, run_id: str) -> None:
     """Run the machine on a data store of its own; failures are already recorded."""
     created = success_json(
         context,
-        jobs.replay.check.id,
+        idempotency.replay.check.id,
         "CreateDatastore",
         context.create_datastore(
             datastoreName=f"ahi-contract-model-{run_id}", clientToken=uuid.uuid4().hex
@@ -220,4 +245,6 @@ def run(context: SuiteContext, run_id: str) -> None:
     model = _Model(datastore_id=str(created["datastoreId"]))
     context.wait_for_datastore(model.datastore_id)
     profile = context.profile
-    run_machine(_machine(context, model), profile.machine_examples, profile.machine_steps)
+    run_machine(
+        ImportJobMachine.bound(context, model), profile.machine_examples, profile.machine_steps
+    )

@@ -146,7 +146,7 @@ def old_version_kept(context: SuiteContext, check: Check) -> None:
     "UpdateImageSetMetadata with a latestVersion that is no longer the latest is refused with "
     "409 ConflictException and changes nothing",
     Source.HARNESS,
-    "decision STALE-VERSION-CONFLICT: optimistic locking on latestVersion; the model lists "
+    "decision IMAGE-SET-CONFLICT: optimistic locking on latestVersion; the model lists "
     "ConflictException, the docs do not name the error",
     unit=UNIT,
 )

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import string
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 from hypothesis import note
 from hypothesis import strategies as st
@@ -54,131 +54,151 @@ def _updates(name: str) -> dict[str, Any]:
     return {"DICOMUpdates": {"updatableAttributes": json.dumps(document).encode()}}
 
 
-def _machine(context: SuiteContext, check: Check, source_id: str) -> type[RuleBasedStateMachine]:
-    datastore_id = context.env.datastore_id
+class ImageSetVersionMachine(RuleBasedStateMachine):
+    """Updates, stale updates, reverts and reads of one copied image set against a
+    `VersionModel` (`bound` first)."""
 
-    class ImageSetVersionMachine(RuleBasedStateMachine):
-        model: VersionModel
+    context: ClassVar[SuiteContext]
+    check: ClassVar[Check]
+    source_id: ClassVar[str]
+    model: VersionModel
 
-        def judge(self, ok: bool, message: str, *exchanges: Exchange) -> None:
-            if not context.verdict(check.id, "state machine", ok, message, *exchanges):
-                raise Stop(message)
+    def judge(self, ok: bool, message: str, *exchanges: Exchange) -> None:
+        if not self.context.verdict(self.check.id, "state machine", ok, message, *exchanges):
+            raise Stop(message)
 
-        def update(self, latest: int, updates: dict[str, Any]) -> Exchange:
-            exchange = context.call(
-                "UpdateImageSetMetadata",
-                datastoreId=datastore_id,
+    def update(self, latest: int, updates: dict[str, Any]) -> Exchange:
+        exchange = self.context.call(
+            "UpdateImageSetMetadata",
+            datastoreId=self.context.env.datastore_id,
+            imageSetId=self.model.image_set_id,
+            latestVersionId=str(latest),
+            updateImageSetMetadataUpdates=updates,
+        )
+        note(f"update from {latest} -> HTTP {exchange.status}")
+        return exchange
+
+    def settled(self, expected: int, *evidence: Exchange) -> None:
+        found, exchange = wait_for_image_set(
+            self.context, self.context.env.datastore_id, self.model.image_set_id
+        )
+        self.judge(
+            (found or {}).get("versionId") == str(expected)
+            and (found or {}).get("imageSetState") == "ACTIVE",
+            f"expected version {expected} ACTIVE, GetImageSet says "
+            f"{(found or {}).get('versionId')!r} {(found or {}).get('imageSetState')!r}",
+            *evidence,
+            exchange,
+        )
+
+    @initialize()
+    def copy_an_imported_set(self) -> None:
+        source, _ = wait_for_image_set(self.context, self.context.env.datastore_id, self.source_id)
+        exchange = self.context.call(
+            "CopyImageSet",
+            datastoreId=self.context.env.datastore_id,
+            sourceImageSetId=self.source_id,
+            copyImageSetInformation={
+                "sourceImageSet": {"latestVersionId": str((source or {}).get("versionId"))}
+            },
+        )
+        copy = (_member(exchange, "destinationImageSetProperties") or {}).get("imageSetId")
+        self.judge(isinstance(copy, str), "CopyImageSet made no image set", exchange)
+        self.model = VersionModel(str(copy))
+        wait_for_image_set(self.context, self.context.env.datastore_id, self.source_id)
+        self.settled(1, exchange)
+        read = read_metadata(
+            self.context, self.context.env.datastore_id, self.model.image_set_id, "1"
+        )
+        self.model.names[1] = _patient_name(read.document)
+
+    @rule(name=NAMES)
+    def update_latest(self, name: str) -> None:
+        latest = self.model.latest
+        exchange = self.update(latest, _updates(name))
+        answered = _member(exchange, "latestVersionId")
+        self.judge(
+            exchange.status == 200 and answered == str(latest + 1),
+            f"update from version {latest}: HTTP {exchange.status}, latestVersionId "
+            f"{answered!r}, expected {latest + 1}",
+            exchange,
+        )
+        self.model.names[latest + 1] = name
+        self.settled(latest + 1, exchange)
+
+    @rule(name=NAMES, data=st.data())
+    def update_stale(self, name: str, data: st.DataObject) -> None:
+        if self.model.latest < 2:
+            return
+        stale = data.draw(st.integers(1, self.model.latest - 1))
+        exchange = self.update(stale, _updates(name))
+        self.judge(
+            exchange.status == 409,
+            f"update from stale version {stale} (latest {self.model.latest}) answered "
+            f"HTTP {exchange.status}, expected 409",
+            exchange,
+        )
+        self.settled(self.model.latest, exchange)
+
+    @rule(data=st.data())
+    def revert(self, data: st.DataObject) -> None:
+        latest = self.model.latest
+        target = data.draw(st.sampled_from(sorted(self.model.names)))
+        exchange = self.update(latest, {"revertToVersionId": str(target)})
+        self.judge(
+            exchange.status == 200,
+            f"revert to version {target} from {latest}: HTTP {exchange.status}",
+            exchange,
+        )
+        self.model.names[latest + 1] = self.model.names[target]
+        self.settled(latest + 1, exchange)
+
+    @rule(data=st.data())
+    def read_a_version(self, data: st.DataObject) -> None:
+        version = data.draw(st.sampled_from(sorted(self.model.names)))
+        read = read_metadata(
+            self.context, self.context.env.datastore_id, self.model.image_set_id, str(version)
+        )
+        name = _patient_name(read.document)
+        self.judge(
+            name == self.model.names[version],
+            f"version {version} holds PatientName {name!r}, the model "
+            f"{self.model.names[version]!r} ({read.problem or 'read'})",
+            read.exchange,
+        )
+
+    @rule()
+    def list_versions(self) -> None:
+        exchange = self.context.call(
+            "ListImageSetVersions",
+            datastoreId=self.context.env.datastore_id,
+            imageSetId=self.model.image_set_id,
+        )
+        items = _member(exchange, "imageSetPropertiesList") or []
+        listed = sorted(str(item.get("versionId")) for item in items if isinstance(item, dict))
+        expected = sorted(str(version) for version in self.model.names)
+        self.judge(
+            listed == expected,
+            f"ListImageSetVersions lists {listed}, the model {expected}",
+            exchange,
+        )
+
+    def teardown(self) -> None:
+        if hasattr(self, "model"):
+            self.context.call(
+                "DeleteImageSet",
+                datastoreId=self.context.env.datastore_id,
                 imageSetId=self.model.image_set_id,
-                latestVersionId=str(latest),
-                updateImageSetMetadataUpdates=updates,
-            )
-            note(f"update from {latest} -> HTTP {exchange.status}")
-            return exchange
-
-        def settled(self, expected: int, *evidence: Exchange) -> None:
-            found, exchange = wait_for_image_set(context, datastore_id, self.model.image_set_id)
-            self.judge(
-                (found or {}).get("versionId") == str(expected)
-                and (found or {}).get("imageSetState") == "ACTIVE",
-                f"expected version {expected} ACTIVE, GetImageSet says "
-                f"{(found or {}).get('versionId')!r} {(found or {}).get('imageSetState')!r}",
-                *evidence,
-                exchange,
             )
 
-        @initialize()
-        def copy_an_imported_set(self) -> None:
-            source, _ = wait_for_image_set(context, datastore_id, source_id)
-            exchange = context.call(
-                "CopyImageSet",
-                datastoreId=datastore_id,
-                sourceImageSetId=source_id,
-                copyImageSetInformation={
-                    "sourceImageSet": {"latestVersionId": str((source or {}).get("versionId"))}
-                },
-            )
-            copy = (_member(exchange, "destinationImageSetProperties") or {}).get("imageSetId")
-            self.judge(isinstance(copy, str), "CopyImageSet made no image set", exchange)
-            self.model = VersionModel(str(copy))
-            wait_for_image_set(context, datastore_id, source_id)
-            self.settled(1, exchange)
-            read = read_metadata(context, datastore_id, self.model.image_set_id, "1")
-            self.model.names[1] = _patient_name(read.document)
-
-        @rule(name=NAMES)
-        def update_latest(self, name: str) -> None:
-            latest = self.model.latest
-            exchange = self.update(latest, _updates(name))
-            answered = _member(exchange, "latestVersionId")
-            self.judge(
-                exchange.status == 200 and answered == str(latest + 1),
-                f"update from version {latest}: HTTP {exchange.status}, latestVersionId "
-                f"{answered!r}, expected {latest + 1}",
-                exchange,
-            )
-            self.model.names[latest + 1] = name
-            self.settled(latest + 1, exchange)
-
-        @rule(name=NAMES, data=st.data())
-        def update_stale(self, name: str, data: st.DataObject) -> None:
-            if self.model.latest < 2:
-                return
-            stale = data.draw(st.integers(1, self.model.latest - 1))
-            exchange = self.update(stale, _updates(name))
-            self.judge(
-                exchange.status == 409,
-                f"update from stale version {stale} (latest {self.model.latest}) answered "
-                f"HTTP {exchange.status}, expected 409",
-                exchange,
-            )
-            self.settled(self.model.latest, exchange)
-
-        @rule(data=st.data())
-        def revert(self, data: st.DataObject) -> None:
-            latest = self.model.latest
-            target = data.draw(st.sampled_from(sorted(self.model.names)))
-            exchange = self.update(latest, {"revertToVersionId": str(target)})
-            self.judge(
-                exchange.status == 200,
-                f"revert to version {target} from {latest}: HTTP {exchange.status}",
-                exchange,
-            )
-            self.model.names[latest + 1] = self.model.names[target]
-            self.settled(latest + 1, exchange)
-
-        @rule(data=st.data())
-        def read_a_version(self, data: st.DataObject) -> None:
-            version = data.draw(st.sampled_from(sorted(self.model.names)))
-            read = read_metadata(context, datastore_id, self.model.image_set_id, str(version))
-            name = _patient_name(read.document)
-            self.judge(
-                name == self.model.names[version],
-                f"version {version} holds PatientName {name!r}, the model "
-                f"{self.model.names[version]!r} ({read.problem or 'read'})",
-                read.exchange,
-            )
-
-        @rule()
-        def list_versions(self) -> None:
-            exchange = context.call(
-                "ListImageSetVersions", datastoreId=datastore_id, imageSetId=self.model.image_set_id
-            )
-            items = _member(exchange, "imageSetPropertiesList") or []
-            listed = sorted(str(item.get("versionId")) for item in items if isinstance(item, dict))
-            expected = sorted(str(version) for version in self.model.names)
-            self.judge(
-                listed == expected,
-                f"ListImageSetVersions lists {listed}, the model {expected}",
-                exchange,
-            )
-
-        def teardown(self) -> None:
-            if hasattr(self, "model"):
-                context.call(
-                    "DeleteImageSet", datastoreId=datastore_id, imageSetId=self.model.image_set_id
-                )
-
-    return ImageSetVersionMachine
+    @classmethod
+    def bound(
+        cls, context: SuiteContext, check: Check, source_id: str
+    ) -> type[ImageSetVersionMachine]:
+        """The machine for one run, copying from `source_id`."""
+        return type(
+            cls.__name__, (cls,), {"context": context, "check": check, "source_id": source_id}
+        )
 
 
 @server_check(
@@ -189,7 +209,7 @@ def _machine(context: SuiteContext, check: Check, source_id: str) -> type[RuleBa
     "adding a version equal to the one reverted to",
     Source.SERVICE_DOCS,
     "developer guide 'Updating image set metadata' (versions, revertToVersionId); AWS CLI "
-    "example update-image-set-metadata; stale version refused: decision STALE-VERSION-CONFLICT",
+    "example update-image-set-metadata; stale version refused: decision IMAGE-SET-CONFLICT",
     unit="image sets",
 )
 def versions_model(context: SuiteContext, check: Check) -> None:
@@ -199,7 +219,7 @@ def versions_model(context: SuiteContext, check: Check) -> None:
         return
     profile = context.profile
     run_machine(
-        _machine(context, check, scene.image_set_ids[-1]),
+        ImageSetVersionMachine.bound(context, check, scene.image_set_ids[-1]),
         max(1, profile.machine_examples // 2),
         max(3, profile.machine_steps // 2),
     )

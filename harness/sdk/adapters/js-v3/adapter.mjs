@@ -1,6 +1,6 @@
 // ahi-contract SDK adapter (protocol version 1.1) for the AWS SDK for JavaScript v3.
 //
-// Run by `ahi-contract sdk --adapter js-v3`, or as `node adapters/js-v3/adapter.mjs`
+// Run by `ahi-contract sdk --adapter js-v3`, or as `node harness/sdk/adapters/js-v3/adapter.mjs`
 // by any harness that speaks the protocol. It translates calls into
 // @aws-sdk/client-medical-imaging calls and never judges. Retries are the SDK's
 // own: a ConfiguredRetryStrategy with the call's maxAttempts, whose only change

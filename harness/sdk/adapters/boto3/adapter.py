@@ -1,7 +1,7 @@
 """ahi-contract SDK adapter (protocol version 1.1) for boto3.
 
 Run by `ahi-contract sdk --adapter boto3`, or as
-`python adapters/boto3/adapter.py` by any harness that speaks the protocol.
+`python harness/sdk/adapters/boto3/adapter.py` by any harness that speaks the protocol.
 It translates calls into boto3 calls and never judges. Retries are botocore's
 own ("standard" mode, `max_attempts` as given); unless the call's
 `config.shortBackoff` is false, the delays botocore computes are scaled down

@@ -1,4 +1,7 @@
-"""The server suite as pytest items (run with `pytest --pyargs harness.server.test_conformance`)."""
+"""The server suite as pytest items.
+
+pytest --pyargs harness.pytest_plugin.test_conformance [--ahi-endpoint URL ...]
+"""
 
 from __future__ import annotations
 

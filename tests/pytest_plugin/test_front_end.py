@@ -14,7 +14,7 @@ def _pytest(tmp_path: Path, *arguments: str) -> subprocess.CompletedProcess[str]
             "-m",
             "pytest",
             "--pyargs",
-            "harness.server.test_conformance",
+            "harness.pytest_plugin.test_conformance",
             "-q",
             "-p",
             "no:cacheprovider",

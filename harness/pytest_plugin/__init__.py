@@ -1,6 +1,6 @@
 """pytest front end for the server suite: the same engine, one test item per outcome.
 
-    pytest --pyargs harness.server.test_conformance [--ahi-endpoint URL ...]
+    pytest --pyargs harness.pytest_plugin.test_conformance [--ahi-endpoint URL ...]
 
 The suite runs once, when the test module is collected, and each (check,
 operation) outcome becomes a test that passes or fails with its evidence.
@@ -18,6 +18,7 @@ from harness.report.record import RunRecord
 from harness.report.writers import write_reports
 from harness.server.options import CredentialsMissing, add_options, option_values, server_options
 from harness.server.runner import execute
+from harness.server.selection import UnknownCheck
 
 _RECORD = pytest.StashKey[RunRecord]()
 
@@ -42,7 +43,10 @@ def server_record(config: pytest.Config) -> RunRecord:
             options = server_options(option_values(config.option, "ahi-"))
         except CredentialsMissing as error:
             raise pytest.UsageError(str(error)) from None
-        record = execute(options)
+        try:
+            record = execute(options)
+        except UnknownCheck as error:
+            raise pytest.UsageError(str(error)) from None
         report_dir = config.option.ahi_report_dir
         if report_dir:
             write_reports(record, Path(report_dir))

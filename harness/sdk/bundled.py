@@ -1,0 +1,102 @@
+"""The adapters and the protocol document shipped inside the package.
+
+They live in `harness/sdk/adapters/` and install with the package (package
+data), so `--adapter boto3` and `--adapter js-v3` work from a checkout and from
+a `pip install` alike. The JavaScript adapter needs its npm packages installed
+next to it once (`npm ci` in its folder; `make setup` does it in a checkout).
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+import shutil
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+ADAPTERS_DIR = Path(__file__).resolve().parent / "adapters"
+PROTOCOL_DOC = ADAPTERS_DIR / "sdk-adapter-protocol.md"
+KNOWN_DEVIATIONS = "known-deviations.json"
+DEVIATION_FIELDS = ("scenario", "observed", "why", "where")
+
+
+@dataclass(frozen=True)
+class BundledAdapter:
+    """One adapter in the package: its program, how to run it, its known deviations."""
+
+    name: str
+    interpreter: str
+    program: str
+
+    @property
+    def folder(self) -> Path:
+        return ADAPTERS_DIR / self.name
+
+    @property
+    def command(self) -> str:
+        return shlex.join([self.interpreter, str(self.folder / self.program)])
+
+    @property
+    def known_deviations(self) -> Path:
+        return self.folder / KNOWN_DEVIATIONS
+
+
+BUNDLED: dict[str, BundledAdapter] = {
+    "boto3": BundledAdapter("boto3", sys.executable, "adapter.py"),
+    "js-v3": BundledAdapter("js-v3", "node", "adapter.mjs"),
+}
+
+
+def unusable_reason(spec: str) -> str | None:
+    """Why the adapter `spec` names cannot be started, or None when it can be tried.
+
+    `spec` is `reference`, a bundled adapter's name, or a command line.
+    """
+    if spec == "reference":
+        return None
+    bundled = BUNDLED.get(spec)
+    if bundled is not None:
+        if shutil.which(bundled.interpreter) is None:
+            return f"the {spec} adapter needs {bundled.interpreter!r} on PATH"
+        if not (bundled.folder / bundled.program).is_file():
+            return f"the {spec} adapter is missing from this installation ({bundled.folder})"
+        if (bundled.folder / "package.json").is_file() and not (
+            bundled.folder / "node_modules"
+        ).exists():
+            return (
+                f"the {spec} adapter needs its npm packages: "
+                f"npm ci --prefix {shlex.quote(str(bundled.folder))}"
+            )
+        return None
+    try:
+        words = shlex.split(spec)
+    except ValueError as error:
+        return f"--adapter {spec!r} is not a command line: {error}"
+    if not words:
+        return "--adapter is empty"
+    if shutil.which(words[0]) is None:
+        known = ", ".join(["reference", *BUNDLED])
+        return f"adapter program {words[0]!r} not found (bundled adapters: {known})"
+    return None
+
+
+def deviations_problem(path: Path) -> str | None:
+    """Why `path` is not a known-deviations list, or None when it is one."""
+    try:
+        entries = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as error:
+        return f"{path}: cannot read: {error}"
+    except ValueError as error:
+        return f"{path}: not JSON ({error})"
+    fields = ", ".join(DEVIATION_FIELDS)
+    if not isinstance(entries, list):
+        return f"{path}: must be a JSON list of objects with {fields}"
+    for index, entry in enumerate(entries):
+        if (
+            not isinstance(entry, dict)
+            or set(entry) != set(DEVIATION_FIELDS)
+            or not all(isinstance(value, str) for value in entry.values())
+        ):
+            return f"{path}: entry {index} must have exactly the string members {fields}"
+    return None

@@ -1,0 +1,428 @@
+"""The oracle: every answer of a run judged against what the suite sent and when.
+
+After the units have run, the history of every exchange is read back
+(`harness.server.observation`) into a model of what the run made: data
+stores, import jobs and image sets, each with the data store it belongs to,
+what was sent to make it and when. Every answer is then judged against that
+model, whichever check sent the request:
+
+- ECHO-SENT: a member that reports back something the caller sent equals it;
+- TIMESTAMP-PLAUSIBLE: a timestamp is epoch seconds the target's clock could
+  have produced for that request;
+- RESOURCE-SCOPE: an answer for one data store holds nothing the run made in
+  another.
+
+JOB-SCOPE asks the question that makes a scope leak show: a job looked up and
+listed under another data store.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from functools import cache
+from typing import Any
+
+from harness.checks import Check, Source
+from harness.model import load_pinned_model
+from harness.server.checks.jobs import imports
+from harness.server.context import SuiteContext
+from harness.server.imaging_scene import second_datastore
+from harness.server.observation import Observation, clock_offset, observe_all
+from harness.server.probe import Exchange
+from harness.server.registry import CATALOGUE, server_check
+
+ECHO = CATALOGUE.register(
+    "ECHO-SENT",
+    "oracle",
+    "Every member of an answer that reports back something the caller sent (ids, names, "
+    "role ARNs, S3 URIs, KMS keys) equals what was sent, in every answer that carries it",
+    Source.MODEL,
+    "output members that mirror input members: DatastoreProperties.datastoreName, "
+    "DICOMImportJobProperties.jobName/dataAccessRoleArn/inputS3Uri/datastoreId, "
+    "GetImageSetResponse.imageSetId/datastoreId, ...",
+)
+CLOCK = CATALOGUE.register(
+    "TIMESTAMP-PLAUSIBLE",
+    "oracle",
+    "Every timestamp is epoch seconds the target's clock could have produced: not before the "
+    "service existed nor after the answer, a creation or submission time within the request "
+    "that made it, end, update and deletion times not before start and creation",
+    Source.SMITHY,
+    "restJson1 timestamps are epoch seconds; the target's clock offset is measured from its "
+    "Date headers; tolerance: decision CLOCK-TOLERANCE",
+)
+SCOPE = CATALOGUE.register(
+    "RESOURCE-SCOPE",
+    "oracle",
+    "An answer for one data store never holds or serves a job or image set the run made in another",
+    Source.SERVICE_DOCS,
+    "API reference: import jobs and image sets are addressed under their datastoreId",
+)
+JUDGED = (ECHO.id, CLOCK.id, SCOPE.id)
+"""The checks `judge_history` records outcomes for."""
+
+TOLERANCE_SECONDS = 5.0
+"""Decision CLOCK-TOLERANCE: how far a timestamp may lie outside the request that made it."""
+SERVICE_EPOCH = datetime(2022, 11, 1, tzinfo=UTC).timestamp()
+"""HealthImaging was announced (in preview) in November 2022: no resource is older."""
+SHOWN = 3
+
+
+@cache
+def timestamp_members() -> frozenset[str]:
+    """The names of the model's members that are timestamps (createdAt, endedAt, ...)."""
+    shapes = load_pinned_model().document["shapes"]
+    stamps = {name for name, shape in shapes.items() if shape["type"] == "timestamp"}
+    return frozenset(
+        member
+        for shape in shapes.values()
+        for member, target in (shape.get("members") or {}).items()
+        if target["shape"] in stamps
+    )
+
+
+@dataclass(frozen=True)
+class Made:
+    """A resource the run made: its data store, what was sent to make it, and when."""
+
+    datastore_id: str
+    sent: dict[str, Any]
+    window: tuple[float, float] | None
+
+
+@dataclass
+class Problems:
+    """Problems found per (check, operation), with the exchanges that show them."""
+
+    found: dict[tuple[str, str], list[tuple[str, Exchange]]] = field(
+        default_factory=lambda: defaultdict(list)
+    )
+    judged: set[tuple[str, str]] = field(default_factory=set)
+
+    def judge(self, check: Check, seen: Observation, problems: list[str]) -> None:
+        key = (check.id, seen.operation)
+        self.judged.add(key)
+        self.found[key] += [(problem, seen.exchange) for problem in problems]
+
+
+@dataclass
+class RunModel:
+    """What the run made, learned from the answers in the order they came."""
+
+    offset: float
+    datastores: dict[str, Made] = field(default_factory=dict)
+    jobs: dict[str, Made] = field(default_factory=dict)
+    image_sets: dict[str, str] = field(default_factory=dict)
+
+    def window(self, made: Made) -> tuple[float, float] | None:
+        """The target's clock times between which `made` was made, with the tolerance."""
+        if made.window is None:
+            return None
+        low, high = made.window
+        return (low + self.offset - TOLERANCE_SECONDS, high + self.offset + TOLERANCE_SECONDS)
+
+
+def _differs(name: str, answered: Any, sent: Any) -> list[str]:
+    if sent is None or answered is None or answered == sent:
+        return []
+    return [f"{name} answered {answered!r}, sent {sent!r}"]
+
+
+def _datastore_echoes(item: dict[str, Any], made: Made | None, datastore_id: Any) -> list[str]:
+    problems = _differs("datastoreId", item.get("datastoreId"), datastore_id)
+    arn = item.get("datastoreArn")
+    if isinstance(arn, str) and datastore_id and not arn.endswith(f"datastore/{datastore_id}"):
+        problems.append(f"datastoreArn {arn!r} does not name data store {datastore_id}")
+    if made is not None:
+        for name in ("datastoreName", "kmsKeyArn", "lambdaAuthorizerArn"):
+            problems += _differs(name, item.get(name), made.sent.get(name))
+    return problems
+
+
+def _job_echoes(item: dict[str, Any], made: Made | None, datastore_id: Any) -> list[str]:
+    problems = _differs("datastoreId", item.get("datastoreId"), datastore_id)
+    if made is None:
+        return problems
+    for name in ("jobName", "dataAccessRoleArn", "inputS3Uri"):
+        problems += _differs(name, item.get(name), made.sent.get(name))
+    output, sent = item.get("outputS3Uri"), made.sent.get("outputS3Uri")
+    if isinstance(output, str) and isinstance(sent, str) and not output.startswith(sent):
+        problems.append(f"outputS3Uri {output!r} is not under the {sent!r} sent")
+    return problems
+
+
+def _echoes(seen: Observation, model: RunModel) -> list[str] | None:
+    """The echo problems of one answer; None when the answer mirrors nothing sent."""
+    answer, operation = seen.answer or {}, seen.operation
+    datastore_id = seen.labels.get("datastoreId")
+    if operation == "GetDatastore":
+        item = answer.get("datastoreProperties") or {}
+        return _datastore_echoes(item, model.datastores.get(str(datastore_id)), datastore_id)
+    if operation == "ListDatastores":
+        return [
+            problem
+            for item in answer.get("datastoreSummaries") or []
+            if item.get("datastoreId") in model.datastores
+            for problem in _datastore_echoes(item, model.datastores[item["datastoreId"]], None)
+        ]
+    if operation in ("StartDICOMImportJob", "DeleteDatastore"):
+        return _differs("datastoreId", answer.get("datastoreId"), datastore_id)
+    if operation == "GetDICOMImportJob":
+        item = answer.get("jobProperties") or {}
+        job_id = seen.labels.get("jobId")
+        problems = _differs("jobId", item.get("jobId"), job_id)
+        return problems + _job_echoes(item, model.jobs.get(str(job_id)), datastore_id)
+    if operation == "ListDICOMImportJobs":
+        return [
+            problem
+            for item in answer.get("jobSummaries") or []
+            for problem in _job_echoes(item, model.jobs.get(str(item.get("jobId"))), datastore_id)
+        ]
+    if operation in (
+        "GetImageSet",
+        "UpdateImageSetMetadata",
+        "DeleteImageSet",
+    ):
+        problems = _differs("datastoreId", answer.get("datastoreId"), datastore_id)
+        problems += _differs("imageSetId", answer.get("imageSetId"), seen.labels.get("imageSetId"))
+        return problems + _differs("versionId", answer.get("versionId"), seen.query.get("version"))
+    if operation == "CopyImageSet":
+        source = answer.get("sourceImageSetProperties") or {}
+        destination = answer.get("destinationImageSetProperties") or {}
+        copy = seen.sent.get("copyImageSetInformation") or {}
+        problems = _differs("datastoreId", answer.get("datastoreId"), datastore_id)
+        problems += _differs(
+            "sourceImageSetProperties.imageSetId",
+            source.get("imageSetId"),
+            seen.labels.get("sourceImageSetId"),
+        )
+        return problems + _differs(
+            "destinationImageSetProperties.imageSetId",
+            destination.get("imageSetId"),
+            (copy.get("destinationImageSet") or {}).get("imageSetId"),
+        )
+    return None
+
+
+def _stamped_objects(value: Any) -> Iterator[dict[str, Any]]:
+    """Every JSON object in `value` that carries a timestamp member."""
+    if isinstance(value, dict):
+        if timestamp_members() & value.keys():
+            yield value
+        for item in value.values():
+            yield from _stamped_objects(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _stamped_objects(item)
+
+
+_ORDER = (("submittedAt", "endedAt"), ("createdAt", "updatedAt"), ("createdAt", "deletedAt"))
+
+
+def _clock_problems(seen: Observation, model: RunModel) -> list[str] | None:
+    """Timestamps an answer holds that the target's clock could not have produced; None
+    when it holds none."""
+    window = seen.window
+    latest = None if window is None else window[1] + model.offset + TOLERANCE_SECONDS
+    problems: list[str] = []
+    stamped = list(_stamped_objects(seen.answer))
+    if not stamped:
+        return None
+    for item in stamped:
+        stamps = {
+            k: v
+            for k, v in item.items()
+            if k in timestamp_members() and isinstance(v, int | float) and not isinstance(v, bool)
+        }
+        for name, value in stamps.items():
+            if value < SERVICE_EPOCH:
+                problems.append(f"{name}={value} lies before the service existed")
+            elif latest is not None and value > latest:
+                problems.append(
+                    f"{name}={value} lies {value - latest + TOLERANCE_SECONDS:.0f} s after the "
+                    "answer (milliseconds instead of seconds?)"
+                )
+        for earlier, later in _ORDER:
+            if earlier in stamps and later in stamps and stamps[later] < stamps[earlier]:
+                problems.append(f"{later}={stamps[later]} is before {earlier}={stamps[earlier]}")
+        problems += _creation_problems(item, stamps, model)
+    return problems + _made_by_this_request(seen, model)
+
+
+def _made_by_this_request(seen: Observation, model: RunModel) -> list[str]:
+    """An update's updatedAt and a copy's new image set createdAt lie within the request."""
+    answer = seen.answer or {}
+    if seen.operation == "UpdateImageSetMetadata":
+        name, value = "updatedAt", answer.get("updatedAt")
+    elif seen.operation == "CopyImageSet":
+        destination = answer.get("destinationImageSetProperties") or {}
+        name, value = "destinationImageSetProperties.createdAt", destination.get("createdAt")
+    else:
+        return []
+    made = Made("", seen.sent, seen.window)
+    window = model.window(made)
+    if window is None or not isinstance(value, int | float) or window[0] <= value <= window[1]:
+        return []
+    return [
+        f"{name}={value:.0f} lies outside the request that made it "
+        f"({window[0]:.0f}..{window[1]:.0f} on the target's clock)"
+    ]
+
+
+def _creation_problems(
+    item: dict[str, Any], stamps: dict[str, float], model: RunModel
+) -> list[str]:
+    """A creation or submission time outside the request that made the resource."""
+    made, name = None, None
+    if "jobId" in item and "submittedAt" in stamps:
+        made, name = model.jobs.get(str(item["jobId"])), "submittedAt"
+    elif "datastoreName" in item and "createdAt" in stamps:
+        made, name = model.datastores.get(str(item.get("datastoreId"))), "createdAt"
+    window = None if made is None else model.window(made)
+    if window is None or name is None:
+        return []
+    low, high = window
+    if low <= stamps[name] <= high:
+        return []
+    return [
+        f"{name}={stamps[name]:.0f} lies outside the request that made it "
+        f"({low:.0f}..{high:.0f} on the target's clock, tolerance {TOLERANCE_SECONDS:.0f} s)"
+    ]
+
+
+def _listed_ids(seen: Observation) -> list[tuple[str, str]]:
+    """(kind, id) of every job or image set an answer holds or serves."""
+    answer, found = seen.answer or {}, []
+    if seen.operation == "ListDICOMImportJobs":
+        found = [("job", str(item.get("jobId"))) for item in answer.get("jobSummaries") or []]
+    elif seen.operation == "GetDICOMImportJob":
+        found = [("job", str(seen.labels.get("jobId")))]
+    elif seen.operation == "SearchImageSets":
+        found = [
+            ("image set", str(item.get("imageSetId")))
+            for item in answer.get("imageSetsMetadataSummaries") or []
+        ]
+    elif seen.operation in ("GetImageSet", "GetImageSetMetadata", "ListImageSetVersions"):
+        found = [("image set", str(seen.labels.get("imageSetId")))]
+    return found
+
+
+def _scope_problems(seen: Observation, model: RunModel) -> list[str] | None:
+    datastore_id = seen.labels.get("datastoreId")
+    listed = _listed_ids(seen)
+    if not listed or datastore_id is None:
+        return None
+    problems = []
+    for kind, found in listed:
+        owner = (
+            model.jobs[found].datastore_id
+            if kind == "job" and found in model.jobs
+            else model.image_sets.get(found)
+            if kind == "image set"
+            else None
+        )
+        if owner is None and kind == "image set":
+            model.image_sets[found] = datastore_id
+        elif owner is not None and owner != datastore_id:
+            problems.append(f"{kind} {found} of data store {owner} answered under {datastore_id}")
+    return problems
+
+
+def _learn(seen: Observation, model: RunModel) -> None:
+    """What a successful answer tells about what the run made."""
+    answer = seen.answer or {}
+    if seen.operation == "CreateDatastore" and "datastoreId" in answer:
+        made = Made(str(answer["datastoreId"]), seen.sent, seen.window)
+        model.datastores.setdefault(made.datastore_id, made)
+    elif seen.operation == "StartDICOMImportJob" and "jobId" in answer:
+        made = Made(str(seen.labels["datastoreId"]), seen.sent, seen.window)
+        model.jobs.setdefault(str(answer["jobId"]), made)
+    elif seen.operation == "CopyImageSet":
+        destination = answer.get("destinationImageSetProperties") or {}
+        if "imageSetId" in destination:
+            model.image_sets.setdefault(
+                str(destination["imageSetId"]), str(seen.labels["datastoreId"])
+            )
+
+
+Rule = Callable[[Observation, RunModel], list[str] | None]
+RULES: tuple[tuple[Check, Rule], ...] = (
+    (ECHO, _echoes),
+    (CLOCK, _clock_problems),
+    (SCOPE, _scope_problems),
+)
+
+
+def judge_history(context: SuiteContext) -> None:
+    """Judge every successful answer of the run against the model of what it made."""
+    observations = observe_all(context.probe.history)
+    model = RunModel(offset=clock_offset(observations))
+    problems = Problems()
+    for seen in observations:
+        if not seen.succeeded:
+            continue
+        _learn(seen, model)
+        for check, rule in RULES:
+            answered = rule(seen, model)
+            if answered is not None:
+                problems.judge(check, seen, answered)
+    for check_id, operation in sorted(problems.judged):
+        found = problems.found.get((check_id, operation), [])
+        messages = sorted({message for message, _ in found})
+        context.verdict(
+            check_id,
+            operation,
+            not found,
+            f"{len(found)} problems, e.g. " + "; ".join(messages[:SHOWN]),
+            *list({id(e): e for _, e in found}.values())[:SHOWN],
+            note=f"the target's clock offset: {model.offset:+.1f} s",
+        )
+
+
+@server_check(
+    "JOB-SCOPE",
+    "oracle",
+    "An import job is found and listed only under its own data store: looked up under another "
+    "data store it is not found, and that data store's list does not hold it",
+    Source.SERVICE_DOCS,
+    "API reference GetDICOMImportJob, ListDICOMImportJobs: datastoreId and jobId address a job",
+    unit="jobs",
+)
+def job_scope(context: SuiteContext, check: Check) -> None:
+    started = imports(context)
+    job_ids = [job_id for job_id in (started.main.job_id, started.failing.job_id) if job_id]
+    if not job_ids:
+        context.error(check.id, "GetDICOMImportJob", "no import job was started to look up")
+        return
+    other = second_datastore(context)
+    if other is None:
+        context.error(check.id, "GetDICOMImportJob", "a second data store could not be made")
+        return
+    looked_up = [context.get_job(other, job_id) for job_id in job_ids]
+    found = [e for e in looked_up if e.status != 404]
+    context.verdict(
+        check.id,
+        "GetDICOMImportJob",
+        not found,
+        f"{len(found)} of {len(looked_up)} jobs looked up under another data store answered "
+        f"HTTP {found[0].status if found else 404}",
+        *found[:2],
+    )
+    listed = context.list_jobs(other)
+    body = listed.json()
+    summaries = body.get("jobSummaries") if isinstance(body, dict) else None
+    leaked = [
+        item.get("jobId")
+        for item in summaries or []
+        if isinstance(item, dict) and item.get("jobId") in job_ids
+    ]
+    context.verdict(
+        check.id,
+        "ListDICOMImportJobs",
+        listed.status == 200 and not leaked,
+        f"the other data store's list answered HTTP {listed.status} and holds {leaked}",
+        listed,
+    )

@@ -1,0 +1,123 @@
+"""An exchange read back as the operation it called: what was sent, when, and what came back.
+
+The oracle judges every answer of a run against what the suite sent; this is
+how it reads the probe's history. Times come from the request's own
+`X-Amz-Date` (whole seconds) and the time the answer took; the target's clock
+offset from its `Date` headers.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from functools import cache
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+from harness.model import operations
+from harness.model.routes import Routes
+from harness.server.probe import Exchange
+
+
+@dataclass(frozen=True)
+class Observation:
+    """One exchange with its operation, path labels, query, JSON body sent and answer."""
+
+    exchange: Exchange
+    operation: str
+    labels: dict[str, str]
+    query: dict[str, str]
+    sent: dict[str, Any]
+    answer: dict[str, Any] | None
+    """The JSON answer of a success (empty for a blob answer); None for anything else."""
+    sent_at: float | None
+    """Local time the request was signed (X-Amz-Date, whole seconds); None when unsigned."""
+
+    @property
+    def succeeded(self) -> bool:
+        return self.answer is not None
+
+    @property
+    def window(self) -> tuple[float, float] | None:
+        """Local times between which the target handled the request (whole-second rounding
+        of X-Amz-Date included); None when the request was not signed."""
+        if self.sent_at is None:
+            return None
+        return self.sent_at, self.sent_at + 1.0 + self.exchange.elapsed
+
+    def member(self, name: str) -> Any:
+        """A member the request sent, wherever it was bound (label, query or body)."""
+        if name in self.labels:
+            return self.labels[name]
+        if name in self.query:
+            return self.query[name]
+        return self.sent.get(name)
+
+
+@cache
+def _routes() -> Routes:
+    return Routes(operations())
+
+
+def _json_object(raw: bytes | None) -> dict[str, Any]:
+    try:
+        value = json.loads(raw or b"")
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def _amz_date(exchange: Exchange) -> float | None:
+    stamp = next(
+        (v for k, v in exchange.request_headers.items() if k.lower() == "x-amz-date"), None
+    )
+    try:
+        return datetime.strptime(str(stamp), "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC).timestamp()
+    except ValueError:
+        return None
+
+
+def observe(exchange: Exchange) -> Observation | None:
+    """The exchange as an operation call; None when its method and path bind no operation."""
+    parts = urlsplit(exchange.url)
+    found = _routes().match(exchange.method, parts.path)
+    if found is None:
+        return None
+    answer = None
+    if exchange.status is not None and 200 <= exchange.status < 300:
+        body = {} if found.route.operation.blob_output else exchange.json()
+        answer = body if isinstance(body, dict) else None
+    return Observation(
+        exchange=exchange,
+        operation=found.route.name,
+        labels=found.labels,
+        query=dict(parse_qsl(parts.query)),
+        sent=_json_object(exchange.request_body),
+        answer=answer,
+        sent_at=_amz_date(exchange),
+    )
+
+
+def observe_all(history: Iterable[Exchange]) -> list[Observation]:
+    """Every exchange of `history` that called an operation, in the order sent."""
+    return [found for found in map(observe, history) if found is not None]
+
+
+def clock_offset(observations: Iterable[Observation]) -> float:
+    """The target's clock minus ours, in seconds: the median over the answers that carry a
+    `Date` header, each compared with the middle of its request's window (0 when none do)."""
+    offsets: list[float] = []
+    for seen in observations:
+        window, date = seen.window, seen.exchange.header("Date")
+        if window is None or not date:
+            continue
+        try:
+            server = parsedate_to_datetime(date).timestamp() + 0.5
+        except (TypeError, ValueError):
+            continue
+        offsets.append(server - (window[0] + window[1]) / 2)
+    return statistics.median(offsets) if offsets else 0.0

@@ -1,0 +1,146 @@
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.utils import formatdate
+from typing import Any
+
+from harness.server.checks.oracle import judge_history
+from harness.server.observation import clock_offset, observe, observe_all
+from harness.server.probe import Exchange
+
+ENDPOINT = "http://127.0.0.1:1"
+STORE, OTHER, JOB = "a" * 32, "b" * 32, "c" * 32
+
+
+def exchange(
+    method: str,
+    path: str,
+    answer: dict[str, Any],
+    sent: dict[str, Any] | None = None,
+    at: float | None = None,
+    server_skew: float = 0.0,
+) -> Exchange:
+    at = time.time() if at is None else at
+    stamp = datetime.fromtimestamp(at, UTC).strftime("%Y%m%dT%H%M%SZ")
+    return Exchange(
+        method=method,
+        url=ENDPOINT + path,
+        request_headers={"X-Amz-Date": stamp},
+        request_body=json.dumps(sent).encode() if sent is not None else None,
+        status=200,
+        headers={"Date": formatdate(at + server_skew, usegmt=True)},
+        body=json.dumps(answer).encode(),
+        elapsed=0.05,
+    )
+
+
+@dataclass
+class Probe:
+    history: list[Exchange]
+
+
+@dataclass
+class Context:
+    probe: Probe
+    verdicts: dict[tuple[str, str], tuple[bool, str]] = field(default_factory=dict)
+
+    def verdict(
+        self, check_id: str, subject: str, ok: bool, message: str, *e: Any, **k: Any
+    ) -> bool:
+        self.verdicts[(check_id, subject)] = (ok, message)
+        return ok
+
+
+def judged(*history: Exchange) -> dict[tuple[str, str], tuple[bool, str]]:
+    context = Context(Probe(list(history)))
+    judge_history(context)  # type: ignore[arg-type]
+    return context.verdicts
+
+
+def start(at: float, **sent: Any) -> Exchange:
+    body = {"jobId": JOB, "datastoreId": STORE, "jobStatus": "SUBMITTED", "submittedAt": at}
+    return exchange("POST", f"/startDICOMImportJob/datastore/{STORE}", body, sent, at=at)
+
+
+def get_job(at: float, datastore: str = STORE, **properties: Any) -> Exchange:
+    body = {"jobProperties": {"jobId": JOB, "datastoreId": datastore, **properties}}
+    return exchange("GET", f"/getDICOMImportJob/datastore/{datastore}/job/{JOB}", body, at=at)
+
+
+def test_an_exchange_reads_back_as_its_operation_labels_and_time() -> None:
+    seen = observe(get_job(1_800_000_000.0))
+    assert seen is not None
+    assert seen.operation == "GetDICOMImportJob"
+    assert seen.labels == {"datastoreId": STORE, "jobId": JOB}
+    assert seen.window == (1_800_000_000.0, 1_800_000_001.05)
+    assert observe(exchange("GET", "/nowhere", {})) is None
+
+
+def test_the_clock_offset_is_measured_from_date_headers() -> None:
+    now = time.time()
+    skewed = [exchange("GET", "/datastore", {}, at=now, server_skew=120.0) for _ in range(3)]
+    assert 118 <= clock_offset(observe_all(skewed)) <= 122
+
+
+def test_a_member_that_mirrors_what_was_sent_must_equal_it() -> None:
+    now = time.time()
+    sent = {"inputS3Uri": "s3://b/in/", "dataAccessRoleArn": "arn:r", "clientToken": "t"}
+    good = judged(start(now, **sent), get_job(now, inputS3Uri="s3://b/in/", jobName="x"))
+    assert good[("ECHO-SENT", "GetDICOMImportJob")][0]
+    bad = judged(start(now, **sent), get_job(now, inputS3Uri="s3://b/in"))
+    ok, message = bad[("ECHO-SENT", "GetDICOMImportJob")]
+    assert not ok and "inputS3Uri" in message
+
+
+def test_timestamps_in_milliseconds_or_outside_their_request_fail() -> None:
+    now = time.time()
+    sent = {"inputS3Uri": "s3://b/in/", "dataAccessRoleArn": "arn:r", "clientToken": "t"}
+    assert judged(start(now, **sent), get_job(now + 2, submittedAt=now))[
+        ("TIMESTAMP-PLAUSIBLE", "GetDICOMImportJob")
+    ][0]
+    milliseconds = judged(get_job(now, submittedAt=now * 1000))
+    assert not milliseconds[("TIMESTAMP-PLAUSIBLE", "GetDICOMImportJob")][0]
+    an_hour_early = judged(start(now, **sent), get_job(now + 2, submittedAt=now - 3600))
+    assert not an_hour_early[("TIMESTAMP-PLAUSIBLE", "GetDICOMImportJob")][0]
+    reversed_order = judged(get_job(now, submittedAt=now, endedAt=now - 60))
+    ok, message = reversed_order[("TIMESTAMP-PLAUSIBLE", "GetDICOMImportJob")]
+    assert not ok and "endedAt" in message
+
+
+def test_a_target_clock_ahead_of_ours_is_allowed_for() -> None:
+    now, skew = time.time(), 600.0
+    sent = {"inputS3Uri": "s3://b/in/", "dataAccessRoleArn": "arn:r", "clientToken": "t"}
+    history = [
+        exchange(
+            "POST",
+            f"/startDICOMImportJob/datastore/{STORE}",
+            {"jobId": JOB, "datastoreId": STORE, "submittedAt": now + skew},
+            sent,
+            at=now,
+            server_skew=skew,
+        )
+    ]
+    assert judged(*history)[("TIMESTAMP-PLAUSIBLE", "StartDICOMImportJob")][0]
+
+
+def test_a_job_answered_under_another_data_store_is_a_scope_leak() -> None:
+    now = time.time()
+    sent = {"inputS3Uri": "s3://b/in/", "dataAccessRoleArn": "arn:r", "clientToken": "t"}
+    verdicts = judged(start(now, **sent), get_job(now, datastore=OTHER))
+    ok, message = verdicts[("RESOURCE-SCOPE", "GetDICOMImportJob")]
+    assert not ok and OTHER in message
+    assert judged(start(now, **sent), get_job(now))[("RESOURCE-SCOPE", "GetDICOMImportJob")][0]
+
+
+def test_an_update_time_lies_within_the_update_request() -> None:
+    now = time.time()
+    path = f"/datastore/{STORE}/imageSet/{'d' * 32}/updateImageSetMetadata?latestVersion=1"
+    answer = {"datastoreId": STORE, "imageSetId": "d" * 32, "latestVersionId": "2"}
+    on_time = exchange("POST", path, {**answer, "updatedAt": now, "createdAt": now - 60}, {})
+    late = exchange("POST", path, {**answer, "updatedAt": now - 3600, "createdAt": now - 7200}, {})
+    assert judged(on_time)[("TIMESTAMP-PLAUSIBLE", "UpdateImageSetMetadata")][0]
+    ok, message = judged(late)[("TIMESTAMP-PLAUSIBLE", "UpdateImageSetMetadata")]
+    assert not ok and "updatedAt" in message

@@ -1,0 +1,143 @@
+"""What a server run sets up on a real target, what it leaves, and the IAM it needs."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import harness
+from harness.model.scope import IN_SCOPE_OPERATIONS
+from harness.server import environment
+
+IAM = Path(__file__).resolve().parents[2] / "docs" / "iam"
+# The boto3 S3 methods the harness calls, and the IAM action each needs
+# (Amazon S3 API Reference; the Service Authorization Reference for Amazon S3).
+S3_ACTIONS = {
+    "create_bucket": "s3:CreateBucket",
+    "delete_bucket": "s3:DeleteBucket",
+    "put_object": "s3:PutObject",
+    "get_object": "s3:GetObject",
+    "delete_objects": "s3:DeleteObject",
+    "list_objects_v2": "s3:ListBucket",
+}
+
+
+class _S3:
+    def __init__(self) -> None:
+        self.calls: list[dict[str, Any]] = []
+
+    def create_bucket(self, **arguments: Any) -> None:
+        self.calls.append(arguments)
+
+
+@pytest.mark.parametrize(
+    ("region", "configuration"),
+    [
+        ("us-east-1", None),
+        ("eu-west-1", {"LocationConstraint": "eu-west-1"}),
+        ("ap-southeast-2", {"LocationConstraint": "ap-southeast-2"}),
+    ],
+)
+def test_buckets_outside_us_east_1_name_their_region(
+    region: str, configuration: dict[str, str] | None
+) -> None:
+    s3 = _S3()
+    environment.create_bucket(s3, "ahi-contract-x", region)
+    assert s3.calls == [
+        {"Bucket": "ahi-contract-x"}
+        if configuration is None
+        else {"Bucket": "ahi-contract-x", "CreateBucketConfiguration": configuration}
+    ]
+
+
+def test_the_plan_says_what_stays(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(environment.KEEP_VARIABLE, raising=False)
+    lines = environment.plan("https://imaging.test", "eu-west-1", 9, None, 4, 7)
+    text = "\n".join(lines)
+    assert lines[0].startswith("target: https://imaging.test; region eu-west-1; 7 worker")
+    assert "S3 bucket ahi-contract-<run id> in eu-west-1" in text
+    assert "emptied and deleted at the end" in text
+    assert "data store ahi-contract-<run id>: imports the known DICOM set; STAYS" in text
+    assert "ahi-contract-quota-<id> with 4 import jobs" in text
+    monkeypatch.setenv(environment.KEEP_VARIABLE, "1")
+    kept = "\n".join(environment.plan(None, "us-east-1", 1, "a" * 32, None, 7))
+    assert "bucket" in kept and "kept (--keep)" in kept
+    assert f"data store {'a' * 32} (yours)" in kept and "quota" not in kept
+
+
+def test_left_behind_names_new_data_stores_that_are_not_going() -> None:
+    before = {"old": ("theirs", "ACTIVE")}
+    after = {
+        "old": ("theirs", "ACTIVE"),
+        "kept": ("ahi-contract-1", "ACTIVE"),
+        "going": ("ahi-contract-scope", "DELETING"),
+    }
+    assert environment.left_behind(before, after) == ["kept ahi-contract-1 ACTIVE"]
+
+
+def _actions(policy: dict[str, Any]) -> set[str]:
+    found: set[str] = set()
+    for statement in policy["Statement"]:
+        actions = statement["Action"]
+        found.update([actions] if isinstance(actions, str) else actions)
+    return found
+
+
+def _s3_methods_called() -> set[str]:
+    source = "\n".join(
+        path.read_text(encoding="utf-8")
+        for path in Path(harness.__file__).parent.rglob("*.py")
+        if "emulator" not in path.parts and "adapters" not in path.parts
+    )
+    calls = set(re.findall(r"\bs3(?:_client)?\.(\w+)\(", source))
+    calls |= set(re.findall(r"get_paginator\(\"(\w+)\"\)", source))
+    return calls - {"get_paginator", "paginate"}
+
+
+def test_the_caller_policy_grants_exactly_what_the_harness_calls() -> None:
+    policy = json.loads((IAM / "caller-policy.json").read_text())
+    actions = _actions(policy)
+    called = _s3_methods_called()
+    assert called <= set(S3_ACTIONS), (
+        f"map these S3 calls to IAM actions: {called - set(S3_ACTIONS)}"
+    )
+    expected = {f"medical-imaging:{operation}" for operation in IN_SCOPE_OPERATIONS}
+    expected |= {S3_ACTIONS[method] for method in called}
+    expected.add("iam:PassRole")
+    assert actions == expected
+    passing = [s for s in policy["Statement"] if s["Action"] == "iam:PassRole"]
+    assert passing[0]["Condition"]["StringEquals"]["iam:PassedToService"] == (
+        "medical-imaging.amazonaws.com"
+    )
+
+
+def test_the_import_role_reads_input_writes_results_and_trusts_only_healthimaging() -> None:
+    role = json.loads((IAM / "import-role-policy.json").read_text())
+    assert _actions(role) == {"s3:ListBucket", "s3:GetObject", "s3:PutObject"}
+    trust = json.loads((IAM / "import-role-trust-policy.json").read_text())
+    assert _actions(trust) == {"sts:AssumeRole"}
+    assert [s["Principal"] for s in trust["Statement"]] == [
+        {"Service": "medical-imaging.amazonaws.com"}
+    ]
+
+
+class _Context:
+    def __init__(self) -> None:
+        self.done: list[str] = []
+        self.cleanups = [lambda: self.done.append("scope data store deleted")]
+        self.environment = None
+        self.s3 = None
+
+
+def test_keep_leaves_everything_tear_down_would_remove(monkeypatch: pytest.MonkeyPatch) -> None:
+    context = _Context()
+    monkeypatch.setenv(environment.KEEP_VARIABLE, "1")
+    environment.tear_down(context)  # type: ignore[arg-type]
+    assert context.done == []
+    monkeypatch.setenv(environment.KEEP_VARIABLE, "0")
+    environment.tear_down(context)  # type: ignore[arg-type]
+    assert context.done == ["scope data store deleted"]
