@@ -37,7 +37,7 @@ def _scaled_delay(self: standard.ExponentialBackoff, context: Any) -> float:
     return float(_botocore_delay(self, context)) * _backoff_scale
 
 
-standard.ExponentialBackoff.delay_amount = _scaled_delay  # type: ignore[method-assign]
+standard.ExponentialBackoff.delay_amount = _scaled_delay
 CLIENTS: dict[str, Any] = {}
 
 
