@@ -121,6 +121,8 @@ def shown_evidence(outcome: Outcome) -> list[Evidence]:
 
 
 def title(record: RunRecord) -> str:
+    if record.kind == "selftest":
+        return "Self-test: the suites against the emulator's faults and the reference SDK's bugs"
     if record.kind == "sdk":
         sdk = record.target.get("sdk", {})
         name = sdk.get("sdk", record.target.get("adapter"))

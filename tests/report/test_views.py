@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from harness.checks import REGISTRY, Source, register
 from harness.model import IN_SCOPE_OPERATIONS
-from harness.report.record import Evidence, Outcome
-from harness.report.views import duration, matrix, shown_evidence, units_matrix
+from harness.report.record import Evidence, Outcome, RunRecord
+from harness.report.views import duration, matrix, shown_evidence, title, units_matrix
 
 CHECK = REGISTRY.get("VIEWS-TEST") or register(
     "VIEWS-TEST", "views", "a rule for this test", Source.HARNESS, "tests"
@@ -52,3 +52,12 @@ def test_bare_seed_notes_give_way_to_the_replay_command() -> None:
 
 def test_durations_read_as_people_say_them() -> None:
     assert [duration(0.25), duration(18.14), duration(245)] == ["250 ms", "18.1 s", "4 min 05 s"]
+
+
+def test_each_kind_of_run_has_a_title_that_says_what_was_run() -> None:
+    def record(kind: str, **target: object) -> RunRecord:
+        return RunRecord(kind, dict(target), {}, seed=1, profile="quick")
+
+    assert title(record("selftest")).startswith("Self-test")
+    assert title(record("server", embedded=True)) == "Server conformance: embedded emulator"
+    assert title(record("server", endpoint="http://x", faults=["f"])).endswith("with faults f")
