@@ -21,14 +21,13 @@ from __future__ import annotations
 import io
 import json
 import logging
-import socket
 import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import IO, Any
 
-from cheroot import wsgi
+from cheroot import server, wsgi
 
 from harness.emulator.app import MAX_BODY_BYTES
 
@@ -50,9 +49,9 @@ class ServerSettings:
     """How the HTTP server runs."""
 
     threads: int = 16
-    timeout: float = 10.0
+    timeout: int = 10
     """Seconds a connection may stay silent (slow headers, slow body, idle keep-alive)."""
-    shutdown_timeout: float = 3.0
+    shutdown_timeout: int = 3
 
 
 class HealthAndLog:
@@ -132,7 +131,7 @@ def _buffer_body(environ: dict[str, Any]) -> tuple[str, str, str] | None:
         body = stream.read(MAX_BODY_BYTES + 1)
     except ValueError as error:
         return "400 Bad Request", "SerializationException", f"Malformed request body: {error}"
-    except (TimeoutError, socket.timeout, OSError):
+    except OSError:  # TimeoutError included: the client stopped sending
         return "408 Request Timeout", "RequestTimeoutException", "The request body stopped arriving"
     environ["wsgi.input"] = io.BytesIO(body)
     environ["wsgi.input_terminated"] = True
@@ -153,8 +152,24 @@ def _refuse(start_response: Any, status: str, error_type: str, message: str) -> 
     return [body]
 
 
-class _Server(wsgi.Server):  # type: ignore[misc]
+class _ProxyFormRequest(server.HTTPRequest):
+    """Accepts absolute-form request targets (`GET http://host/path`), as an HTTP proxy
+    does: SDKs that prepend `runtime-` to the host reach the emulator as their proxy."""
+
+    def __init__(
+        self, owner: Any, conn: Any, proxy_mode: bool = True, strict_mode: bool = True
+    ) -> None:
+        super().__init__(owner, conn, proxy_mode=True, strict_mode=strict_mode)
+
+
+class _Connection(server.HTTPConnection):
+    RequestHandlerClass = _ProxyFormRequest
+
+
+class _Server(wsgi.Server):
     """cheroot's server with its diagnostics sent to `logging` rather than stderr."""
+
+    ConnectionClass = _Connection
 
     def error_log(self, msg: str = "", level: int = 20, traceback: bool = False) -> None:
         log.log(

@@ -106,19 +106,22 @@ class Emulator:
         return self
 
     def stop(self) -> None:
-        if self._server is not None:
-            self._server.stop()
-        if self._worker is not None:
-            self._worker.shutdown()
-        if self._store is not None:
-            self._store.close()
-        if self._embedded_s3 is not None:
-            self._embedded_s3.stop()
+        """Stop taking requests, let those in flight finish, stop the worker (running jobs
+        stay unfinished in the store and resume on the next start), close the store."""
+        server, worker, store, s3 = self._server, self._worker, self._store, self._embedded_s3
+        self._server = self._worker = self._store = self._embedded_s3 = None
+        if server is not None:
+            server.stop()
+        if worker is not None:
+            worker.shutdown()
+        if store is not None:
+            store.close()
+        if s3 is not None:
+            s3.stop()
 
     def serve_forever(self) -> None:
         """Block until interrupted (for the CLI)."""
-        assert self._server is not None
-        while self._server.alive():
+        while self._server is not None and self._server.alive():
             time.sleep(0.5)
 
     def __enter__(self) -> Emulator:
