@@ -66,14 +66,14 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def _start_s3() -> tuple[subprocess.Popen[bytes], str]:
+def _start_s3(server: str) -> tuple[subprocess.Popen[bytes], str]:
     port = _free_port()
     process = subprocess.Popen(
         [
             sys.executable,
             "-c",
-            f"from harness.emulator.s3 import EmbeddedS3; EmbeddedS3('127.0.0.1', {port})"
-            ".serve_forever()",
+            "from harness.emulator.s3 import EmbeddedS3; "
+            f"EmbeddedS3('127.0.0.1', {port}, {server!r}).serve_forever()",
         ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -274,10 +274,11 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--load-processes", type=int, default=2)
+    parser.add_argument("--s3-server", choices=("werkzeug", "cheroot"), default="werkzeug")
     parser.add_argument("--skip-import", action="store_true", help="only the request rates")
     arguments = parser.parse_args()
 
-    s3_process, s3_url = _start_s3()
+    s3_process, s3_url = _start_s3(arguments.s3_server)
     emulator, service = _start_emulator(s3_url)
     try:
         imaging, s3 = _clients(service, s3_url)

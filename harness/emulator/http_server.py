@@ -200,11 +200,17 @@ class HttpServer:
         self._thread: threading.Thread | None = None
         self.url = ""
 
+    def bind(self) -> str:
+        """Bind the port (OSError when it is taken); the URL."""
+        if not self.url:
+            self._server.prepare()
+            host, port = self._server.bind_addr[:2]
+            self.url = f"http://{host}:{port}"
+        return self.url
+
     def start(self) -> str:
-        """Bind (OSError when the port is taken), serve in a thread, return the URL."""
-        self._server.prepare()
-        host, port = self._server.bind_addr[:2]
-        self.url = f"http://{host}:{port}"
+        """Bind unless bound, serve in a thread, return the URL."""
+        self.bind()
         self._thread = threading.Thread(target=self._server.serve, name="http", daemon=True)
         self._thread.start()
         return self.url
