@@ -129,10 +129,10 @@ def _buffer_body(environ: dict[str, Any]) -> tuple[str, str, str] | None:
     stream = environ["wsgi.input"]
     try:
         body = stream.read(MAX_BODY_BYTES + 1)
-    except ValueError as error:
-        return "400 Bad Request", "SerializationException", f"Malformed request body: {error}"
     except OSError:  # TimeoutError included: the client stopped sending
         return "408 Request Timeout", "RequestTimeoutException", "The request body stopped arriving"
+    except Exception as error:  # cheroot's framing errors: ValueError, OverflowError, ...
+        return "400 Bad Request", "SerializationException", f"Malformed request body: {error}"
     environ["wsgi.input"] = io.BytesIO(body)
     environ["wsgi.input_terminated"] = True
     return None
@@ -160,6 +160,17 @@ class _ProxyFormRequest(server.HTTPRequest):
         self, owner: Any, conn: Any, proxy_mode: bool = True, strict_mode: bool = True
     ) -> None:
         super().__init__(owner, conn, proxy_mode=True, strict_mode=strict_mode)
+
+    def send_headers(self) -> None:
+        """An answer with `Connection: close` closes without draining the rest of the body
+        (cheroot would otherwise read it first, and a client that stopped sending would
+        never get the answer)."""
+        if any(
+            name.lower() == b"connection" and value.lower() == b"close"
+            for name, value in self.outheaders
+        ):
+            self.close_connection = True
+        super().send_headers()
 
 
 class _Connection(server.HTTPConnection):
