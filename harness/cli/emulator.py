@@ -21,13 +21,10 @@ class InputError(ValueError):
     """A command-line value the emulator cannot run with; one line, exit 2."""
 
 
-def _port(text: str) -> int:
-    try:
-        port = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
+def check_port(port: int) -> int:
+    """A TCP port number (0: any free port); InputError otherwise."""
     if not 0 <= port <= 65535:
-        raise argparse.ArgumentTypeError(f"port {port} is outside 0-65535")
+        raise InputError(f"--port {port} is outside 0-65535")
     return port
 
 
@@ -38,7 +35,7 @@ def register(subcommands: Any) -> None:
         "emulator", help="run the reference HealthImaging import-job emulator"
     )
     parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=_port, default=0, help="0 picks a free port (default)")
+    parser.add_argument("--port", type=int, default=0, help="0 picks a free port (default)")
     parser.add_argument(
         "--s3-endpoint", help="use this S3 endpoint instead of starting an embedded one"
     )
@@ -120,7 +117,7 @@ def config_from(arguments: argparse.Namespace, access_log: IO[str] | None = None
     """The emulator configuration the command line describes."""
     return EmulatorConfig(
         host=arguments.host,
-        port=arguments.port,
+        port=check_port(arguments.port),
         s3_endpoint=arguments.s3_endpoint,
         s3_access_key=arguments.s3_access_key,
         s3_secret_key=arguments.s3_secret_key,

@@ -327,12 +327,12 @@ ATTACKS: list[Attack] = [
     Attack(
         "version-not-a-number",
         "query",
-        _signed("GET", f"/datastore/{DATASTORE}/imageSet/{JOB}/getImageSet?version=x"),
+        _signed("POST", f"/datastore/{DATASTORE}/imageSet/{JOB}/getImageSet?version=x"),
     ),
     Attack(
         "version-beyond-int64",
         "query",
-        _signed("GET", f"/datastore/{DATASTORE}/imageSet/{JOB}/getImageSet?version=" + "9" * 30),
+        _signed("POST", f"/datastore/{DATASTORE}/imageSet/{JOB}/getImageSet?version=" + "9" * 30),
     ),
     # headers
     Attack(
