@@ -1,6 +1,7 @@
 """Benchmark the reference emulator; prints figures, asserts nothing.
 
     .venv/bin/python benchmarks/emulator_bench.py [--files 1000] [--seconds 5] [--clients 16]
+        [--load-processes 2] [--s3-server werkzeug|cheroot] [--skip-import]
 
 S3 (moto's S3 server, as the emulator embeds it: `EmbeddedS3`) and the emulator
 each run in their own process, so the emulator's peak resident memory (VmHWM) is
@@ -15,6 +16,9 @@ its own. Figures:
   2-core machine), and with keep-alive connections replaying a request signed once
   per client (valid for 15 minutes; the emulator verifies the signature every time),
   spread over `--load-processes` processes, which measures the server.
+
+`--s3-server cheroot` serves moto's S3 with the emulator's own HTTP server instead of
+werkzeug's (the embedded S3's default), to see whether the S3 server bounds an import.
 """
 
 from __future__ import annotations
