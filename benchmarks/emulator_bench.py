@@ -1,6 +1,7 @@
 """Benchmark the reference emulator; prints figures, asserts nothing.
 
     .venv/bin/python benchmarks/emulator_bench.py [--files 1000] [--seconds 5] [--clients 16]
+        [--load-processes 2] [--s3-server werkzeug|cheroot] [--skip-import]
 
 S3 (moto's S3 server, as the emulator embeds it: `EmbeddedS3`) and the emulator
 each run in their own process, so the emulator's peak resident memory (VmHWM) is
@@ -10,14 +11,23 @@ its own. Figures:
   objects and for a fifth of N, so that a reader can see whether memory grows with
   file count and which process bounds the rate;
 - GetDICOMImportJob and GetImageFrame requests per second with N concurrent signed
-  clients.
+  clients, measured twice: with `requests` sessions signing every request in one
+  process (what a Python test suite does; the client's own CPU bounds it on a
+  2-core machine), and with keep-alive connections replaying a request signed once
+  per client (valid for 15 minutes; the emulator verifies the signature every time),
+  spread over `--load-processes` processes, which measures the server.
+
+`--s3-server cheroot` serves moto's S3 with the emulator's own HTTP server instead of
+werkzeug's (the embedded S3's default), to see whether the S3 server bounds an import.
 """
 
 from __future__ import annotations
 
 import argparse
 import gzip
+import http.client
 import json
+import multiprocessing
 import os
 import socket
 import subprocess
@@ -33,6 +43,8 @@ import requests
 from botocore.config import Config
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from urllib.parse import urlsplit
 
 from harness.dicom_samples import sample_set
 from harness.sigv4 import AwsCredentials, SigV4RequestsAuth
@@ -58,14 +70,14 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def _start_s3() -> tuple[subprocess.Popen[bytes], str]:
+def _start_s3(server: str) -> tuple[subprocess.Popen[bytes], str]:
     port = _free_port()
     process = subprocess.Popen(
         [
             sys.executable,
             "-c",
-            f"from harness.emulator.s3 import EmbeddedS3; EmbeddedS3('127.0.0.1', {port})"
-            ".serve_forever()",
+            "from harness.emulator.s3 import EmbeddedS3; "
+            f"EmbeddedS3('127.0.0.1', {port}, {server!r}).serve_forever()",
         ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -205,14 +217,72 @@ def _rate(
     return sum(done) / seconds
 
 
+def _signed_headers(url: str, body: bytes | None) -> dict[str, str]:
+    prepared = requests.Request(
+        "GET" if body is None else "POST",
+        url,
+        data=body,
+        headers={} if body is None else {"Content-Type": "application/json"},
+    ).prepare()
+    SigV4RequestsAuth(AwsCredentials("test", "test"), "us-east-1")(prepared)
+    return {name: str(value) for name, value in prepared.headers.items()}
+
+
+def _replay_worker(url: str, body: bytes | None, threads: int, seconds: float) -> tuple[int, int]:
+    """In a process of its own: `threads` keep-alive clients; (200 answers, others)."""
+    parts = urlsplit(url)
+    target = parts.path + (f"?{parts.query}" if parts.query else "")
+    method = "GET" if body is None else "POST"
+    counts = [[0, 0] for _ in range(threads)]
+    stop = time.monotonic() + seconds
+
+    def client(index: int) -> None:
+        headers = _signed_headers(url, body)
+        connection = http.client.HTTPConnection(parts.hostname or "", parts.port, timeout=10)
+        while time.monotonic() < stop:
+            connection.request(method, target, body=body, headers=headers)
+            response = connection.getresponse()
+            response.read()
+            counts[index][0 if response.status == 200 else 1] += 1
+            if response.will_close:
+                connection.close()
+        connection.close()
+
+    workers = [threading.Thread(target=client, args=(i,)) for i in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    return sum(c[0] for c in counts), sum(c[1] for c in counts)
+
+
+def _replay_rate(
+    service: str, path: str, clients: int, processes: int, seconds: float, body: bytes | None
+) -> float:
+    """Requests per second of `clients` keep-alive signed clients over `processes` processes."""
+    shares = [clients // processes + (i < clients % processes) for i in range(processes)]
+    context = multiprocessing.get_context("spawn")
+    with context.Pool(processes) as pool:
+        results = pool.starmap(
+            _replay_worker, [(f"{service}{path}", body, n, seconds) for n in shares if n]
+        )
+    errors = sum(result[1] for result in results)
+    if errors:
+        print(f"  (non-200 answers: {errors})")
+    return sum(result[0] for result in results) / seconds
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--files", type=int, default=1000)
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--load-processes", type=int, default=2)
+    parser.add_argument("--s3-server", choices=("werkzeug", "cheroot"), default="werkzeug")
+    parser.add_argument("--skip-import", action="store_true", help="only the request rates")
     arguments = parser.parse_args()
 
-    s3_process, s3_url = _start_s3()
+    s3_process, s3_url = _start_s3(arguments.s3_server)
     emulator, service = _start_emulator(s3_url)
     try:
         imaging, s3 = _clients(service, s3_url)
@@ -226,7 +296,10 @@ def main() -> None:
             time.sleep(0.1)
         baseline = _peak_kib(emulator.pid)
         small = max(1, arguments.files // 5)
-        for count, tag in ((small, "small"), (arguments.files, "large")):
+        sizes = ((small, "small"), (arguments.files, "large"))
+        if arguments.skip_import:
+            sizes = ((1, "one"),)
+        for count, tag in sizes:
             pids = (emulator.pid, s3_process.pid)
             elapsed, job, used = _import(imaging, s3, datastore_id, count, tag, pids)
             peak = _peak_kib(emulator.pid) / 1024
@@ -245,7 +318,15 @@ def main() -> None:
             rate = _rate(service, path, arguments.clients, arguments.seconds, body)
             print(
                 f"{name}: {rate:.0f} requests/s with {arguments.clients} concurrent clients "
-                f"over {arguments.seconds:.0f} s"
+                f"over {arguments.seconds:.0f} s (requests, signing each request, 1 process)"
+            )
+            rate = _replay_rate(
+                service, path, arguments.clients, arguments.load_processes, arguments.seconds, body
+            )
+            print(
+                f"{name}: {rate:.0f} requests/s with {arguments.clients} concurrent clients "
+                f"over {arguments.seconds:.0f} s (keep-alive, signed once per client, "
+                f"{arguments.load_processes} processes)"
             )
     finally:
         emulator.terminate()

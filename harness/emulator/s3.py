@@ -9,13 +9,16 @@ from __future__ import annotations
 import logging
 import re
 import threading
+import time
 from dataclasses import dataclass
 from typing import IO, Any
 
 import boto3
 import urllib3
 from botocore.config import Config
-from werkzeug.serving import make_server
+from werkzeug.serving import BaseWSGIServer, make_server
+
+from harness.emulator.http_server import HttpServer
 
 _CHUNK_BYTES = 1024 * 1024
 _S3_URI = re.compile(r"^s3://(?P<bucket>[^/]+)(?:/(?P<key>.*))?$")
@@ -61,7 +64,7 @@ class EmbeddedS3:
     """moto's S3-protocol server on a loopback port, in this process (or, with
     `serve_forever`, as a process of its own)."""
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(self, host: str = "127.0.0.1", port: int = 0, server: str = "werkzeug") -> None:
         from moto.moto_server.werkzeug_app import (
             DomainDispatcherApplication,
             MotoRequestHandler,
@@ -70,17 +73,23 @@ class EmbeddedS3:
 
         for name in ("werkzeug", "moto"):
             logging.getLogger(name).setLevel(logging.ERROR)
-        self._server = make_server(
-            host,
-            port,
-            DomainDispatcherApplication(create_backend_app),
-            threaded=True,
-            request_handler=MotoRequestHandler,
-        )
+        app = DomainDispatcherApplication(create_backend_app)
+        self._cheroot: HttpServer | None = None
+        self._server: BaseWSGIServer | None = None
+        if server == "cheroot":
+            self._cheroot = HttpServer(host, port, app)
+            self.url = self._cheroot.bind()
+        else:
+            self._server = make_server(
+                host, port, app, threaded=True, request_handler=MotoRequestHandler
+            )
+            self.url = f"http://{self._server.host}:{self._server.port}"
         self._thread: threading.Thread | None = None
-        self.url = f"http://{self._server.host}:{self._server.port}"
 
     def start(self) -> str:
+        if self._cheroot is not None:
+            return self._cheroot.start()
+        assert self._server is not None
         self._thread = threading.Thread(
             target=self._server.serve_forever, name="embedded-s3", daemon=True
         )
@@ -89,11 +98,18 @@ class EmbeddedS3:
 
     def serve_forever(self) -> None:
         """Serve in the calling thread (a separate S3 process, as the benchmark runs it)."""
-        self._server.serve_forever()
+        self.start()
+        while (self._thread is not None and self._thread.is_alive()) or (
+            self._cheroot is not None and self._cheroot.alive()
+        ):
+            time.sleep(0.5)
 
     def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        if self._cheroot is not None:
+            self._cheroot.stop()
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
         if self._thread is not None:
             self._thread.join(timeout=10)
 

@@ -7,19 +7,17 @@ context manager that returns once the service port answers.
 from __future__ import annotations
 
 import socket
-import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
-from typing import Any
-
-from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+from typing import IO, Any
 
 from harness.emulator.app import EmulatorApp
 from harness.emulator.auth import CredentialStore
 from harness.emulator.backend import ImagingBackend, Limits
 from harness.emulator.faults import Switchboard
+from harness.emulator.http_server import HealthAndLog, HttpServer, ServerSettings
 from harness.emulator.imagesets import ImageSetBackend
 from harness.emulator.importer import ImportWorker
 from harness.emulator.s3 import EmbeddedS3, S3Settings
@@ -27,15 +25,6 @@ from harness.emulator.store import Store
 from harness.model import load_pinned_model
 
 DEFAULT_CREDENTIALS = ("test:test",)
-
-
-class _QuietHandler(WSGIRequestHandler):
-    """No access log; a socket timeout so that a stalled client cannot hold a thread."""
-
-    timeout = 30
-
-    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-        return
 
 
 @dataclass
@@ -53,6 +42,8 @@ class EmulatorConfig:
     region: str = "us-east-1"
     limits: Limits = field(default_factory=Limits)
     worker_threads: int = 2
+    http: ServerSettings = field(default_factory=ServerSettings)
+    access_log: IO[str] | None = None
 
 
 class Emulator:
@@ -64,8 +55,7 @@ class Emulator:
         self.faults = Switchboard.of(self.config.faults)
         self.credentials = CredentialStore.from_pairs(list(self.config.credentials))
         self._embedded_s3: EmbeddedS3 | None = None
-        self._server: BaseWSGIServer | None = None
-        self._thread: threading.Thread | None = None
+        self._server: HttpServer | None = None
         self._store: Store | None = None
         self._worker: ImportWorker | None = None
         self.backend: ImagingBackend | None = None
@@ -81,6 +71,14 @@ class Emulator:
         )
 
     def start(self) -> Emulator:
+        """Start S3, state, worker and HTTP server; on any failure, stop what started."""
+        try:
+            return self._start()
+        except BaseException:
+            self.stop()
+            raise
+
+    def _start(self) -> Emulator:
         if not self.config.s3_endpoint:
             self._embedded_s3 = EmbeddedS3(self.config.host)
             self.s3_url = self._embedded_s3.start()
@@ -96,36 +94,35 @@ class Emulator:
         app = EmulatorApp(
             load_pinned_model(), self.backend, self.credentials, self.faults, image_sets
         )
-        self._server = make_server(
-            self.config.host, self.config.port, app, threaded=True, request_handler=_QuietHandler
+        self._server = HttpServer(
+            self.config.host,
+            self.config.port,
+            HealthAndLog(app, self.config.access_log),
+            self.config.http,
         )
-        host, port = str(self._server.host), int(self._server.port)
-        self.url = f"http://{host}:{port}"
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, name="emulator-http", daemon=True
-        )
-        self._thread.start()
-        _wait_for_port(host, port)
+        self.url = self._server.start()
+        host, _, port = self.url.removeprefix("http://").rpartition(":")
+        _wait_for_port(host, int(port))
         return self
 
     def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=10)
-        if self._worker is not None:
-            self._worker.shutdown()
-        if self._store is not None:
-            self._store.close()
-        if self._embedded_s3 is not None:
-            self._embedded_s3.stop()
+        """Stop taking requests, let those in flight finish, stop the worker (running jobs
+        stay unfinished in the store and resume on the next start), close the store."""
+        server, worker, store, s3 = self._server, self._worker, self._store, self._embedded_s3
+        self._server = self._worker = self._store = self._embedded_s3 = None
+        if server is not None:
+            server.stop()
+        if worker is not None:
+            worker.shutdown()
+        if store is not None:
+            store.close()
+        if s3 is not None:
+            s3.stop()
 
     def serve_forever(self) -> None:
         """Block until interrupted (for the CLI)."""
-        assert self._thread is not None
-        while self._thread.is_alive():
-            self._thread.join(timeout=0.5)
+        while self._server is not None and self._server.alive():
+            time.sleep(0.5)
 
     def __enter__(self) -> Emulator:
         return self.start()

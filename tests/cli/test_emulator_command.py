@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -14,6 +16,7 @@ from typing import Any
 
 import boto3
 import pytest
+import requests
 from moto.server import ThreadedMotoServer
 
 from harness.dicom_samples import sample_set, upload
@@ -185,3 +188,119 @@ def test_the_command_line_sets_every_timing_limit() -> None:
     assert limits.datastore_transition_seconds == 0.5
     assert limits.job_start_delay_seconds == 0.25
     assert limits.image_set_write_seconds == 2.0
+
+
+def _refused(*arguments: str) -> str:
+    """Run the CLI with arguments it must refuse: exit 2, one line on stderr; that line."""
+    result = subprocess.run(
+        [sys.executable, "-m", "harness", "emulator", *arguments],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    return lines[0]
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_a_signal_stops_the_emulator_with_exit_0(signum: int) -> None:
+    with emulator_process() as urls:
+        process_id = int(urls["pid"])
+        os.kill(process_id, signum)
+        for _ in range(100):
+            finished, status = os.waitpid(process_id, os.WNOHANG)
+            if finished:
+                break
+            time.sleep(0.1)
+        else:
+            raise AssertionError("the emulator did not stop within 10 s")
+    assert os.waitstatus_to_exitcode(status) == 0
+
+
+def test_a_job_accepted_before_sigterm_completes_after_a_restart(
+    tmp_path: Path, external_s3: str
+) -> None:
+    state = tmp_path / "state.sqlite"
+    common = ("--state", str(state), "--s3-endpoint", external_s3, "--datastore-delay", "0.1")
+    with emulator_process(*common, "--job-delay", "600") as urls:
+        imaging, s3 = _clients(urls["service"], urls["s3"])
+        datastore_id = _active_datastore(imaging)
+        s3.create_bucket(Bucket="term-input")
+        s3.create_bucket(Bucket="term-output")
+        upload(s3, "term-input", "in/")
+        job_id = imaging.start_dicom_import_job(
+            datastoreId=datastore_id,
+            dataAccessRoleArn=ROLE,
+            inputS3Uri="s3://term-input/in/",
+            outputS3Uri="s3://term-output/out/",
+        )["jobId"]
+        os.kill(int(urls["pid"]), signal.SIGTERM)
+    with emulator_process(*common, "--job-delay", "0.1") as urls:
+        imaging, _ = _clients(urls["service"], urls["s3"])
+        job = wait_until(
+            lambda: (p := _job(imaging, datastore_id, job_id))["jobStatus"] == "COMPLETED" and p,
+            timeout=30,
+        )
+        assert job["jobId"] == job_id
+
+
+def test_a_port_in_use_is_one_line_and_exit_2() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        line = _refused("--port", str(port))
+    assert f"port {port}" in line and "in use" in line
+
+
+@pytest.mark.parametrize(
+    ("arguments", "named"),
+    [
+        (("--credentials", "reader:secret:GetDatastore,FlyToTheMoon"), "FlyToTheMoon"),
+        (("--credentials", "no-secret"), "no-secret"),
+        (("--credentials", ":secret"), ":secret"),
+        (("--port", "70000"), "70000"),
+        (("--port", "-1"), "-1"),
+        (("--fault", "no-such-fault"), "no-such-fault"),
+    ],
+)
+def test_bad_inputs_are_one_line_and_exit_2(arguments: tuple[str, ...], named: str) -> None:
+    assert named in _refused(*arguments)
+
+
+def test_a_corrupt_state_file_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    state = tmp_path / "state.sqlite"
+    state.write_bytes(b"this is not a database" * 100)
+    assert str(state) in _refused("--state", str(state))
+
+
+def test_an_unwritable_state_location_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    state = tmp_path / "missing-directory" / "state.sqlite"
+    assert str(state) in _refused("--state", str(state))
+
+
+def test_health_endpoint_and_access_log(tmp_path: Path) -> None:
+    log = tmp_path / "access.log"
+    with emulator_process("--access-log", str(log)) as urls:
+        health = requests.get(f"{urls['service']}/_health", timeout=10)
+        assert health.status_code == 200 and health.json() == {"status": "ok"}
+        imaging, _ = _clients(urls["service"], urls["s3"])
+        imaging.list_datastores()
+        unsigned = requests.get(f"{urls['service']}/datastore", timeout=10)
+        assert unsigned.status_code == 403
+        lines = wait_until(
+            lambda: (text := log.read_text().splitlines()) and len(text) >= 3 and text
+        )
+    method, path, status, error, duration = lines[0].split()
+    assert (method, path, status, error) == ("GET", "/_health", "200", "-")
+    assert lines[1].split()[:4] == ["GET", "/datastore", "200", "-"]
+    assert lines[2].split()[:4] == [
+        "GET",
+        "/datastore",
+        "403",
+        "MissingAuthenticationTokenException",
+    ]
+    assert duration.endswith("ms") and float(duration[:-2]) >= 0
