@@ -18,6 +18,7 @@ health endpoint (`HEALTH_PATH`) and writes the access log.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import logging
@@ -152,14 +153,41 @@ def _refuse(start_response: Any, status: str, error_type: str, message: str) -> 
     return [body]
 
 
+_FRAMING_AS_BAD_REQUEST = ("501", "505")
+"""cheroot's 501 (a transfer coding it does not know) and 505 (an HTTP version it does not
+speak) are client faults sent before any route: answered 400, as the emulator answers every
+malformed request with a 4xx (the harness's choice; RFC 9110 would allow the 5xx)."""
+
+
 class _ProxyFormRequest(server.HTTPRequest):
     """Accepts absolute-form request targets (`GET http://host/path`), as an HTTP proxy
-    does: SDKs that prepend `runtime-` to the host reach the emulator as their proxy."""
+    does: SDKs that prepend `runtime-` to the host reach the emulator as their proxy.
+    What cheroot refuses itself is answered with a JSON error body, as the API's errors."""
 
     def __init__(
         self, owner: Any, conn: Any, proxy_mode: bool = True, strict_mode: bool = True
     ) -> None:
         super().__init__(owner, conn, proxy_mode=True, strict_mode=strict_mode)
+
+    def simple_response(self, status: Any, msg: Any = "") -> None:
+        """cheroot's own refusals (framing, sizes) as restJson1 errors: JSON body,
+        `X-Amzn-Errortype`, and the connection closed after them."""
+        status = str(status)
+        if status[:3] in _FRAMING_AS_BAD_REQUEST:
+            status = "400 Bad Request"
+        text = msg.decode("latin-1") if isinstance(msg, bytes) else str(msg)
+        error = "InternalServerException" if status.startswith("5") else "SerializationException"
+        body = json.dumps({"message": text.strip() or status[4:]}).encode()
+        self.close_connection = True
+        head = (
+            f"{self.server.protocol} {status}\r\n"
+            "Content-Type: application/json\r\n"
+            f"X-Amzn-Errortype: {error}\r\n"
+            f"Content-Length: {len(body)}\r\n"
+            "Connection: close\r\n\r\n"
+        )
+        with contextlib.suppress(OSError):  # the client has gone: nothing to answer
+            self.conn.wfile.write(head.encode("latin-1") + body)
 
     def send_headers(self) -> None:
         """An answer with `Connection: close` closes without draining the rest of the body
