@@ -21,7 +21,7 @@ from moto.server import ThreadedMotoServer
 
 from harness.dicom_samples import sample_set, upload
 from harness.emulator.faults import FAULTS
-from tests.emulator.conftest import ROLE, wait_until
+from tests.emulator.conftest import ROLE, active_datastore, wait_until
 
 
 @contextmanager
@@ -67,19 +67,6 @@ def _clients(service: str, s3_url: str) -> tuple[Any, Any]:
     )
 
 
-def _active_datastore(imaging: Any) -> str:
-    datastore_id: str = imaging.create_datastore(datastoreName="cli")["datastoreId"]
-    wait_until(
-        lambda: (
-            imaging.get_datastore(datastoreId=datastore_id)["datastoreProperties"][
-                "datastoreStatus"
-            ]
-            == "ACTIVE"
-        )
-    )
-    return datastore_id
-
-
 def _job(imaging: Any, datastore_id: str, job_id: str) -> dict[str, Any]:
     properties: dict[str, Any] = imaging.get_dicom_import_job(
         datastoreId=datastore_id, jobId=job_id
@@ -90,7 +77,7 @@ def _job(imaging: Any, datastore_id: str, job_id: str) -> dict[str, Any]:
 def test_cli_emulator_imports_the_sample_set() -> None:
     with emulator_process("--datastore-delay", "0.2", "--job-delay", "0.1") as urls:
         imaging, s3 = _clients(urls["service"], urls["s3"])
-        datastore_id = _active_datastore(imaging)
+        datastore_id = active_datastore(imaging)
         s3.create_bucket(Bucket="cli-input")
         s3.create_bucket(Bucket="cli-output")
         upload(s3, "cli-input", "in/")
@@ -125,7 +112,7 @@ def test_state_survives_kill_9_and_unfinished_jobs_resume(tmp_path: Path, extern
     with emulator_process(*common, "--job-delay", "600") as urls:
         imaging, s3 = _clients(urls["service"], urls["s3"])
         assert urls["s3"] == external_s3
-        datastore_id = _active_datastore(imaging)
+        datastore_id = active_datastore(imaging)
         s3.create_bucket(Bucket="kill-input")
         s3.create_bucket(Bucket="kill-output")
         upload(s3, "kill-input", "in/")
@@ -227,7 +214,7 @@ def test_a_job_accepted_before_sigterm_completes_after_a_restart(
     common = ("--state", str(state), "--s3-endpoint", external_s3, "--datastore-delay", "0.1")
     with emulator_process(*common, "--job-delay", "600") as urls:
         imaging, s3 = _clients(urls["service"], urls["s3"])
-        datastore_id = _active_datastore(imaging)
+        datastore_id = active_datastore(imaging)
         s3.create_bucket(Bucket="term-input")
         s3.create_bucket(Bucket="term-output")
         upload(s3, "term-input", "in/")
