@@ -77,9 +77,11 @@ class CredentialStore:
     """The principals the emulator accepts, keyed by access key."""
 
     principals: dict[str, Principal]
+    region: str | None = None
+    """The region requests must be scoped to (the service's own); None accepts any."""
 
     @classmethod
-    def from_pairs(cls, pairs: list[str]) -> CredentialStore:
+    def from_pairs(cls, pairs: list[str], region: str | None = None) -> CredentialStore:
         """Build from `KEY:SECRET` or `KEY:SECRET:Action1,Action2` strings."""
         principals = {}
         for pair in pairs:
@@ -88,7 +90,7 @@ class CredentialStore:
                 raise ValueError(f"credentials must be KEY:SECRET[:Action,...], not {pair!r}")
             actions = frozenset(parts[2].split(",")) if len(parts) == 3 else None
             principals[parts[0]] = Principal(parts[0], parts[1], actions)
-        return cls(principals)
+        return cls(principals, region)
 
     def authenticate(
         self,
@@ -120,6 +122,10 @@ class CredentialStore:
         if service != SIGNING_NAME:
             raise InvalidSignatureException(
                 f"Credential should be scoped to correct service: '{SIGNING_NAME}'."
+            )
+        if self.region is not None and region != self.region:
+            raise InvalidSignatureException(
+                f"Credential should be scoped to a valid region, not '{region}'."
             )
         amz_date = request.headers.get("x-amz-date", "")
         try:

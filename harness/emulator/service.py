@@ -53,7 +53,9 @@ class Emulator:
     def __init__(self, config: EmulatorConfig | None = None) -> None:
         self.config = config or EmulatorConfig()
         self.faults = Switchboard.of(self.config.faults)
-        self.credentials = CredentialStore.from_pairs(list(self.config.credentials))
+        self.credentials = CredentialStore.from_pairs(
+            list(self.config.credentials), self.config.region
+        )
         self._embedded_s3: EmbeddedS3 | None = None
         self._server: HttpServer | None = None
         self._store: Store | None = None

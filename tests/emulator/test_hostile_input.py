@@ -423,6 +423,7 @@ ATTACKS: list[Attack] = [
     Attack("stale-date", "signature", _signed("GET", "/datastore", shift=timedelta(hours=-1))),
     Attack("future-date", "signature", _signed("GET", "/datastore", shift=timedelta(hours=1))),
     Attack("wrong-service-scope", "signature", _signed("GET", "/datastore", service="s3")),
+    Attack("wrong-region-scope", "signature", _signed("GET", "/datastore", region="eu-west-1")),
     Attack(
         "body-changed-after-signing",
         "signature",
@@ -505,7 +506,9 @@ def _send(authority: str, attack: Attack) -> Outcome:
     for line in header_lines:
         name, _, value = line.partition(":")
         headers[name.strip().lower()] = value.strip()
-    return Outcome(int(status_line.split()[1]), headers, body, seconds)
+    # the first answer only: bytes after it answer what the server read as a next request
+    length = int(headers.get("content-length", len(body)))
+    return Outcome(int(status_line.split()[1]), headers, body[:length], seconds)
 
 
 def _serves(emulator: Emulator) -> None:
