@@ -163,14 +163,14 @@ class SuiteContext:
         self, datastore_id: str, timeout: float = 60.0
     ) -> tuple[str | None, Exchange]:
         """Poll GetDatastore while it answers CREATING (or 404, as a new resource may be
-        briefly), until `timeout`: returns the first other status (None when the answer holds
-        none) and its exchange."""
+        briefly, or 429, throttled), until `timeout`: returns the first other status (None
+        when the answer holds none) and its exchange."""
         deadline = time.monotonic() + timeout
         while True:
             exchange = self.get_datastore(datastore_id)
             body = exchange.json() if exchange.status == 200 else None
             status = (body or {}).get("datastoreProperties", {}).get("datastoreStatus")
-            waiting = status == "CREATING" or exchange.status == 404
+            waiting = status == "CREATING" or exchange.status in (404, 429)
             if not waiting or time.monotonic() > deadline:
                 return status, exchange
             time.sleep(0.2)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import time
 import uuid
 from typing import Any
 
@@ -28,6 +29,11 @@ KEEP_VARIABLE = "AHI_CONTRACT_KEEP"
 # S3's documented exception: a bucket in us-east-1 takes no LocationConstraint
 # (S3 API Reference, CreateBucket, CreateBucketConfiguration).
 S3_DEFAULT_REGION = "us-east-1"
+
+
+THROTTLED_RETRIES = (0.2, 0.5, 1.0)
+"""Pauses before retrying a throttled (429) set-up request; THROTTLE-WITHIN-LIMITS judges
+throttling itself."""
 
 
 class SetupError(Exception):
@@ -108,9 +114,17 @@ def prepare(context: SuiteContext, run_id: str, timeout: float = 120.0) -> Envir
     datastore_id = context.target.datastore_id
     owns = datastore_id is None
     if datastore_id is None:
+        token = uuid.uuid4().hex
         exchange = context.create_datastore(
-            datastoreName=f"ahi-contract-{run_id}", clientToken=uuid.uuid4().hex
+            datastoreName=f"ahi-contract-{run_id}", clientToken=token
         )
+        for pause in THROTTLED_RETRIES:
+            if exchange.status != 429:
+                break
+            time.sleep(pause)  # throttled: retried with the same token, as an SDK would
+            exchange = context.create_datastore(
+                datastoreName=f"ahi-contract-{run_id}", clientToken=token
+            )
         if exchange.error:
             raise SetupError(f"CreateDatastore was not answered: {exchange.error}")
         body = exchange.json() if exchange.status == 200 else None
