@@ -99,8 +99,11 @@ class ImagingClient:
         self.auth = SigV4RequestsAuth(config.credentials, config.region)
         self._sleep = sleep
 
-    def call(self, operation: str, params: dict[str, Any]) -> dict[str, Any]:
-        """Send one operation call (with retries); the output in model member names."""
+    def _validated(
+        self, operation: str, params: dict[str, Any]
+    ) -> tuple[Operation, requests.Request]:
+        """The operation's binding and its request, idempotency tokens filled; ClientSideError
+        for an unknown operation or a missing required member."""
         if operation not in self.table:
             raise ClientSideError(f"unknown operation {operation}")
         binding = self.table[operation]
@@ -109,7 +112,11 @@ class ImagingClient:
         missing = [name for name in shape.get("required", ()) if name not in params]
         if missing:
             raise ClientSideError(f"missing required parameters: {', '.join(missing)}")
-        request = self._request(binding, params)
+        return binding, self._request(binding, params)
+
+    def call(self, operation: str, params: dict[str, Any]) -> dict[str, Any]:
+        """Send one operation call (with retries); the output in model member names."""
+        binding, request = self._validated(operation, params)
         invocation_id = str(uuid.uuid4())
         attempts = max(1, self.config.max_attempts)
         for attempt in range(1, attempts + 1):

@@ -83,15 +83,7 @@ class SdkClient(ImagingClient):
         return datetime.now(UTC) + self.clock_offset
 
     def call(self, operation: str, params: dict[str, Any]) -> dict[str, Any]:
-        if operation not in self.table:
-            raise ClientSideError(f"unknown operation {operation}")
-        binding = self.table[operation]
-        shape = self.source.shape(binding.input_shape)
-        params = self._fill_tokens(shape, {k: v for k, v in params.items() if v is not None})
-        missing = [name for name in shape.get("required", ()) if name not in params]
-        if missing:
-            raise ClientSideError(f"missing required parameters: {', '.join(missing)}")
-        request = self._request(binding, params)
+        binding, request = self._validated(operation, params)
         invocation_id = str(uuid.uuid4())
         attempts = max(1, self.config.max_attempts)
         spent: int | None = None
