@@ -87,11 +87,17 @@ def imports(context: SuiteContext) -> Imports:
     """Both imports, started together and followed, once per run."""
 
     def run() -> Imports:
-        main_id = start(context, completes.check.id, "the import of the known DICOM set")
+        main_id = start(
+            context,
+            completes.check.id,
+            "the import of the known DICOM set",
+            jobName="ahi-contract-known-set",
+        )
         failing_id = start(
             context,
             fails_with_message.check.id,
             "input bucket that does not exist",
+            jobName="ahi-contract-missing-bucket",
             clientToken=uuid.uuid4().hex,
             inputS3Uri=f"s3://ahi-contract-missing-{uuid.uuid4().hex[:12]}/input/",
         )
