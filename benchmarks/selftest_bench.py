@@ -89,7 +89,7 @@ def main() -> None:
     names = arguments.fault or sorted(FAULTS_BY_NAME)
 
     baseline, clean_seconds = plain_schemathesis(None, arguments.seed)
-    clean = server_trial(None, arguments.seed)
+    clean = server_trial(None, arguments.seed, replay=False)
     print(
         f"unmodified emulator: plain schemathesis reports {len(baseline)} failures "
         f"({clean_seconds:.1f} s), so a fault counts as killed only by failures beyond those; "
@@ -103,7 +103,7 @@ def main() -> None:
     for name in names:
         failures, seconds = plain_schemathesis(name, arguments.seed)
         killed = bool(failures - baseline)
-        trial = server_trial(name, arguments.seed)
+        trial = server_trial(name, arguments.seed, replay=False)
         plain_wall += seconds
         ours_wall += trial.wall_seconds
         ours_killed = FAULTS_BY_NAME[name].caught_by in trial.failed_checks

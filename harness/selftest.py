@@ -65,9 +65,10 @@ class Trial:
     """What failed when the run was repeated with `--check` of the fault's catching check."""
 
 
-def server_trial(fault: str | None, seed: int) -> Trial:
+def server_trial(fault: str | None, seed: int, replay: bool = True) -> Trial:
     """The quick server suite against the emulator with `fault` (None: unmodified), then,
-    for a fault, the replay a report prints: the run again with only its catching check."""
+    for a fault (unless `replay` is False), the replay a report prints: the run again with
+    only its catching check."""
     started = time.monotonic()
     record = execute(ServerOptions(seed=seed, faults=(fault,) if fault else ()))
     trial = Trial(
@@ -76,7 +77,7 @@ def server_trial(fault: str | None, seed: int) -> Trial:
         record.seconds_to_first_failure(),
         time.monotonic() - started,
     )
-    if fault is None:
+    if fault is None or not replay:
         return trial
     only = Selection((FAULTS_BY_NAME[fault].caught_by,))
     replay = execute(ServerOptions(seed=seed, faults=(fault,), selection=only))
