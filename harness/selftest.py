@@ -80,8 +80,8 @@ def server_trial(fault: str | None, seed: int, replay: bool = True) -> Trial:
     if fault is None or not replay:
         return trial
     only = Selection((FAULTS_BY_NAME[fault].caught_by,))
-    replay = execute(ServerOptions(seed=seed, faults=(fault,), selection=only))
-    return replace(trial, replay_failed=tuple(replay.failed_checks()))
+    replayed = execute(ServerOptions(seed=seed, faults=(fault,), selection=only))
+    return replace(trial, replay_failed=tuple(replayed.failed_checks()))
 
 
 def sdk_trial(bug: str | None) -> Trial:
