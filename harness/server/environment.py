@@ -115,16 +115,13 @@ def prepare(context: SuiteContext, run_id: str, timeout: float = 120.0) -> Envir
     owns = datastore_id is None
     if datastore_id is None:
         token = uuid.uuid4().hex
-        exchange = context.create_datastore(
-            datastoreName=f"ahi-contract-{run_id}", clientToken=token
-        )
-        for pause in THROTTLED_RETRIES:
-            if exchange.status != 429:
-                break
-            time.sleep(pause)  # throttled: retried with the same token, as an SDK would
+        for pause in (0.0, *THROTTLED_RETRIES):
+            time.sleep(pause)  # after a 429: retried with the same token, as an SDK would
             exchange = context.create_datastore(
                 datastoreName=f"ahi-contract-{run_id}", clientToken=token
             )
+            if exchange.status != 429:
+                break
         if exchange.error:
             raise SetupError(f"CreateDatastore was not answered: {exchange.error}")
         body = exchange.json() if exchange.status == 200 else None

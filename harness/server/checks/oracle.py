@@ -117,11 +117,11 @@ class RunModel:
     jobs: dict[str, Made] = field(default_factory=dict)
     image_sets: dict[str, str] = field(default_factory=dict)
 
-    def window(self, made: Made) -> tuple[float, float] | None:
-        """The target's clock times between which `made` was made, with the tolerance."""
-        if made.window is None:
+    def on_target_clock(self, window: tuple[float, float] | None) -> tuple[float, float] | None:
+        """A request's local window as the target's clock saw it, widened by the tolerance."""
+        if window is None:
             return None
-        low, high = made.window
+        low, high = window
         return (low + self.offset - TOLERANCE_SECONDS, high + self.offset + TOLERANCE_SECONDS)
 
 
@@ -262,8 +262,7 @@ def _made_by_this_request(seen: Observation, model: RunModel) -> list[str]:
         name, value = "destinationImageSetProperties.createdAt", destination.get("createdAt")
     else:
         return []
-    made = Made("", seen.sent, seen.window)
-    window = model.window(made)
+    window = model.on_target_clock(seen.window)
     if window is None or not isinstance(value, int | float) or window[0] <= value <= window[1]:
         return []
     return [
@@ -281,7 +280,7 @@ def _creation_problems(
         made, name = model.jobs.get(str(item["jobId"])), "submittedAt"
     elif "datastoreName" in item and "createdAt" in stamps:
         made, name = model.datastores.get(str(item.get("datastoreId"))), "createdAt"
-    window = None if made is None else model.window(made)
+    window = None if made is None else model.on_target_clock(made.window)
     if window is None or name is None:
         return []
     low, high = window
