@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 from harness.dicom_samples import SampleFile
 from harness.report.record import Evidence, Outcome, RunRecord
 from harness.server.probe import Exchange, Probe
+from harness.server.run_model import RunModel
 from harness.sigv4 import AwsCredentials
 
 T = TypeVar("T")
@@ -92,7 +93,8 @@ class SuiteContext:
         self.s3 = s3
         self.deadline = time.monotonic() + profile.deadline_seconds
         probe.deadline = self.deadline
-        self.created_jobs: list[str] = []
+        self.model = RunModel.of(probe.history)
+        probe.observers.append(self.model.observe)
         self._shared: dict[str, Any] = {}
         self.cleanups: list[Callable[[], object]] = []
 

@@ -176,7 +176,6 @@ def import_scene(context: SuiteContext) -> Scene:
         scene.problem = f"StartDICOMImportJob answered HTTP {started.status}"
         return scene
     scene.job_id = body["jobId"]
-    context.created_jobs.append(body["jobId"])
     scene.status, scene.job_exchange = wait_for_job(context, env.datastore_id, body["jobId"])
     if scene.status != "COMPLETED":
         scene.problem = f"the import ended {scene.status}"

@@ -107,17 +107,21 @@ def observe_all(history: Iterable[Exchange]) -> list[Observation]:
     return [found for found in map(observe, history) if found is not None]
 
 
+def date_offset(seen: Observation) -> float | None:
+    """The target's clock minus ours by one answer's `Date` header, compared with the middle
+    of its request's window; None when the request was unsigned or the header is missing."""
+    window, date = seen.window, seen.exchange.header("Date")
+    if window is None or not date:
+        return None
+    try:
+        server = parsedate_to_datetime(date).timestamp() + 0.5
+    except (TypeError, ValueError):
+        return None
+    return server - (window[0] + window[1]) / 2
+
+
 def clock_offset(observations: Iterable[Observation]) -> float:
-    """The target's clock minus ours, in seconds: the median over the answers that carry a
-    `Date` header, each compared with the middle of its request's window (0 when none do)."""
-    offsets: list[float] = []
-    for seen in observations:
-        window, date = seen.window, seen.exchange.header("Date")
-        if window is None or not date:
-            continue
-        try:
-            server = parsedate_to_datetime(date).timestamp() + 0.5
-        except (TypeError, ValueError):
-            continue
-        offsets.append(server - (window[0] + window[1]) / 2)
+    """The target's clock minus ours, in seconds: the median `date_offset` over the answers
+    (0 when none carries a `Date` header)."""
+    offsets = [o for o in map(date_offset, observations) if o is not None]
     return statistics.median(offsets) if offsets else 0.0

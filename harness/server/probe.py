@@ -11,6 +11,7 @@ import json
 import time
 import uuid
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -169,6 +170,7 @@ class Probe:
         self.auth = SigV4RequestsAuth(credentials, region)
         self._session = requests.Session()
         self.history: list[Exchange] = []
+        self.observers: list[Callable[[Exchange], None]] = []  # told of every exchange made
         self.deadline: float | None = None  # time.monotonic() past which nothing is sent
         self.journal: list[Exchange] | None = None  # every exchange of the run, when recorded
         self.step: str | None = None  # the suite step sending, named in the record
@@ -263,4 +265,6 @@ class Probe:
             exchange.error = f"{type(error).__name__}: {error}"
         exchange.elapsed = time.monotonic() - started
         self.history.append(exchange)
+        for observer in self.observers:
+            observer(exchange)
         return exchange

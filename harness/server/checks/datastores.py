@@ -35,7 +35,7 @@ def delete_guard(context: SuiteContext, check: Check) -> None:
     if not context.env.owns_datastore or not subject_ok(context, check, scene):
         return  # never try to delete a user's data store
     deadline = time.monotonic() + context.profile.job_timeout_seconds
-    for job_id in context.created_jobs:
+    for job_id in sorted(context.model.jobs_in(context.env.datastore_id)):
         while time.monotonic() < deadline:
             body = context.get_job(context.env.datastore_id, job_id).json() or {}
             if body.get("jobProperties", {}).get("jobStatus") in ("COMPLETED", "FAILED", None):

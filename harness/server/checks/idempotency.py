@@ -37,8 +37,8 @@ class TokenOperation:
     """Parameters that differ from the first call's, for a conflicting replay."""
     send: Callable[[SuiteContext, str, dict[str, Any]], Exchange]
     existing: Callable[[SuiteContext], set[str]]
-    keep: Callable[[SuiteContext, str], None]
-    """Note what the call made: a job to follow, a data store to delete at tear-down."""
+    clean_up: Callable[[SuiteContext, str], None] | None
+    """What to arrange at tear-down for what a call made (a data store to delete)."""
 
 
 def _start_job(context: SuiteContext, token: str, changes: dict[str, Any]) -> Exchange:
@@ -60,10 +60,6 @@ def _datastores(context: SuiteContext) -> set[str]:
     return set(walk_pages(context, "ListDatastores", "datastoreId", 50).ids)
 
 
-def _keep_job(context: SuiteContext, job_id: str) -> None:
-    context.created_jobs.append(job_id)
-
-
 def _delete_at_tear_down(context: SuiteContext, datastore_id: str) -> None:
     def delete() -> None:
         context.wait_for_datastore(datastore_id, 60.0)
@@ -79,7 +75,7 @@ TOKEN_OPERATIONS: dict[str, TokenOperation] = {
         {"jobName": "other-parameters"},
         _start_job,
         _jobs,
-        _keep_job,
+        None,
     ),
     "CreateDatastore": TokenOperation(
         "CreateDatastore",
@@ -98,18 +94,23 @@ def _made(exchange: Exchange, member: str) -> str | None:
     return made if isinstance(made, str) else None
 
 
+def _keep(context: SuiteContext, case: TokenOperation, made: str | None) -> None:
+    if made is not None and case.clean_up is not None:
+        case.clean_up(context, made)
+
+
 def _first_call(
     context: SuiteContext, check: Check, case: TokenOperation, token: str
 ) -> tuple[Exchange, str | None] | None:
-    """The first call with `token`, and what it made (kept for tear-down); None when it
-    failed (recorded under `check`)."""
+    """The first call with `token`, and the id of what the run's model says it made (kept
+    for tear-down); None when it failed (recorded under `check`)."""
     first = case.send(context, token, {})
     if success_json(context, check.id, case.operation, first, "first call") is None:
         return None
-    made = _made(first, case.made_member)
-    if made is not None:
-        case.keep(context, made)
-    return first, made
+    made = context.model.made_with(case.operation, token)
+    made_id = None if made is None else made.id
+    _keep(context, case, made_id)
+    return first, made_id
 
 
 @server_check(
@@ -188,7 +189,7 @@ def concurrent(context: SuiteContext, check: Check) -> None:
         appeared = case.existing(context) - before
         made = {_made(answer, case.made_member) for answer in answers} - {None}
         for one in made:
-            case.keep(context, str(one))
+            _keep(context, case, str(one))
         context.verdict(
             check.id,
             case.operation,

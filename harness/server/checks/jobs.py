@@ -38,7 +38,6 @@ def start(context: SuiteContext, check_id: str, note: str, **changes: Any) -> st
     body = success_json(context, check_id, "StartDICOMImportJob", exchange, note)
     if body is None or not isinstance(body.get("jobId"), str):
         return None
-    context.created_jobs.append(body["jobId"])
     return str(body["jobId"])
 
 

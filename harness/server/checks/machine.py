@@ -4,15 +4,16 @@ Rules start jobs with fresh and reused tokens, read them, and list them with
 every page size and filter; after each step the target's answers are compared
 with the model. Judgements go to the same checks as the explicit scenarios
 (IDEMPOTENT-*, JOB-*, PAGINATION-*, NOT-FOUND-404), with subject "state machine".
-The machine works on a data store of its own so that the model knows every job
-on it, and its jobs read an empty prefix so that they finish quickly.
+The model is the run's (`SuiteContext.model`, fed by every exchange): which
+token started which job, the status each job was last seen in. The machine
+works on a data store of its own so that the model knows every job on it, and
+its jobs read an empty prefix so that they finish quickly.
 """
 
 from __future__ import annotations
 
 import string
 import uuid
-from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from hypothesis import note
@@ -29,6 +30,7 @@ from harness.server.checks.expect import success_json
 from harness.server.context import SuiteContext
 from harness.server.paging import walk
 from harness.server.probe import Exchange
+from harness.server.run_model import Made
 from harness.server.stateful import Stop, run_machine
 
 SUBJECT = "state machine"
@@ -45,20 +47,12 @@ JUDGED = (
 """The checks the machine's verdicts go to."""
 
 
-@dataclass
-class _Model:
-    """What the target should hold: every job the machine created, by id and by token."""
-
-    datastore_id: str
-    jobs: dict[str, dict[str, Any]] = field(default_factory=dict)  # id -> last properties
-    tokens: dict[str, tuple[dict[str, Any], str]] = field(default_factory=dict)
-
-
 class ImportJobMachine(RuleBasedStateMachine):
-    """Import jobs started, replayed, read and listed against the model (`bound` first)."""
+    """Import jobs started, replayed, read and listed against the run's model (`bound`
+    first)."""
 
     context: ClassVar[SuiteContext]
-    model: ClassVar[_Model]
+    datastore_id: ClassVar[str]
     tokens = Bundle("tokens")
     job_ids = Bundle("job_ids")
 
@@ -84,13 +78,22 @@ class ImportJobMachine(RuleBasedStateMachine):
     def start_fresh(self, job_name: str) -> str:
         return self.start(job_name)
 
+    @property
+    def jobs(self) -> set[str]:
+        """Every job the run's model knows on the machine's data store."""
+        return self.context.model.jobs_in(self.datastore_id)
+
+    def started(self, token: str) -> Made | None:
+        return self.context.model.made_with("StartDICOMImportJob", token)
+
     def start(self, job_name: str) -> str:
         """Start a job with a fresh token. The token goes to the bundle even when the quota
         refused the start (402): what the bundle holds must not depend on the target's
         answers, or hypothesis cannot replay an example; replays of it judge nothing."""
         token = uuid.uuid4().hex
         body = self.body(token, job_name)
-        exchange = self.context.start_job(self.model.datastore_id, **body)
+        known = self.jobs
+        exchange = self.context.start_job(self.datastore_id, **body)
         note(f"start {job_name} -> HTTP {exchange.status}")
         if exchange.status == 402:
             return token  # the quota was reached: no job, a legitimate answer
@@ -102,37 +105,36 @@ class ImportJobMachine(RuleBasedStateMachine):
         job_id = str(answer.get("jobId"))
         self.judge(
             idempotency.replay.check.id,
-            job_id not in self.model.jobs,
+            job_id not in known,
             f"a fresh clientToken answered known job {job_id}",
             exchange,
         )
-        self.model.jobs[job_id] = {"jobStatus": answer.get("jobStatus")}
-        self.model.tokens[token] = (body, job_id)
         return token
 
     @rule(token=tokens)
     def replay(self, token: str) -> None:
-        if token not in self.model.tokens:
+        made = self.started(token)
+        if made is None:
             return
-        body, job_id = self.model.tokens[token]
-        exchange = self.context.start_job(self.model.datastore_id, **body)
+        exchange = self.context.start_job(self.datastore_id, **made.sent)
         answer = exchange.json() if exchange.status == 200 else None
         replayed = answer.get("jobId") if isinstance(answer, dict) else None
         note(f"replay {token[:8]} -> HTTP {exchange.status} {replayed}")
         self.judge(
             idempotency.replay.check.id,
-            replayed == job_id,
-            f"replay answered {replayed}, the model holds {job_id}",
+            replayed == made.id,
+            f"replay answered {replayed}, the model holds {made.id}",
             exchange,
         )
 
     @rule(token=tokens)
     def conflicting_replay(self, token: str) -> None:
-        if token not in self.model.tokens:
+        made = self.started(token)
+        if made is None:
             return
-        body, _ = self.model.tokens[token]
+        body = made.sent
         exchange = self.context.start_job(
-            self.model.datastore_id, **{**body, "jobName": body["jobName"] + "-changed"}
+            self.datastore_id, **{**body, "jobName": str(body.get("jobName")) + "-changed"}
         )
         note(f"conflicting replay {token[:8]} -> HTTP {exchange.status}")
         self.judge(
@@ -145,11 +147,12 @@ class ImportJobMachine(RuleBasedStateMachine):
     @rule(index=st.integers(min_value=0, max_value=10_000))
     def read_job(self, index: int) -> None:
         # The draw must not depend on the target's answers (hypothesis replays choices).
-        if not self.model.jobs:
+        known = sorted(self.jobs)
+        if not known:
             return
-        known = sorted(self.model.jobs)
         job_id = known[index % len(known)]
-        exchange = self.context.get_job(self.model.datastore_id, job_id)
+        before = self.context.model.status(job_id)
+        exchange = self.context.get_job(self.datastore_id, job_id)
         body = exchange.json()
         properties = body.get("jobProperties") if isinstance(body, dict) else None
         if not isinstance(properties, dict):
@@ -161,7 +164,6 @@ class ImportJobMachine(RuleBasedStateMachine):
             )
             return
         status = properties.get("jobStatus")
-        before = self.model.jobs[job_id].get("jobStatus")
         note(f"get {job_id[:8]}: {before} -> {status}")
         self.judge(
             jobs.status_forward.check.id,
@@ -179,7 +181,6 @@ class ImportJobMachine(RuleBasedStateMachine):
             f"submittedAt={properties.get('submittedAt')}",
             exchange,
         )
-        self.model.jobs[job_id] = properties
 
     @rule(
         page_size=st.integers(min_value=1, max_value=50),
@@ -187,7 +188,8 @@ class ImportJobMachine(RuleBasedStateMachine):
     )
     def list_all(self, page_size: int, status: str | None) -> None:
         filters = {"jobStatus": status} if status else {}
-        listed = walk(self.context, self.model.datastore_id, page_size, **filters)
+        known = self.jobs
+        listed = walk(self.context, self.datastore_id, page_size, **filters)
         ids, exchanges = listed.ids, listed.exchanges
         note(f"list maxResults={page_size} jobStatus={status}: {len(ids)} items")
         self.judge(
@@ -203,8 +205,8 @@ class ImportJobMachine(RuleBasedStateMachine):
             *exchanges[:2],
         )
         duplicates = sorted({job for job in ids if ids.count(job) > 1})
-        unknown = sorted(set(ids) - set(self.model.jobs))
-        missing = sorted(set(self.model.jobs) - set(ids)) if status is None else []
+        unknown = sorted(set(ids) - self.jobs)
+        missing = sorted(known - set(ids)) if status is None else []
         self.judge(
             listing.complete.check.id,
             not duplicates and not unknown and not missing,
@@ -214,7 +216,7 @@ class ImportJobMachine(RuleBasedStateMachine):
 
     @rule()
     def get_unknown(self) -> None:
-        exchange = self.context.get_job(self.model.datastore_id, uuid.uuid4().hex)
+        exchange = self.context.get_job(self.datastore_id, uuid.uuid4().hex)
         self.judge(
             errors.not_found.check.id,
             exchange.status == 404,
@@ -223,9 +225,9 @@ class ImportJobMachine(RuleBasedStateMachine):
         )
 
     @classmethod
-    def bound(cls, context: SuiteContext, model: _Model) -> type[ImportJobMachine]:
-        """The machine for one run: its context and model as class attributes."""
-        return type(cls.__name__, (cls,), {"context": context, "model": model})
+    def bound(cls, context: SuiteContext, datastore_id: str) -> type[ImportJobMachine]:
+        """The machine for one run: its context and data store as class attributes."""
+        return type(cls.__name__, (cls,), {"context": context, "datastore_id": datastore_id})
 
 
 def run(context: SuiteContext, run_id: str) -> None:
@@ -241,9 +243,11 @@ def run(context: SuiteContext, run_id: str) -> None:
     )
     if created is None:
         return
-    model = _Model(datastore_id=str(created["datastoreId"]))
-    context.wait_for_datastore(model.datastore_id)
+    datastore_id = str(created["datastoreId"])
+    context.wait_for_datastore(datastore_id)
     profile = context.profile
     run_machine(
-        ImportJobMachine.bound(context, model), profile.machine_examples, profile.machine_steps
+        ImportJobMachine.bound(context, datastore_id),
+        profile.machine_examples,
+        profile.machine_steps,
     )

@@ -1,10 +1,9 @@
 """The oracle: every answer of a run judged against what the suite sent and when.
 
-After the units have run, the history of every exchange is read back
-(`harness.server.observation`) into a model of what the run made: data
+After the units have run, every answer of the run is judged against the
+run's model (`harness.server.run_model`, fed live by every exchange): data
 stores, import jobs and image sets, each with the data store it belongs to,
-what was sent to make it and when. Every answer is then judged against that
-model, whichever check sent the request:
+what was sent to make it and when, whichever check sent the request:
 
 - ECHO-SENT: a member that reports back something the caller sent equals it;
 - TIMESTAMP-PLAUSIBLE: a timestamp is epoch seconds the target's clock could
@@ -30,9 +29,10 @@ from harness.model import load_pinned_model
 from harness.server.checks.jobs import imports
 from harness.server.context import SuiteContext
 from harness.server.imaging_scene import second_datastore
-from harness.server.observation import Observation, clock_offset, observe_all
+from harness.server.observation import Observation
 from harness.server.probe import Exchange
 from harness.server.registry import CATALOGUE, server_check
+from harness.server.run_model import TOLERANCE_SECONDS, Made, RunModel
 
 ECHO = CATALOGUE.register(
     "ECHO-SENT",
@@ -64,8 +64,6 @@ SCOPE = CATALOGUE.register(
 JUDGED = (ECHO.id, CLOCK.id, SCOPE.id)
 """The checks `judge_history` records outcomes for."""
 
-TOLERANCE_SECONDS = 5.0
-"""Decision CLOCK-TOLERANCE: how far a timestamp may lie outside the request that made it."""
 SERVICE_EPOCH = datetime(2022, 11, 1, tzinfo=UTC).timestamp()
 """HealthImaging was announced (in preview) in November 2022: no resource is older."""
 SHOWN = 3
@@ -84,15 +82,6 @@ def timestamp_members() -> frozenset[str]:
     )
 
 
-@dataclass(frozen=True)
-class Made:
-    """A resource the run made: its data store, what was sent to make it, and when."""
-
-    datastore_id: str
-    sent: dict[str, Any]
-    window: tuple[float, float] | None
-
-
 @dataclass
 class Problems:
     """Problems found per (check, operation), with the exchanges that show them."""
@@ -106,23 +95,6 @@ class Problems:
         key = (check.id, seen.operation)
         self.judged.add(key)
         self.found[key] += [(problem, seen.exchange) for problem in problems]
-
-
-@dataclass
-class RunModel:
-    """What the run made, learned from the answers in the order they came."""
-
-    offset: float
-    datastores: dict[str, Made] = field(default_factory=dict)
-    jobs: dict[str, Made] = field(default_factory=dict)
-    image_sets: dict[str, str] = field(default_factory=dict)
-
-    def on_target_clock(self, window: tuple[float, float] | None) -> tuple[float, float] | None:
-        """A request's local window as the target's clock saw it, widened by the tolerance."""
-        if window is None:
-            return None
-        low, high = window
-        return (low + self.offset - TOLERANCE_SECONDS, high + self.offset + TOLERANCE_SECONDS)
 
 
 def _differs(name: str, answered: Any, sent: Any) -> list[str]:
@@ -323,28 +295,9 @@ def _scope_problems(seen: Observation, model: RunModel) -> list[str] | None:
             if kind == "image set"
             else None
         )
-        if owner is None and kind == "image set":
-            model.image_sets[found] = datastore_id
-        elif owner is not None and owner != datastore_id:
+        if owner is not None and owner != datastore_id:
             problems.append(f"{kind} {found} of data store {owner} answered under {datastore_id}")
     return problems
-
-
-def _learn(seen: Observation, model: RunModel) -> None:
-    """What a successful answer tells about what the run made."""
-    answer = seen.answer or {}
-    if seen.operation == "CreateDatastore" and "datastoreId" in answer:
-        made = Made(str(answer["datastoreId"]), seen.sent, seen.window)
-        model.datastores.setdefault(made.datastore_id, made)
-    elif seen.operation == "StartDICOMImportJob" and "jobId" in answer:
-        made = Made(str(seen.labels["datastoreId"]), seen.sent, seen.window)
-        model.jobs.setdefault(str(answer["jobId"]), made)
-    elif seen.operation == "CopyImageSet":
-        destination = answer.get("destinationImageSetProperties") or {}
-        if "imageSetId" in destination:
-            model.image_sets.setdefault(
-                str(destination["imageSetId"]), str(seen.labels["datastoreId"])
-            )
 
 
 Rule = Callable[[Observation, RunModel], list[str] | None]
@@ -357,13 +310,11 @@ RULES: tuple[tuple[Check, Rule], ...] = (
 
 def judge_history(context: SuiteContext) -> None:
     """Judge every successful answer of the run against the model of what it made."""
-    observations = observe_all(context.probe.history)
-    model = RunModel(offset=clock_offset(observations))
+    model = context.model
     problems = Problems()
-    for seen in observations:
+    for seen in model.observations:
         if not seen.succeeded:
             continue
-        _learn(seen, model)
         for check, rule in RULES:
             answered = rule(seen, model)
             if answered is not None:

@@ -1,50 +1,19 @@
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from email.utils import formatdate
 from typing import Any
 
 from harness.server.checks.oracle import judge_history
 from harness.server.observation import clock_offset, observe, observe_all
 from harness.server.probe import Exchange
-
-ENDPOINT = "http://127.0.0.1:1"
-STORE, OTHER, JOB = "a" * 32, "b" * 32, "c" * 32
-
-
-def exchange(
-    method: str,
-    path: str,
-    answer: dict[str, Any],
-    sent: dict[str, Any] | None = None,
-    at: float | None = None,
-    server_skew: float = 0.0,
-) -> Exchange:
-    at = time.time() if at is None else at
-    stamp = datetime.fromtimestamp(at, UTC).strftime("%Y%m%dT%H%M%SZ")
-    return Exchange(
-        method=method,
-        url=ENDPOINT + path,
-        request_headers={"X-Amz-Date": stamp},
-        request_body=json.dumps(sent).encode() if sent is not None else None,
-        status=200,
-        headers={"Date": formatdate(at + server_skew, usegmt=True)},
-        body=json.dumps(answer).encode(),
-        elapsed=0.05,
-    )
-
-
-@dataclass
-class Probe:
-    history: list[Exchange]
+from harness.server.run_model import RunModel
+from tests.server.exchanges import JOB, OTHER, STORE, exchange, get_job, start
 
 
 @dataclass
 class Context:
-    probe: Probe
+    model: RunModel
     verdicts: dict[tuple[str, str], tuple[bool, str]] = field(default_factory=dict)
 
     def verdict(
@@ -55,19 +24,9 @@ class Context:
 
 
 def judged(*history: Exchange) -> dict[tuple[str, str], tuple[bool, str]]:
-    context = Context(Probe(list(history)))
+    context = Context(RunModel.of(history))
     judge_history(context)  # type: ignore[arg-type]
     return context.verdicts
-
-
-def start(at: float, **sent: Any) -> Exchange:
-    body = {"jobId": JOB, "datastoreId": STORE, "jobStatus": "SUBMITTED", "submittedAt": at}
-    return exchange("POST", f"/startDICOMImportJob/datastore/{STORE}", body, sent, at=at)
-
-
-def get_job(at: float, datastore: str = STORE, **properties: Any) -> Exchange:
-    body = {"jobProperties": {"jobId": JOB, "datastoreId": datastore, **properties}}
-    return exchange("GET", f"/getDICOMImportJob/datastore/{datastore}/job/{JOB}", body, at=at)
 
 
 def test_an_exchange_reads_back_as_its_operation_labels_and_time() -> None:

@@ -1,0 +1,165 @@
+"""The model of what a run made, fed live by every exchange the probe completes.
+
+One place holds what the suite knows the target should hold: the data stores,
+import jobs and image sets the run made (each with its data store, what was
+sent to make it and when), which idempotency token made what, and the statuses
+seen of each job and data store. The probe hands it every exchange as it
+completes (`Probe.observers`), whichever check, state machine or set-up step
+sent it. Checks read their expectations here (the jobs a listing must hold,
+what a replayed token must answer, the status a job had before), and the oracle
+judges every answer against it.
+"""
+
+from __future__ import annotations
+
+import statistics
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from harness.server.observation import Observation, date_offset, observe
+from harness.server.probe import Exchange
+
+TOLERANCE_SECONDS = 5.0
+"""Decision CLOCK-TOLERANCE: how far a timestamp may lie outside the request that made it."""
+NOT_FOUND = "NOT FOUND"
+"""The status a GetDatastore answered with 404 is recorded as."""
+
+
+@dataclass(frozen=True)
+class Made:
+    """A resource the run made: its id, its data store, what was sent to make it, and when."""
+
+    id: str
+    datastore_id: str
+    sent: dict[str, Any]
+    window: tuple[float, float] | None
+
+
+class RunModel:
+    """What the run made, learned from the answers in the order they came (thread-safe)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.observations: list[Observation] = []
+        self.datastores: dict[str, Made] = {}
+        self.jobs: dict[str, Made] = {}
+        self.image_sets: dict[str, str] = {}
+        """Image set id -> the data store it was first answered under."""
+        self.tokens: dict[tuple[str, str], Made] = {}
+        """(operation, clientToken) -> what the first call with that token made."""
+        self._statuses: dict[str, list[tuple[str, Exchange]]] = {}
+        self._offsets: list[float] = []
+
+    @classmethod
+    def of(cls, history: Iterable[Exchange]) -> RunModel:
+        """A model fed with `history`, in order."""
+        model = cls()
+        for exchange in history:
+            model.observe(exchange)
+        return model
+
+    def observe(self, exchange: Exchange) -> None:
+        """Learn from one completed exchange (a probe observer)."""
+        seen = observe(exchange)
+        if seen is None:
+            return
+        with self._lock:
+            self.observations.append(seen)
+            offset = date_offset(seen)
+            if offset is not None:
+                self._offsets.append(offset)
+            self._learn(seen)
+
+    @property
+    def offset(self) -> float:
+        """The target's clock minus ours: the median over its `Date` headers so far."""
+        return statistics.median(self._offsets) if self._offsets else 0.0
+
+    def on_target_clock(self, window: tuple[float, float] | None) -> tuple[float, float] | None:
+        """A request's local window as the target's clock saw it, widened by the tolerance."""
+        if window is None:
+            return None
+        low, high = window
+        offset = self.offset
+        return (low + offset - TOLERANCE_SECONDS, high + offset + TOLERANCE_SECONDS)
+
+    def jobs_in(self, datastore_id: str) -> set[str]:
+        """The ids of every job the run started on `datastore_id` that the target accepted."""
+        with self._lock:
+            return {job.id for job in self.jobs.values() if job.datastore_id == datastore_id}
+
+    def made_with(self, operation: str, token: str) -> Made | None:
+        """What the first accepted `operation` call with clientToken `token` made."""
+        with self._lock:
+            return self.tokens.get((operation, token))
+
+    def status(self, resource_id: str) -> str | None:
+        """The last status seen of a job or data store the run made."""
+        with self._lock:
+            seen = self._statuses.get(resource_id)
+            return seen[-1][0] if seen else None
+
+    def statuses(self, resource_id: str) -> list[tuple[str, Exchange]]:
+        """Each status a job or data store was seen in, in order, with the exchange that first
+        showed it (answers to the call that made it, Get and Delete; not List summaries,
+        which the service may serve from an older view)."""
+        with self._lock:
+            return list(self._statuses.get(resource_id, []))
+
+    def _saw(self, resource_id: str, status: Any, exchange: Exchange) -> None:
+        if not isinstance(status, str):
+            return
+        seen = self._statuses.setdefault(resource_id, [])
+        if not seen or seen[-1][0] != status:
+            seen.append((status, exchange))
+
+    def _keep(self, seen: Observation, kind: dict[str, Made], made: Made) -> None:
+        kind.setdefault(made.id, made)
+        token = seen.sent.get("clientToken")
+        if isinstance(token, str):
+            self.tokens.setdefault((seen.operation, token), kind[made.id])
+
+    def _learn(self, seen: Observation) -> None:
+        """What one answer tells about what the run made."""
+        answer, operation, exchange = seen.answer, seen.operation, seen.exchange
+        datastore_id = seen.labels.get("datastoreId")
+        if answer is None:
+            found = operation == "GetDatastore" and exchange.status == 404
+            if found and datastore_id in self.datastores:
+                self._saw(str(datastore_id), NOT_FOUND, exchange)
+            return
+        if operation == "CreateDatastore" and isinstance(answer.get("datastoreId"), str):
+            made = Made(answer["datastoreId"], answer["datastoreId"], seen.sent, seen.window)
+            self._keep(seen, self.datastores, made)
+            self._saw(made.id, answer.get("datastoreStatus"), exchange)
+        elif operation == "StartDICOMImportJob" and isinstance(answer.get("jobId"), str):
+            made = Made(answer["jobId"], str(datastore_id), seen.sent, seen.window)
+            self._keep(seen, self.jobs, made)
+            self._saw(made.id, answer.get("jobStatus"), exchange)
+        elif operation == "GetDICOMImportJob" and seen.labels.get("jobId") in self.jobs:
+            properties = answer.get("jobProperties") or {}
+            self._saw(seen.labels["jobId"], properties.get("jobStatus"), exchange)
+        elif operation in ("GetDatastore", "DeleteDatastore") and datastore_id in self.datastores:
+            properties = answer.get("datastoreProperties") or answer
+            self._saw(str(datastore_id), properties.get("datastoreStatus"), exchange)
+        elif operation == "CopyImageSet":
+            destination = answer.get("destinationImageSetProperties") or {}
+            if "imageSetId" in destination:
+                self.image_sets.setdefault(str(destination["imageSetId"]), str(datastore_id))
+        for image_set_id in _image_sets_served(seen):
+            if datastore_id is not None:
+                self.image_sets.setdefault(image_set_id, datastore_id)
+
+
+def _image_sets_served(seen: Observation) -> list[str]:
+    """The image sets an answer holds or serves."""
+    answer = seen.answer or {}
+    if seen.operation == "SearchImageSets":
+        return [
+            str(item.get("imageSetId")) for item in answer.get("imageSetsMetadataSummaries") or []
+        ]
+    if seen.operation in ("GetImageSet", "GetImageSetMetadata", "ListImageSetVersions"):
+        return [str(seen.labels.get("imageSetId"))]
+    return []

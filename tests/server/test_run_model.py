@@ -1,0 +1,108 @@
+from __future__ import annotations
+
+import time
+
+from harness.server.probe import Exchange, Probe
+from harness.server.run_model import NOT_FOUND, RunModel
+from harness.sigv4 import AwsCredentials
+from tests.server.exchanges import JOB, OTHER, STORE, exchange, get_job, start
+
+SENT = {"inputS3Uri": "s3://b/in/", "dataAccessRoleArn": "arn:r", "clientToken": "t1"}
+
+
+def _start(job_id: str, datastore: str, token: str, status: int = 200) -> Exchange:
+    answer = {"jobId": job_id, "datastoreId": datastore, "jobStatus": "SUBMITTED"}
+    return exchange(
+        "POST",
+        f"/startDICOMImportJob/datastore/{datastore}",
+        answer,
+        {**SENT, "clientToken": token},
+        status=status,
+    )
+
+
+def _datastore(datastore: str, status: str | None, code: int = 200) -> Exchange:
+    answer = {} if status is None else {"datastoreProperties": {"datastoreStatus": status}}
+    return exchange("GET", f"/datastore/{datastore}", answer, status=code)
+
+
+def test_jobs_are_known_under_their_own_data_store_and_token() -> None:
+    model = RunModel.of(
+        [_start("j1", STORE, "t1"), _start("j2", OTHER, "t2"), _start("j3", STORE, "t3", 402)]
+    )
+    assert model.jobs_in(STORE) == {"j1"} and model.jobs_in(OTHER) == {"j2"}
+    made = model.made_with("StartDICOMImportJob", "t1")
+    assert made is not None and made.id == "j1" and made.sent["inputS3Uri"] == "s3://b/in/"
+    assert model.made_with("StartDICOMImportJob", "t3") is None
+    assert model.made_with("CreateDatastore", "t1") is None
+
+
+def test_a_token_keeps_what_its_first_call_made() -> None:
+    model = RunModel.of([_start("j1", STORE, "t1"), _start("j9", STORE, "t1")])
+    made = model.made_with("StartDICOMImportJob", "t1")
+    assert made is not None and made.id == "j1"
+    assert model.jobs_in(STORE) == {"j1", "j9"}  # both were accepted: both must be listed
+
+
+def test_statuses_are_kept_in_order_from_starts_and_reads_only() -> None:
+    now = time.time()
+    listed = exchange(
+        "GET",
+        f"/listDICOMImportJobs/datastore/{STORE}",
+        {"jobSummaries": [{"jobId": JOB, "jobStatus": "FAILED", "datastoreId": STORE}]},
+    )
+    model = RunModel.of(
+        [
+            start(now, **SENT),
+            get_job(now, jobStatus="IN_PROGRESS"),
+            get_job(now, jobStatus="IN_PROGRESS"),
+            listed,
+            get_job(now, jobStatus="COMPLETED"),
+        ]
+    )
+    assert [status for status, _ in model.statuses(JOB)] == [
+        "SUBMITTED",
+        "IN_PROGRESS",
+        "COMPLETED",
+    ]
+    assert model.status(JOB) == "COMPLETED"
+    assert model.status("never-made") is None
+
+
+def test_a_data_store_not_found_after_deletion_is_recorded_as_such() -> None:
+    created = exchange(
+        "POST",
+        "/datastore",
+        {"datastoreId": STORE, "datastoreStatus": "CREATING"},
+        {"datastoreName": "n", "clientToken": "d1"},
+    )
+    model = RunModel.of(
+        [
+            created,
+            _datastore(STORE, "ACTIVE"),
+            _datastore(STORE, None, 404),
+            _datastore(OTHER, None, 404),
+        ]
+    )
+    assert [status for status, _ in model.statuses(STORE)] == ["CREATING", "ACTIVE", NOT_FOUND]
+    assert model.statuses(OTHER) == []  # not made by the run: nothing to expect of it
+    made = model.made_with("CreateDatastore", "d1")
+    assert made is not None and made.id == STORE
+
+
+def test_the_clock_offset_is_the_median_of_the_date_headers_so_far() -> None:
+    now = time.time()
+    model = RunModel()
+    for skew in (100.0, 120.0, 3000.0):
+        model.observe(exchange("GET", "/datastore", {}, at=now, server_skew=skew))
+    assert 118 <= model.offset <= 122
+    low, high = model.on_target_clock((now, now + 1)) or (0.0, 0.0)
+    assert low < now + 120 < now + 121 < high
+
+
+def test_the_probe_tells_its_observers_of_every_exchange_it_completes() -> None:
+    probe = Probe("http://127.0.0.1:9", AwsCredentials("AKID", "secret"), "us-east-1", 2)
+    told: list[Exchange] = []
+    probe.observers.append(told.append)
+    sent = probe.call("GetDatastore", datastoreId=STORE)
+    assert told == [sent] and sent.error is not None
