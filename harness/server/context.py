@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from harness.dicom_samples import SampleFile
 from harness.report.record import Evidence, Outcome, RunRecord
 from harness.server.probe import Exchange, Probe
-from harness.server.run_model import RunModel
+from harness.server.run_model import NOT_FOUND, RunModel, datastore_status
 from harness.sigv4 import AwsCredentials
 
 T = TypeVar("T")
@@ -161,21 +161,27 @@ class SuiteContext:
     def get_datastore(self, datastore_id: str) -> Exchange:
         return self.call("GetDatastore", datastoreId=datastore_id)
 
+    def poll_datastore(
+        self, datastore_id: str, through: Collection[str | None], timeout: float
+    ) -> list[tuple[str | None, Exchange]]:
+        """GetDatastore polled while what it answers (`datastore_status`) is one of `through`,
+        up to `timeout`: each answer's status in order, with its exchange."""
+        seen: list[tuple[str | None, Exchange]] = []
+        deadline = time.monotonic() + timeout
+        while True:
+            exchange = self.get_datastore(datastore_id)
+            seen.append((datastore_status(exchange), exchange))
+            if seen[-1][0] not in through or time.monotonic() > deadline:
+                return seen
+            time.sleep(0.2)
+
     def wait_for_datastore(
         self, datastore_id: str, timeout: float = 60.0
     ) -> tuple[str | None, Exchange]:
         """Poll GetDatastore while it answers CREATING (or 404, as a new resource may be
-        briefly, or 429, throttled), until `timeout`: returns the first other status (None
-        when the answer holds none) and its exchange."""
-        deadline = time.monotonic() + timeout
-        while True:
-            exchange = self.get_datastore(datastore_id)
-            body = exchange.json() if exchange.status == 200 else None
-            status = (body or {}).get("datastoreProperties", {}).get("datastoreStatus")
-            waiting = status == "CREATING" or exchange.status in (404, 429)
-            if not waiting or time.monotonic() > deadline:
-                return status, exchange
-            time.sleep(0.2)
+        briefly, or 429, throttled), until `timeout`: the last status seen (as
+        `datastore_status` reads it) and its exchange."""
+        return self.poll_datastore(datastore_id, ("CREATING", NOT_FOUND, "HTTP 429"), timeout)[-1]
 
     def delete_datastore(self, datastore_id: str) -> Exchange:
         return self.call("DeleteDatastore", datastoreId=datastore_id)

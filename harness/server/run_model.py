@@ -27,6 +27,21 @@ NOT_FOUND = "NOT FOUND"
 """The status a GetDatastore answered with 404 is recorded as."""
 
 
+def datastore_status(exchange: Exchange) -> str | None:
+    """What a GetDatastore answer says of the data store: its status (None when a success
+    holds none), `NOT_FOUND` for a 404, "HTTP <status>" for another failure, or "no answer"."""
+    if exchange.status is None:
+        return "no answer"
+    if exchange.status == 404:
+        return NOT_FOUND
+    if exchange.status != 200:
+        return f"HTTP {exchange.status}"
+    body = exchange.json()
+    properties = body.get("datastoreProperties") if isinstance(body, dict) else None
+    status = properties.get("datastoreStatus") if isinstance(properties, dict) else None
+    return status if isinstance(status, str) else None
+
+
 @dataclass(frozen=True)
 class Made:
     """A resource the run made: its id, its data store, what was sent to make it, and when."""

@@ -15,6 +15,7 @@ from harness.server.imaging_scene import (
 )
 from harness.server.probe import Exchange
 from harness.server.registry import server_check
+from harness.server.run_model import NOT_FOUND
 
 
 @server_check(
@@ -59,23 +60,10 @@ def _follow(
     seen in order (a 404 reads as NOT FOUND) and the exchange that first showed each."""
     seen: list[str] = []
     exchanges: list[Exchange] = []
-    deadline = time.monotonic() + bound
-    while time.monotonic() < deadline:
-        exchange = context.get_datastore(datastore_id)
-        body = exchange.json() if exchange.status == 200 else None
-        status = (
-            "NOT FOUND"
-            if exchange.status == 404
-            else str((body or {}).get("datastoreProperties", {}).get("datastoreStatus"))
-            if body is not None
-            else f"HTTP {exchange.status}"
-        )
-        if not seen or seen[-1] != status:
-            seen.append(status)
+    for status, exchange in context.poll_datastore(datastore_id, (through,), bound):
+        if not seen or seen[-1] != str(status):
+            seen.append(str(status))
             exchanges.append(exchange)
-        if status != through:
-            break
-        time.sleep(0.2)
     return seen, exchanges
 
 
@@ -138,5 +126,5 @@ def status_follows(context: SuiteContext, check: Check) -> None:
         deleted,
         datastore_id,
         "DELETING",
-        ("DELETED", "NOT FOUND"),
+        ("DELETED", NOT_FOUND),
     )
