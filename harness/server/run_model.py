@@ -131,10 +131,16 @@ class RunModel:
             seen.append((status, exchange))
 
     def _keep(self, seen: Observation, kind: dict[str, Made], made: Made) -> None:
-        kind.setdefault(made.id, made)
+        """Keep what a call made, and its status, unless an earlier call made it (a replay
+        answers what the first call answered, status included)."""
+        if made.id in kind:
+            return
+        kind[made.id] = made
         token = seen.sent.get("clientToken")
         if isinstance(token, str):
-            self.tokens.setdefault((seen.operation, token), kind[made.id])
+            self.tokens.setdefault((seen.operation, token), made)
+        answer = seen.answer or {}
+        self._saw(made.id, answer.get("datastoreStatus", answer.get("jobStatus")), seen.exchange)
 
     def _learn(self, seen: Observation) -> None:
         """What one answer tells about what the run made."""
@@ -148,11 +154,9 @@ class RunModel:
         if operation == "CreateDatastore" and isinstance(answer.get("datastoreId"), str):
             made = Made(answer["datastoreId"], answer["datastoreId"], seen.sent, seen.window)
             self._keep(seen, self.datastores, made)
-            self._saw(made.id, answer.get("datastoreStatus"), exchange)
         elif operation == "StartDICOMImportJob" and isinstance(answer.get("jobId"), str):
             made = Made(answer["jobId"], str(datastore_id), seen.sent, seen.window)
             self._keep(seen, self.jobs, made)
-            self._saw(made.id, answer.get("jobStatus"), exchange)
         elif operation == "GetDICOMImportJob" and seen.labels.get("jobId") in self.jobs:
             properties = answer.get("jobProperties") or {}
             self._saw(seen.labels["jobId"], properties.get("jobStatus"), exchange)

@@ -106,3 +106,11 @@ def test_the_probe_tells_its_observers_of_every_exchange_it_completes() -> None:
     probe.observers.append(told.append)
     sent = probe.call("GetDatastore", datastoreId=STORE)
     assert told == [sent] and sent.error is not None
+
+
+def test_a_replayed_start_does_not_read_as_a_status_seen_again() -> None:
+    now = time.time()
+    model = RunModel.of(
+        [start(now, **SENT), get_job(now, jobStatus="COMPLETED"), start(now, **SENT)]
+    )
+    assert [status for status, _ in model.statuses(JOB)] == ["SUBMITTED", "COMPLETED"]

@@ -131,20 +131,30 @@ def _followed(context: SuiteContext, check: Check) -> list[Followed]:
     unit=UNIT,
 )
 def status_forward(context: SuiteContext, check: Check) -> None:
-    for followed in _followed(context, check):
-        statuses = [str(p.get("jobStatus")) for _, p in followed.seen]
+    """Judged on every job the run's model knows so far, over every status any exchange
+    showed of it (the start answer and every GetDICOMImportJob), once the imports ended."""
+    _followed(context, check)
+    wrong: list[tuple[str, list[tuple[str, Exchange]]]] = []
+    for job_id in sorted(context.model.jobs):
+        seen = context.model.statuses(job_id)
+        statuses = [status for status, _ in seen]
         ranks = [ORDER.get(status, -1) for status in statuses]
         first_terminal = next((i for i, s in enumerate(statuses) if s in TERMINAL), None)
         forward = ranks == sorted(ranks) and -1 not in ranks
-        final = first_terminal is None or len(set(statuses[first_terminal:])) == 1
-        context.verdict(
-            check.id,
-            "GetDICOMImportJob",
-            forward and final,
-            f"statuses observed in order: {statuses}",
-            *[exchange for exchange, _ in followed.seen[-2:]],
-            note=f"polling job {followed.job_id}",
-        )
+        final = first_terminal is None or len(statuses) == first_terminal + 1
+        if not (forward and final):
+            wrong.append((job_id, seen))
+    context.verdict(
+        check.id,
+        "GetDICOMImportJob",
+        not wrong,
+        "; ".join(
+            f"job {job_id} seen {' -> '.join(status for status, _ in seen)}"
+            for job_id, seen in wrong[:3]
+        ),
+        *[exchange for _, exchange in (wrong[0][1][-2:] if wrong else [])],
+        note=f"{len(context.model.jobs)} jobs, every status seen of each",
+    )
 
 
 def _not_before(ended: Any, submitted: Any) -> bool:
