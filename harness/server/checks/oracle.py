@@ -342,8 +342,8 @@ def judge_history(context: SuiteContext) -> None:
     unit="jobs",
 )
 def job_scope(context: SuiteContext, check: Check) -> None:
-    started = imports(context)
-    job_ids = [job_id for job_id in (started.main.job_id, started.failing.job_id) if job_id]
+    imports(context)
+    job_ids = sorted(context.model.jobs_in(context.env.datastore_id))
     if not job_ids:
         context.error(check.id, "GetDICOMImportJob", "no import job was started to look up")
         return
