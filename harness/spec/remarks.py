@@ -223,8 +223,8 @@ DECISIONS: dict[str, str] = {
     ),
     "EFFECT-BOUND": (
         "A transition a data store's status announces (CREATING to ACTIVE, DELETING to "
-        "DELETED or not found) completes within the profile's job timeout: 30 seconds for "
-        "`quick`, 300 for `full`."
+        "DELETED or not found), and an accepted import job's end (COMPLETED or FAILED), "
+        "complete within the profile's job timeout: 30 seconds for `quick`, 300 for `full`."
     ),
     "RESPONSE-TIME": (
         "Per operation, the median answer comes within 1 second and the slowest within 10; "

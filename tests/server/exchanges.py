@@ -42,6 +42,9 @@ def start(at: float, **sent: Any) -> Exchange:
     return exchange("POST", f"/startDICOMImportJob/datastore/{STORE}", body, sent, at=at)
 
 
-def get_job(at: float, datastore: str = STORE, **properties: Any) -> Exchange:
+def get_job(
+    at: float, datastore: str = STORE, server_skew: float = 0.0, **properties: Any
+) -> Exchange:
     body = {"jobProperties": {"jobId": JOB, "datastoreId": datastore, **properties}}
-    return exchange("GET", f"/getDICOMImportJob/datastore/{datastore}/job/{JOB}", body, at=at)
+    path = f"/getDICOMImportJob/datastore/{datastore}/job/{JOB}"
+    return exchange("GET", path, body, at=at, server_skew=server_skew)

@@ -17,6 +17,7 @@ listed under another data store.
 
 from __future__ import annotations
 
+import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -26,7 +27,7 @@ from typing import Any
 
 from harness.checks import Check, Source
 from harness.model import load_pinned_model
-from harness.server.checks.jobs import imports
+from harness.server.checks.jobs import TERMINAL, imports
 from harness.server.context import SuiteContext
 from harness.server.imaging_scene import second_datastore
 from harness.server.observation import Observation
@@ -61,8 +62,18 @@ SCOPE = CATALOGUE.register(
     Source.SERVICE_DOCS,
     "API reference: import jobs and image sets are addressed under their datastoreId",
 )
-JUDGED = (ECHO.id, CLOCK.id, SCOPE.id)
+ENDS = CATALOGUE.register(
+    "JOB-ENDS",
+    "oracle",
+    "Every import job the target accepted, whichever check started it, reaches COMPLETED or "
+    "FAILED within the bound",
+    Source.SERVICE_DOCS,
+    "API reference JobStatus (SUBMITTED, IN_PROGRESS, COMPLETED, FAILED); bound: decision "
+    "EFFECT-BOUND",
+)
+JUDGED = (ECHO.id, CLOCK.id, SCOPE.id, ENDS.id)
 """The checks `judge_history` records outcomes for."""
+POLL_SECONDS = 0.5
 
 SERVICE_EPOCH = datetime(2022, 11, 1, tzinfo=UTC).timestamp()
 """HealthImaging was announced (in preview) in November 2022: no resource is older."""
@@ -308,8 +319,45 @@ RULES: tuple[tuple[Check, Rule], ...] = (
 )
 
 
+def follow_jobs_to_end(context: SuiteContext) -> None:
+    """JOB-ENDS: poll every accepted job last seen running until it ends, within the bound."""
+    model = context.model
+    jobs = dict(model.jobs)
+    if not jobs:
+        return
+    if context.remaining() <= 0:
+        context.error(ENDS.id, "GetDICOMImportJob", "the run's deadline passed first")
+        return
+    bound = min(context.profile.job_timeout_seconds, context.remaining())
+    deadline = time.monotonic() + bound
+    running = {job_id for job_id in jobs if model.status(job_id) not in TERMINAL}
+    last: dict[str, Exchange] = {}
+    while running and time.monotonic() < deadline:
+        for job_id in sorted(running):
+            last[job_id] = context.get_job(jobs[job_id].datastore_id, job_id)
+        running = {job_id for job_id in running if model.status(job_id) not in TERMINAL}
+        if running:
+            time.sleep(POLL_SECONDS)
+    stuck = sorted(running)
+    context.verdict(
+        ENDS.id,
+        "GetDICOMImportJob",
+        not stuck,
+        f"{len(stuck)} of {len(jobs)} accepted jobs had not ended after {bound:.0f} s, e.g. "
+        + "; ".join(
+            f"job {job_id} seen {' -> '.join(s for s, _ in model.statuses(job_id)) or 'never'}"
+            for job_id in stuck[:SHOWN]
+        ),
+        *[model.statuses(job)[0][1] for job in stuck[:1] if model.statuses(job)],
+        *[last[job] for job in stuck[:1] if job in last],
+        note=f"{len(jobs)} jobs accepted in the run",
+    )
+
+
 def judge_history(context: SuiteContext) -> None:
-    """Judge every successful answer of the run against the model of what it made."""
+    """Follow the run's jobs to their end, then judge every successful answer of the run
+    against the model of what it made."""
+    follow_jobs_to_end(context)
     model = context.model
     problems = Problems()
     for seen in model.observations:

@@ -1,20 +1,30 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from harness.server.checks.oracle import judge_history
+from harness.server.context import PROFILES, Profile
 from harness.server.observation import clock_offset, observe, observe_all
 from harness.server.probe import Exchange
 from harness.server.run_model import RunModel
 from tests.server.exchanges import JOB, OTHER, STORE, exchange, get_job, start
 
+SHORT = replace(PROFILES["quick"], job_timeout_seconds=1.2)
+
 
 @dataclass
 class Context:
+    """What `judge_history` uses of a suite context; GetDICOMImportJob answers `answers` in
+    turn, then COMPLETED."""
+
     model: RunModel
+    answers: list[str] = field(default_factory=list)
+    profile: Profile = SHORT
     verdicts: dict[tuple[str, str], tuple[bool, str]] = field(default_factory=dict)
+    polled: int = 0
+    skew: float = 0.0
 
     def verdict(
         self, check_id: str, subject: str, ok: bool, message: str, *e: Any, **k: Any
@@ -22,11 +32,25 @@ class Context:
         self.verdicts[(check_id, subject)] = (ok, message)
         return ok
 
+    def remaining(self) -> float:
+        return 60.0
+
+    def get_job(self, datastore_id: str, job_id: str) -> Exchange:
+        self.polled += 1
+        status = self.answers.pop(0) if self.answers else "COMPLETED"
+        answered = get_job(time.time(), datastore_id, self.skew, jobStatus=status)
+        self.model.observe(answered)
+        return answered
+
+
+def judged_with(*history: Exchange, answers: tuple[str, ...] = (), skew: float = 0.0) -> Context:
+    context = Context(RunModel.of(history), list(answers), skew=skew)
+    judge_history(context)  # type: ignore[arg-type]
+    return context
+
 
 def judged(*history: Exchange) -> dict[tuple[str, str], tuple[bool, str]]:
-    context = Context(RunModel.of(history))
-    judge_history(context)  # type: ignore[arg-type]
-    return context.verdicts
+    return judged_with(*history).verdicts
 
 
 def test_an_exchange_reads_back_as_its_operation_labels_and_time() -> None:
@@ -82,7 +106,8 @@ def test_a_target_clock_ahead_of_ours_is_allowed_for() -> None:
             server_skew=skew,
         )
     ]
-    assert judged(*history)[("TIMESTAMP-PLAUSIBLE", "StartDICOMImportJob")][0]
+    verdicts = judged_with(*history, skew=skew).verdicts
+    assert verdicts[("TIMESTAMP-PLAUSIBLE", "StartDICOMImportJob")][0]
 
 
 def test_a_job_answered_under_another_data_store_is_a_scope_leak() -> None:
@@ -103,3 +128,21 @@ def test_an_update_time_lies_within_the_update_request() -> None:
     assert judged(on_time)[("TIMESTAMP-PLAUSIBLE", "UpdateImageSetMetadata")][0]
     ok, message = judged(late)[("TIMESTAMP-PLAUSIBLE", "UpdateImageSetMetadata")]
     assert not ok and "updatedAt" in message
+
+
+def test_every_accepted_job_is_followed_until_it_ends() -> None:
+    now = time.time()
+    sent = {"inputS3Uri": "s3://b/in/", "dataAccessRoleArn": "arn:r", "clientToken": "t"}
+    ends = judged_with(start(now, **sent), answers=("IN_PROGRESS", "COMPLETED"))
+    assert ends.verdicts[("JOB-ENDS", "GetDICOMImportJob")][0] and ends.polled == 2
+    already = judged_with(start(now, **sent), get_job(now, jobStatus="FAILED"))
+    assert already.verdicts[("JOB-ENDS", "GetDICOMImportJob")][0] and already.polled == 0
+
+
+def test_an_accepted_job_that_never_ends_fails_with_its_statuses() -> None:
+    now = time.time()
+    sent = {"inputS3Uri": "s3://b/in/", "dataAccessRoleArn": "arn:r", "clientToken": "t"}
+    stuck = judged_with(start(now, **sent), answers=("IN_PROGRESS",) * 100)
+    ok, message = stuck.verdicts[("JOB-ENDS", "GetDICOMImportJob")]
+    assert not ok and f"job {JOB} seen SUBMITTED -> IN_PROGRESS" in message
+    assert ("JOB-ENDS", "GetDICOMImportJob") not in judged(get_job(now, jobStatus="IN_PROGRESS"))
