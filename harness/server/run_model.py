@@ -12,6 +12,9 @@ judges every answer against it.
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
 import statistics
 import threading
 from collections.abc import Iterable
@@ -43,6 +46,23 @@ def datastore_status(exchange: Exchange) -> str | None:
 
 
 @dataclass(frozen=True)
+class Update:
+    """The attribute documents an accepted UpdateImageSetMetadata sent (empty when none)."""
+
+    updatable: dict[str, Any]
+    removable: dict[str, Any]
+
+
+def _attributes(value: Any) -> dict[str, Any]:
+    """A base64 attributes blob sent in a JSON body, as the JSON object it encodes."""
+    try:
+        document = json.loads(base64.b64decode(str(value), validate=True))
+    except (ValueError, binascii.Error):
+        return {}
+    return document if isinstance(document, dict) else {}
+
+
+@dataclass(frozen=True)
 class Made:
     """A resource the run made: its id, its data store, what was sent to make it, and when."""
 
@@ -64,6 +84,10 @@ class RunModel:
         """Image set id -> the data store it was first answered under."""
         self.tokens: dict[tuple[str, str], Made] = {}
         """(operation, clientToken) -> what the first call with that token made."""
+        self.updates: dict[tuple[str, str], Update] = {}
+        """(image set id, version id) -> the update that made that version."""
+        self._settled: dict[str, str] = {}
+        self._read_versions: dict[int, str] = {}  # by id() of the exchange, kept alive here
         self._statuses: dict[str, list[tuple[str, Exchange]]] = {}
         self._offsets: list[float] = []
 
@@ -123,6 +147,14 @@ class RunModel:
         with self._lock:
             return list(self._statuses.get(resource_id, []))
 
+    def read_version(self, seen: Observation) -> str | None:
+        """The version a GetImageSetMetadata read: the one it names, or for a read of the
+        latest, the version GetImageSet last answered ACTIVE with no update accepted since."""
+        if "version" in seen.query:
+            return seen.query["version"]
+        with self._lock:
+            return self._read_versions.get(id(seen.exchange))
+
     def _saw(self, resource_id: str, status: Any, exchange: Exchange) -> None:
         if not isinstance(status, str):
             return
@@ -163,6 +195,24 @@ class RunModel:
         elif operation in ("GetDatastore", "DeleteDatastore") and datastore_id in self.datastores:
             properties = answer.get("datastoreProperties") or answer
             self._saw(str(datastore_id), properties.get("datastoreStatus"), exchange)
+        elif operation == "GetImageSet" and answer.get("imageSetState") == "ACTIVE":
+            self._settled[str(seen.labels.get("imageSetId"))] = str(answer.get("versionId"))
+        elif operation == "GetImageSetMetadata" and "version" not in seen.query:
+            settled = self._settled.get(str(seen.labels.get("imageSetId")))
+            if settled is not None:
+                self._read_versions[id(exchange)] = settled
+        elif operation == "UpdateImageSetMetadata":
+            image_set_id = str(seen.labels.get("imageSetId"))
+            self._settled.pop(image_set_id, None)
+            dicom = seen.sent.get("DICOMUpdates")
+            if isinstance(dicom, dict):
+                self.updates.setdefault(
+                    (image_set_id, str(answer.get("latestVersionId"))),
+                    Update(
+                        _attributes(dicom.get("updatableAttributes")),
+                        _attributes(dicom.get("removableAttributes")),
+                    ),
+                )
         elif operation == "CopyImageSet":
             destination = answer.get("destinationImageSetProperties") or {}
             if "imageSetId" in destination:

@@ -114,3 +114,23 @@ def test_a_replayed_start_does_not_read_as_a_status_seen_again() -> None:
         [start(now, **SENT), get_job(now, jobStatus="COMPLETED"), start(now, **SENT)]
     )
     assert [status for status, _ in model.statuses(JOB)] == ["SUBMITTED", "COMPLETED"]
+
+
+def test_a_read_of_the_latest_version_is_the_one_getimageset_last_showed_settled() -> None:
+    image_set = "d" * 32
+    base = f"/datastore/{STORE}/imageSet/{image_set}"
+
+    def settled(version: str) -> Exchange:
+        answer = {"versionId": version, "imageSetState": "ACTIVE", "imageSetId": image_set}
+        return exchange("POST", f"{base}/getImageSet", answer)
+
+    def read(query: str = "") -> Exchange:
+        return exchange("POST", f"{base}/getImageSetMetadata{query}", {})
+
+    updated = exchange(
+        "POST", f"{base}/updateImageSetMetadata?latestVersion=2", {"latestVersionId": "3"}, {}
+    )
+    history = [settled("2"), read(), read("?version=1"), updated, read(), settled("3"), read()]
+    model = RunModel.of(history)
+    reads = [seen for seen in model.observations if seen.operation == "GetImageSetMetadata"]
+    assert [model.read_version(seen) for seen in reads] == ["2", "1", None, "3"]

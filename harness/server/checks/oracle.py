@@ -29,21 +29,24 @@ from harness.checks import Check, Source
 from harness.model import load_pinned_model
 from harness.server.checks.jobs import TERMINAL, imports
 from harness.server.context import SuiteContext
-from harness.server.imaging_scene import second_datastore
+from harness.server.imaging_scene import decode_metadata, second_datastore
 from harness.server.observation import Observation
 from harness.server.probe import Exchange
 from harness.server.registry import CATALOGUE, server_check
-from harness.server.run_model import TOLERANCE_SECONDS, Made, RunModel
+from harness.server.run_model import TOLERANCE_SECONDS, Made, RunModel, Update
 
 ECHO = CATALOGUE.register(
     "ECHO-SENT",
     "oracle",
     "Every member of an answer that reports back something the caller sent (ids, names, "
-    "role ARNs, S3 URIs, KMS keys) equals what was sent, in every answer that carries it",
+    "role ARNs, S3 URIs, KMS keys, the Patient and Study attributes an update set or "
+    "removed) equals what was sent, in every answer that carries it",
     Source.MODEL,
     "output members that mirror input members: DatastoreProperties.datastoreName, "
     "DICOMImportJobProperties.jobName/dataAccessRoleArn/inputS3Uri/datastoreId, "
-    "GetImageSetResponse.imageSetId/datastoreId, ...",
+    "GetImageSetResponse.imageSetId/datastoreId, ...; developer guide 'Updating image set "
+    "metadata': the version an update makes holds its updatableAttributes and lacks its "
+    "removableAttributes",
 )
 CLOCK = CATALOGUE.register(
     "TIMESTAMP-PLAUSIBLE",
@@ -172,6 +175,10 @@ def _echoes(seen: Observation, model: RunModel) -> list[str] | None:
         problems = _differs("datastoreId", answer.get("datastoreId"), datastore_id)
         problems += _differs("imageSetId", answer.get("imageSetId"), seen.labels.get("imageSetId"))
         return problems + _differs("versionId", answer.get("versionId"), seen.query.get("version"))
+    if operation == "GetImageSetMetadata":
+        key = (str(seen.labels.get("imageSetId")), str(model.read_version(seen)))
+        update = model.updates.get(key)
+        return None if update is None else _update_echoes(seen, update)
     if operation == "CopyImageSet":
         source = answer.get("sourceImageSetProperties") or {}
         destination = answer.get("destinationImageSetProperties") or {}
@@ -188,6 +195,37 @@ def _echoes(seen: Observation, model: RunModel) -> list[str] | None:
             (copy.get("destinationImageSet") or {}).get("imageSetId"),
         )
     return None
+
+
+UPDATED_LEVELS = ("Patient", "Study")
+"""The levels whose DICOM attributes an update's echo is judged at (series and instance
+updates address their items by UID, which an update may rename)."""
+
+
+def _update_echoes(seen: Observation, update: Update) -> list[str] | None:
+    """A version an update made, read back: what it set is there, what it removed is not;
+    None when the metadata cannot be read (BLOB-HEADERS judges that)."""
+    document = decode_metadata(seen.exchange).document
+    if document is None:
+        return None
+    problems = []
+    version = seen.query.get("version", "latest")
+    for level in UPDATED_LEVELS:
+        held = (document.get(level) or {}).get("DICOM") or {}
+        updated = (update.updatable.get(level) or {}).get("DICOM") or {}
+        removed = (update.removable.get(level) or {}).get("DICOM") or {}
+        for name, value in updated.items():
+            if held.get(name) != value:
+                problems.append(
+                    f"version {version} holds {level}.{name}={held.get(name)!r}, "
+                    f"the update set {value!r}"
+                )
+        for name in removed.keys() - updated.keys():
+            if name in held:
+                problems.append(
+                    f"version {version} still holds {level}.{name}, which the update removed"
+                )
+    return problems
 
 
 def _stamped_objects(value: Any) -> Iterator[dict[str, Any]]:

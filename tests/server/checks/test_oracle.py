@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import base64
+import gzip
+import json
 import time
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -146,3 +149,44 @@ def test_an_accepted_job_that_never_ends_fails_with_its_statuses() -> None:
     ok, message = stuck.verdicts[("JOB-ENDS", "GetDICOMImportJob")]
     assert not ok and f"job {JOB} seen SUBMITTED -> IN_PROGRESS" in message
     assert ("JOB-ENDS", "GetDICOMImportJob") not in judged(get_job(now, jobStatus="IN_PROGRESS"))
+
+
+def _metadata_read(image_set: str, version: str, patient: dict[str, Any]) -> Exchange:
+    document = {"SchemaVersion": "1.1", "Patient": {"DICOM": patient}, "Study": {"DICOM": {}}}
+    read = exchange(
+        "POST", f"/datastore/{STORE}/imageSet/{image_set}/getImageSetMetadata?version={version}", {}
+    )
+    read.wire_body = gzip.compress(json.dumps(document).encode())
+    read.body = b""
+    return read
+
+
+def test_a_version_an_update_made_holds_what_it_set_and_lacks_what_it_removed() -> None:
+    image_set = "d" * 32
+    updatable = {"SchemaVersion": 1.1, "Patient": {"DICOM": {"PatientName": "AHI^NEW"}}}
+    removable = {"SchemaVersion": 1.1, "Patient": {"DICOM": {"PatientBirthDate": "19700101"}}}
+    sent = {
+        "DICOMUpdates": {
+            "updatableAttributes": base64.b64encode(json.dumps(updatable).encode()).decode(),
+            "removableAttributes": base64.b64encode(json.dumps(removable).encode()).decode(),
+        }
+    }
+    update = exchange(
+        "POST",
+        f"/datastore/{STORE}/imageSet/{image_set}/updateImageSetMetadata?latestVersion=1",
+        {"datastoreId": STORE, "imageSetId": image_set, "latestVersionId": "2"},
+        sent,
+    )
+    good = judged(update, _metadata_read(image_set, "2", {"PatientName": "AHI^NEW"}))
+    assert good[("ECHO-SENT", "GetImageSetMetadata")][0]
+    kept_old = judged(update, _metadata_read(image_set, "2", {"PatientName": "AHI^OLD"}))
+    ok, message = kept_old[("ECHO-SENT", "GetImageSetMetadata")]
+    assert not ok and "Patient.PatientName='AHI^OLD'" in message
+    not_removed = judged(
+        update,
+        _metadata_read(image_set, "2", {"PatientName": "AHI^NEW", "PatientBirthDate": "1970"}),
+    )
+    ok, message = not_removed[("ECHO-SENT", "GetImageSetMetadata")]
+    assert not ok and "PatientBirthDate" in message
+    older = judged(update, _metadata_read(image_set, "1", {"PatientName": "AHI^OLD"}))
+    assert ("ECHO-SENT", "GetImageSetMetadata") not in older  # version 1 was not updated
