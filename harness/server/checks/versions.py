@@ -26,17 +26,30 @@ def _attributes_blob(document: dict[str, Any]) -> bytes:
     return json.dumps({"SchemaVersion": 1.1, **document}).encode()
 
 
-def _update(context: SuiteContext, image_set_id: str, latest: str, patient_name: str) -> Exchange:
-    updates = {"Patient": {"DICOM": {"PatientName": patient_name}}}
+def _update(
+    context: SuiteContext,
+    image_set_id: str,
+    latest: str,
+    patient_name: str,
+    removed: dict[str, Any] | None = None,
+) -> Exchange:
+    """Set PatientName and remove the `removed` Patient attributes (with their values)."""
+    named = {"Patient": {"DICOM": {"PatientName": patient_name}}}
+    dicom = {"updatableAttributes": _attributes_blob(named)}
+    if removed:
+        dicom["removableAttributes"] = _attributes_blob({"Patient": {"DICOM": removed}})
     return context.call(
         "UpdateImageSetMetadata",
         datastoreId=context.env.datastore_id,
         imageSetId=image_set_id,
         latestVersionId=latest,
-        updateImageSetMetadataUpdates={
-            "DICOMUpdates": {"updatableAttributes": _attributes_blob(updates)}
-        },
+        updateImageSetMetadataUpdates={"DICOMUpdates": dicom},
     )
+
+
+REMOVED = ("PatientSex",)
+"""Patient attributes the update removes, when the image set holds them (the oracle's
+ECHO-SENT judges that the new version lacks them)."""
 
 
 class UpdateRun:
@@ -53,7 +66,11 @@ class UpdateRun:
             context, env.datastore_id, self.image_set_id, self.version_before
         )
         self.new_name = "AHI^CONTRACT^UPDATED"
-        self.exchange = _update(context, self.image_set_id, self.version_before, self.new_name)
+        patient = ((self.metadata_before.document or {}).get("Patient") or {}).get("DICOM") or {}
+        removed = {name: patient[name] for name in REMOVED if name in patient}
+        self.exchange = _update(
+            context, self.image_set_id, self.version_before, self.new_name, removed
+        )
         answer = self.exchange.json() if self.exchange.status == 200 else None
         self.answer: dict[str, Any] = answer if isinstance(answer, dict) else {}
         self.second_write = _update(
