@@ -70,6 +70,8 @@ FaultName = Literal[
     "datastore-token-ignored",
     "datastore-deletion-stalls",
     "datastore-status-outside-enum",
+    "update-removals-ignored",
+    "empty-import-never-ends",
 ]
 
 
@@ -326,6 +328,17 @@ FAULTS: tuple[Fault, ...] = (
         "datastore-status-outside-enum",
         "an ACTIVE data store is answered as AVAILABLE, a status the model does not have",
         "RESPONSE-SCHEMA",
+    ),
+    Fault(
+        "update-removals-ignored",
+        "UpdateImageSetMetadata with both removableAttributes and updatableAttributes applies "
+        "only the updates",
+        "ECHO-SENT",
+    ),
+    Fault(
+        "empty-import-never-ends",
+        "An import whose input prefix holds no objects stays IN_PROGRESS forever",
+        "JOB-ENDS",
     ),
 )
 

@@ -180,7 +180,7 @@ class ImportWorker:
             return
         self.backend.mark_in_progress(job)
         try:
-            self._import(job)
+            scanned = self._import(job)
         except _Stopped:
             return
         except ImportFailure as failure:
@@ -189,9 +189,12 @@ class ImportWorker:
             log.exception("import job %s failed unexpectedly", job_id)
             self.backend.finish(job, "FAILED", f"Internal error while importing: {error}")
         else:
+            if scanned == 0 and self.faults.on("empty-import-never-ends"):
+                return
             self.backend.finish(job, "COMPLETED")
 
-    def _import(self, job: ImportJob) -> None:
+    def _import(self, job: ImportJob) -> int:
+        """Import the job's input; returns how many objects its prefix held."""
         in_bucket, in_prefix = split_s3_uri(job.input_s3_uri)
         out_bucket, out_folder = split_s3_uri(job.output_folder)
         try:
@@ -229,6 +232,7 @@ class ImportWorker:
             if not committed:
                 batch.discard()
             results.close()
+        return results.scanned
 
     def _counted(self, keys: Iterable[str], results: _Results) -> Iterator[str]:
         for key in keys:

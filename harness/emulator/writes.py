@@ -81,6 +81,8 @@ class ImageSetWriter:
                 target = backend.version_of(image_set, revert)
                 document = backend.document(image_set, target.version)
             else:
+                if updatable is not None and self.faults.on("update-removals-ignored"):
+                    removable = None
                 document = apply_updates(backend.document(image_set), removable, updatable, force)
             others = self._study_sets(image_set, now) if include_study else []
             previous = image_set.latest_version
