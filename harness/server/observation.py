@@ -1,16 +1,14 @@
 """An exchange read back as the operation it called: what was sent, when, and what came back.
 
-The oracle judges every answer of a run against what the suite sent; this is
-how it reads the probe's history. Times come from the request's own
-`X-Amz-Date` (whole seconds) and the time the answer took; the target's clock
-offset from its `Date` headers.
+The run model (`harness.server.run_model`) reads every exchange of the probe
+through this. Times come from the request's own `X-Amz-Date` (whole seconds)
+and the time the answer took; the target's clock offset from its `Date`
+headers.
 """
 
 from __future__ import annotations
 
 import json
-import statistics
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -102,11 +100,6 @@ def observe(exchange: Exchange) -> Observation | None:
     )
 
 
-def observe_all(history: Iterable[Exchange]) -> list[Observation]:
-    """Every exchange of `history` that called an operation, in the order sent."""
-    return [found for found in map(observe, history) if found is not None]
-
-
 def date_offset(seen: Observation) -> float | None:
     """The target's clock minus ours by one answer's `Date` header, compared with the middle
     of its request's window; None when the request was unsigned or the header is missing."""
@@ -118,10 +111,3 @@ def date_offset(seen: Observation) -> float | None:
     except (TypeError, ValueError):
         return None
     return server - (window[0] + window[1]) / 2
-
-
-def clock_offset(observations: Iterable[Observation]) -> float:
-    """The target's clock minus ours, in seconds: the median `date_offset` over the answers
-    (0 when none carries a `Date` header)."""
-    offsets = [o for o in map(date_offset, observations) if o is not None]
-    return statistics.median(offsets) if offsets else 0.0

@@ -25,7 +25,6 @@ from harness.server import units
 from harness.server.checks import conformance, oracle, service
 from harness.server.context import PROFILES, Profile, SuiteContext, Target
 from harness.server.environment import TargetBroke, prepare, tear_down
-from harness.server.observation import observe_all
 from harness.server.options import ServerOptions
 from harness.server.probe import Exchange, Probe
 from harness.server.registry import SUITE_STEP, load_checks
@@ -239,7 +238,7 @@ def run_units(
         for outcome in record.outcomes
         if outcome.check_id == SUITE_STEP.id or selection.selects(outcome.check)
     ]
-    answered = [seen for seen in observe_all(probe.history) if seen.exchange.status is not None]
+    answered = [seen for seen in context.model.observations if seen.exchange.status is not None]
     return outcomes, [(seen.operation, seen.exchange.elapsed) for seen in answered], journal
 
 

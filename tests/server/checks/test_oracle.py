@@ -9,7 +9,7 @@ from typing import Any
 
 from harness.server.checks.oracle import judge_history
 from harness.server.context import PROFILES, Profile
-from harness.server.observation import clock_offset, observe, observe_all
+from harness.server.observation import observe
 from harness.server.probe import Exchange
 from harness.server.run_model import RunModel
 from tests.server.exchanges import JOB, OTHER, STORE, exchange, get_job, start
@@ -63,12 +63,6 @@ def test_an_exchange_reads_back_as_its_operation_labels_and_time() -> None:
     assert seen.labels == {"datastoreId": STORE, "jobId": JOB}
     assert seen.window == (1_800_000_000.0, 1_800_000_001.05)
     assert observe(exchange("GET", "/nowhere", {})) is None
-
-
-def test_the_clock_offset_is_measured_from_date_headers() -> None:
-    now = time.time()
-    skewed = [exchange("GET", "/datastore", {}, at=now, server_skew=120.0) for _ in range(3)]
-    assert 118 <= clock_offset(observe_all(skewed)) <= 122
 
 
 def test_a_member_that_mirrors_what_was_sent_must_equal_it() -> None:
