@@ -86,6 +86,7 @@ class RunModel:
         """(operation, clientToken) -> what the first call with that token made."""
         self.updates: dict[tuple[str, str], Update] = {}
         """(image set id, version id) -> the update that made that version."""
+        self._versions: dict[str, set[str]] = {}
         self._settled: dict[str, str] = {}
         self._read_versions: dict[int, str] = {}  # by id() of the exchange, kept alive here
         self._statuses: dict[str, list[tuple[str, Exchange]]] = {}
@@ -147,6 +148,12 @@ class RunModel:
         with self._lock:
             return list(self._statuses.get(resource_id, []))
 
+    def versions(self, image_set_id: str) -> set[str]:
+        """The versions of an image set the run saw made: by the copy that made the set, and
+        by every accepted update or revert since."""
+        with self._lock:
+            return set(self._versions.get(image_set_id, ()))
+
     def read_version(self, seen: Observation) -> str | None:
         """The version a GetImageSetMetadata read: the one it names, or for a read of the
         latest, the version GetImageSet last answered ACTIVE with no update accepted since."""
@@ -154,6 +161,10 @@ class RunModel:
             return seen.query["version"]
         with self._lock:
             return self._read_versions.get(id(seen.exchange))
+
+    def _made_version(self, image_set_id: str, version: Any) -> None:
+        if isinstance(version, str):
+            self._versions.setdefault(image_set_id, set()).add(version)
 
     def _saw(self, resource_id: str, status: Any, exchange: Exchange) -> None:
         if not isinstance(status, str):
@@ -204,6 +215,7 @@ class RunModel:
         elif operation == "UpdateImageSetMetadata":
             image_set_id = str(seen.labels.get("imageSetId"))
             self._settled.pop(image_set_id, None)
+            self._made_version(image_set_id, answer.get("latestVersionId"))
             dicom = seen.sent.get("DICOMUpdates")
             if isinstance(dicom, dict):
                 self.updates.setdefault(
@@ -217,6 +229,9 @@ class RunModel:
             destination = answer.get("destinationImageSetProperties") or {}
             if "imageSetId" in destination:
                 self.image_sets.setdefault(str(destination["imageSetId"]), str(datastore_id))
+                self._made_version(
+                    str(destination["imageSetId"]), destination.get("latestVersionId")
+                )
         for image_set_id in _image_sets_served(seen):
             if datastore_id is not None:
                 self.image_sets.setdefault(image_set_id, datastore_id)

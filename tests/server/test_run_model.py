@@ -134,3 +134,29 @@ def test_a_read_of_the_latest_version_is_the_one_getimageset_last_showed_settled
     model = RunModel.of(history)
     reads = [seen for seen in model.observations if seen.operation == "GetImageSetMetadata"]
     assert [model.read_version(seen) for seen in reads] == ["2", "1", None, "3"]
+
+
+def test_an_image_set_s_versions_are_those_its_copy_and_updates_made() -> None:
+    copy, source = "e" * 32, "d" * 32
+    copied = exchange(
+        "POST",
+        f"/datastore/{STORE}/imageSet/{source}/copyImageSet",
+        {"destinationImageSetProperties": {"imageSetId": copy, "latestVersionId": "1"}},
+        {},
+    )
+    updated = exchange(
+        "POST",
+        f"/datastore/{STORE}/imageSet/{copy}/updateImageSetMetadata?latestVersion=1",
+        {"latestVersionId": "2"},
+        {"revertToVersionId": "1"},
+    )
+    refused = exchange(
+        "POST",
+        f"/datastore/{STORE}/imageSet/{copy}/updateImageSetMetadata?latestVersion=1",
+        {"message": "stale"},
+        {},
+        status=409,
+    )
+    model = RunModel.of([copied, updated, refused])
+    assert model.versions(copy) == {"1", "2"} and model.versions(source) == set()
+    assert model.image_sets[copy] == STORE

@@ -2,9 +2,11 @@
 
 Rules update the set with the current version, try stale versions, revert to
 an earlier version, and read every version back; after each step the target's
-answers are compared with the model (version numbers, and the PatientName each
-version holds). The machine works on its own copy of an imported image set, so
-that the model knows every version of it.
+answers are compared with what it expects: the versions the run's model
+(`SuiteContext.model`) saw made, and the PatientName each version holds, which
+only the machine predicts (a revert holds what the version reverted to held).
+The machine works on its own copy of an imported image set, so that the model
+knows every version of it.
 """
 
 from __future__ import annotations
@@ -30,14 +32,10 @@ NAMES = st.text(string.ascii_uppercase, min_size=1, max_size=8).map(lambda s: f"
 
 @dataclass
 class VersionModel:
-    """What the target should hold: the PatientName of every version of one image set."""
+    """The machine's copy, and the PatientName each of its versions should hold."""
 
     image_set_id: str
     names: dict[int, Any] = field(default_factory=dict)
-
-    @property
-    def latest(self) -> int:
-        return max(self.names)
 
 
 def _patient_name(document: dict[str, Any] | None) -> Any:
@@ -66,6 +64,16 @@ class ImageSetVersionMachine(RuleBasedStateMachine):
     def judge(self, ok: bool, message: str, *exchanges: Exchange) -> None:
         if not self.context.verdict(self.check.id, "state machine", ok, message, *exchanges):
             raise Stop(message)
+
+    @property
+    def versions(self) -> list[int]:
+        """The copy's versions the run's model saw made, in order."""
+        made = self.context.model.versions(self.model.image_set_id)
+        return sorted(int(version) for version in made if version.isdigit())
+
+    @property
+    def latest(self) -> int:
+        return self.versions[-1]
 
     def update(self, latest: int, updates: dict[str, Any]) -> Exchange:
         exchange = self.context.call(
@@ -105,6 +113,11 @@ class ImageSetVersionMachine(RuleBasedStateMachine):
         copy = (_member(exchange, "destinationImageSetProperties") or {}).get("imageSetId")
         self.judge(isinstance(copy, str), "CopyImageSet made no image set", exchange)
         self.model = VersionModel(str(copy))
+        self.judge(
+            self.versions == [1],
+            f"a copy to a new image set made versions {self.versions}, expected [1]",
+            exchange,
+        )
         wait_for_image_set(self.context, self.context.env.datastore_id, self.source_id)
         self.settled(1, exchange)
         read = read_metadata(
@@ -114,7 +127,7 @@ class ImageSetVersionMachine(RuleBasedStateMachine):
 
     @rule(name=NAMES)
     def update_latest(self, name: str) -> None:
-        latest = self.model.latest
+        latest = self.latest
         exchange = self.update(latest, _updates(name))
         answered = _member(exchange, "latestVersionId")
         self.judge(
@@ -128,22 +141,22 @@ class ImageSetVersionMachine(RuleBasedStateMachine):
 
     @rule(name=NAMES, data=st.data())
     def update_stale(self, name: str, data: st.DataObject) -> None:
-        if self.model.latest < 2:
+        if self.latest < 2:
             return
-        stale = data.draw(st.integers(1, self.model.latest - 1))
+        stale = data.draw(st.integers(1, self.latest - 1))
         exchange = self.update(stale, _updates(name))
         self.judge(
             exchange.status == 409,
-            f"update from stale version {stale} (latest {self.model.latest}) answered "
+            f"update from stale version {stale} (latest {self.latest}) answered "
             f"HTTP {exchange.status}, expected 409",
             exchange,
         )
-        self.settled(self.model.latest, exchange)
+        self.settled(self.latest, exchange)
 
     @rule(data=st.data())
     def revert(self, data: st.DataObject) -> None:
-        latest = self.model.latest
-        target = data.draw(st.sampled_from(sorted(self.model.names)))
+        latest = self.latest
+        target = data.draw(st.sampled_from(self.versions))
         exchange = self.update(latest, {"revertToVersionId": str(target)})
         self.judge(
             exchange.status == 200,
@@ -155,7 +168,7 @@ class ImageSetVersionMachine(RuleBasedStateMachine):
 
     @rule(data=st.data())
     def read_a_version(self, data: st.DataObject) -> None:
-        version = data.draw(st.sampled_from(sorted(self.model.names)))
+        version = data.draw(st.sampled_from(self.versions))
         read = read_metadata(
             self.context, self.context.env.datastore_id, self.model.image_set_id, str(version)
         )
@@ -176,7 +189,7 @@ class ImageSetVersionMachine(RuleBasedStateMachine):
         )
         items = _member(exchange, "imageSetPropertiesList") or []
         listed = sorted(str(item.get("versionId")) for item in items if isinstance(item, dict))
-        expected = sorted(str(version) for version in self.model.names)
+        expected = sorted(str(version) for version in self.versions)
         self.judge(
             listed == expected,
             f"ListImageSetVersions lists {listed}, the model {expected}",
