@@ -10,6 +10,7 @@ from __future__ import annotations
 from functools import cache
 
 from harness.model import IN_SCOPE_OPERATIONS, load_pinned_model, operations
+from harness.sdk.scenarios.endpoints import REGION_CASES, case_id
 
 MODEL = load_pinned_model()
 
@@ -160,6 +161,13 @@ def caught_by() -> dict[str, frozenset[str]]:
         "host-prefix-everywhere": host_prefix(*UNPREFIXED),
         "content-length-on-get": empty_body(*GETS),
         "empty-output-rejected": {"SDK-EMPTY-OUTPUT-TagResource", "SDK-EMPTY-OUTPUT-UntagResource"},
+        # Every endpoint case with FIPS on: the region cases, the host-prefixed one, and the
+        # custom endpoint the ruleset refuses with FIPS.
+        "fips-ignored": {
+            *(case_id(region, fips, dual) for region, fips, dual, _ in REGION_CASES if fips),
+            "SDK-ENDPOINT-HOST-PREFIX-FIPS",
+            "SDK-ENDPOINT-CUSTOM-FIPS",
+        },
     }
     table["header-ignored"] = _header_ignored()
     return {bug: frozenset(ids) for bug, ids in table.items()}

@@ -274,6 +274,21 @@ def host(prefix: str) -> RequestRule:
     return RequestRule(f"Host {prefix}<endpoint>", check)
 
 
+def tunnel_to(authority: str) -> RequestRule:
+    """Every request is a proxy `CONNECT` naming `authority` (the host the SDK resolved)."""
+
+    def check(requests: list[RecordedRequest]) -> tuple[bool, str]:
+        for request in requests:
+            if request.method != "CONNECT" or request.target != authority:
+                return False, (
+                    f"{request.method} {request.target or request.path}, expected CONNECT "
+                    f"{authority}"
+                )
+        return True, ""
+
+    return RequestRule(f"CONNECT {authority}", check)
+
+
 def signature_valid(secret: str, access_key: str = "AKIDEXAMPLE") -> RequestRule:
     """Every request's SigV4 signature verifies over what arrived, Host included."""
     from harness.emulator.auth import CredentialStore, SignedRequest

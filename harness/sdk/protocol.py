@@ -19,6 +19,7 @@ from typing import Any, Protocol
 import requests
 
 from harness.client import ClientConfig, ClientSideError, ImagingClient, ServiceError
+from harness.sdk.endpoints import EndpointSettings
 from harness.sdk.reference_sdk import SdkClient
 from harness.sdk.wire import decode_answer, decode_input, dumps
 from harness.sigv4 import AwsCredentials
@@ -61,7 +62,7 @@ class Adapter(Protocol):
 
 
 def call_config(
-    endpoint: str,
+    endpoint: str | None,
     max_attempts: int,
     timeout: float = 10.0,
     *,
@@ -69,11 +70,17 @@ def call_config(
     proxy: str | None = None,
     client_id: str | None = None,
     short_backoff: bool = True,
+    region: str | None = "us-east-1",
+    use_fips: bool = False,
+    use_dualstack: bool = False,
 ) -> dict[str, Any]:
-    """The `config` object of a call, as the protocol defines it (1.1 members only when used)."""
+    """The `config` object of a call, as the protocol defines it (1.1 members only when used).
+
+    A None `endpoint` or `region` is sent as null: the SDK resolves its endpoint itself.
+    """
     config: dict[str, Any] = {
         "endpoint": endpoint,
-        "region": "us-east-1",
+        "region": region,
         "credentials": {
             "accessKeyId": ACCESS_KEY,
             "secretAccessKey": SECRET_KEY,
@@ -89,6 +96,10 @@ def call_config(
         config["clientId"] = client_id
     if not short_backoff:
         config["shortBackoff"] = False
+    if use_fips:
+        config["useFipsEndpoint"] = True
+    if use_dualstack:
+        config["useDualstackEndpoint"] = True
     return config
 
 
@@ -225,18 +236,25 @@ def client_for(
     """A reference client configured from a call's `config`.
 
     Short backoff unless `shortBackoff` is false (then the standard mode's
-    1 s base and 20 s cap); every request through `proxy` when one is given.
+    1 s base and 20 s cap); every request through `proxy` when one is given
+    (an https endpoint through a CONNECT tunnel); without `endpoint`, the
+    endpoint the service's ruleset gives for `region`, `useFipsEndpoint` and
+    `useDualstackEndpoint`.
     """
     credentials = config["credentials"]
+    settings = endpoint_settings(config)
     short = config.get("shortBackoff", True) is not False
     session = requests.Session()
     session.trust_env = False
     if config.get("proxy"):
         session.proxies = {"http": config["proxy"], "https": config["proxy"]}
+    keywords: dict[str, Any] = {}
+    if settings is not None and issubclass(client_class, SdkClient):
+        keywords["endpoint_settings"] = settings
     return client_class(
         ClientConfig(
-            endpoint=config["endpoint"],
-            region=config["region"],
+            endpoint=config.get("endpoint") or "",
+            region=config.get("region") or "",
             credentials=AwsCredentials(
                 credentials["accessKeyId"],
                 credentials["secretAccessKey"],
@@ -249,7 +267,22 @@ def client_for(
             inject_host_prefix=bool(config.get("hostPrefix", True)),
         ),
         session,
+        **keywords,
     )
+
+
+def endpoint_settings(config: dict[str, Any]) -> EndpointSettings | None:
+    """The endpoint ruleset's parameters when a call asks for resolution (1.1), else None.
+
+    Resolution is asked for by a missing or null `endpoint` or `region`, or by
+    either FIPS or dual-stack flag being set; a given `endpoint` is then the
+    ruleset's custom `Endpoint`.
+    """
+    fips = config.get("useFipsEndpoint") is True
+    dualstack = config.get("useDualstackEndpoint") is True
+    if config.get("endpoint") and config.get("region") and not (fips or dualstack):
+        return None
+    return EndpointSettings(config.get("region"), fips, dualstack, config.get("endpoint"))
 
 
 @dataclass

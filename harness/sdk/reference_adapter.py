@@ -14,6 +14,7 @@ import base64
 import json
 import sys
 import uuid
+from dataclasses import replace
 from typing import Any
 from urllib.parse import quote, urlsplit, urlunsplit
 
@@ -23,6 +24,7 @@ from harness import __version__
 from harness.client import ClientSideError, ImagingClient, ServiceError
 from harness.model import Operation
 from harness.restjson import header_value
+from harness.sdk.endpoints import EndpointSettings
 from harness.sdk.protocol import HELLO, ClientPool, answer_from_client
 from harness.sdk.reference_sdk import SdkClient
 from harness.sdk.wire import decode_input, dumps
@@ -259,6 +261,13 @@ class EmptyOutputRejected(SdkClient):
         return super()._output(operation, response, raw)
 
 
+class FipsIgnored(SdkClient):
+    """Resolves endpoints as if `useFipsEndpoint` were never set."""
+
+    def _endpoint_for(self, settings: EndpointSettings) -> str:
+        return super()._endpoint_for(replace(settings, use_fips=False))
+
+
 BUGS: dict[str, type[ImagingClient]] = {
     "no-token": NoToken,
     "token-per-attempt": TokenPerAttempt,
@@ -287,6 +296,7 @@ BUGS: dict[str, type[ImagingClient]] = {
     "host-prefix-everywhere": HostPrefixEverywhere,
     "content-length-on-get": ContentLengthOnGet,
     "empty-output-rejected": EmptyOutputRejected,
+    "fips-ignored": FipsIgnored,
 }
 
 

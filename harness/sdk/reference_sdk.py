@@ -11,7 +11,11 @@ mode and clock-skew correction:
   the client's clock sets the offset to the server's time and is retried at
   once; later requests are signed with the offset too;
 - `amz-sdk-request: attempt=N; max=M` on every attempt;
-- timeouts and dropped connections are retried like transient errors.
+- timeouts and dropped connections are retried like transient errors;
+- endpoint resolution from region, FIPS and dual-stack settings by the
+  service's endpoint ruleset (`harness.sdk.endpoints`) when no endpoint is
+  given; a configuration the ruleset rejects, or no region to sign for, fails
+  every call before any request.
 """
 
 from __future__ import annotations
@@ -27,7 +31,9 @@ import requests
 import urllib3
 
 from harness.client import ClientConfig, ClientSideError, ImagingClient, ServiceError
+from harness.model import Operation
 from harness.restjson import header_value
+from harness.sdk.endpoints import EndpointError, EndpointSettings, resolve
 from harness.sigv4 import SigV4RequestsAuth
 
 QUOTA_TOKENS = 500
@@ -72,12 +78,38 @@ class SdkClient(ImagingClient):
     """`ImagingClient` with a retry quota and a clock offset that live as long as the client."""
 
     def __init__(
-        self, config: ClientConfig, session: requests.Session | None = None, **keywords: Any
+        self,
+        config: ClientConfig,
+        session: requests.Session | None = None,
+        *,
+        endpoint_settings: EndpointSettings | None = None,
+        **keywords: Any,
     ) -> None:
         super().__init__(config, session, **keywords)
         self.quota = RetryQuota()
         self.clock_offset = timedelta()
         self.auth = SigV4RequestsAuth(config.credentials, config.region, clock=self._now)
+        self.endpoint_problem: str | None = None
+        if endpoint_settings is not None:
+            self.endpoint_problem = self._resolve_endpoint(endpoint_settings)
+
+    def _resolve_endpoint(self, settings: EndpointSettings) -> str | None:
+        """Set the endpoint the ruleset gives; what is wrong with the settings, or None."""
+        try:
+            self.config.endpoint = self._endpoint_for(settings)
+        except EndpointError as error:
+            return str(error)
+        if settings.region is None:
+            return "no region to sign for (SigV4 credential scope)"
+        return None
+
+    def _endpoint_for(self, settings: EndpointSettings) -> str:
+        return resolve(settings)
+
+    def _base_url(self, operation: Operation) -> str:
+        if self.endpoint_problem is not None:
+            raise ClientSideError(self.endpoint_problem)
+        return super()._base_url(operation)
 
     def _now(self) -> datetime:
         return datetime.now(UTC) + self.clock_offset

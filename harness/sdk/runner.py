@@ -119,14 +119,23 @@ def certify(
 
 def scenario_config(scenario: Scenario, stub: StubServer, call_timeout: float) -> dict[str, Any]:
     """The `config` of each of a scenario's calls (adapter protocol 1.1)."""
+    resolution = scenario.resolution
+    settings: dict[str, Any] = {}
+    if resolution is not None:
+        settings = {
+            "region": resolution.region,
+            "use_fips": resolution.use_fips,
+            "use_dualstack": resolution.use_dualstack,
+        }
     return call_config(
-        stub.url,
+        stub.url if resolution is None else resolution.endpoint,
         scenario.max_attempts,
         scenario.timeout if scenario.timeout is not None else call_timeout,
         host_prefix=scenario.host_prefix,
         proxy=stub.url if scenario.proxied else None,
         client_id=scenario.id if scenario.shared_client else None,
         short_backoff=scenario.short_backoff,
+        **settings,
     )
 
 

@@ -56,7 +56,9 @@ def test_boto3_deviates_where_the_protocol_notes_predict_and_on_clock_skew() -> 
         "SDK-CLOCK-SKEW-InvalidSignatureException",
         "SDK-CLOCK-SKEW-PERSISTS",
     }
-    assert set(known) == empty_body | clock_skew | {"SDK-RETRY-ATTEMPT-MAX"}
+    custom_endpoint = {"SDK-ENDPOINT-CUSTOM-FIPS", "SDK-ENDPOINT-CUSTOM-DUALSTACK"}
+    assert set(known) == empty_body | clock_skew | custom_endpoint | {"SDK-RETRY-ATTEMPT-MAX"}
+    assert all("botocore/args.py" in known[name].where for name in custom_endpoint)
     assert all("botocore/parsers.py" in known[name].where for name in empty_body)
     assert all("endpoint.py" in known[name].where for name in clock_skew)
     assert "MaxAttemptsChecker" in known["SDK-RETRY-ATTEMPT-MAX"].where

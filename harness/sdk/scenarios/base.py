@@ -43,6 +43,19 @@ class Expect:
 
 
 @dataclass(frozen=True)
+class Resolution:
+    """Endpoint settings instead of the stub's endpoint: the SDK resolves the host itself.
+
+    `endpoint` is a custom endpoint (None: none); `region` None sends no region.
+    """
+
+    region: str | None
+    use_fips: bool = False
+    use_dualstack: bool = False
+    endpoint: str | None = None
+
+
+@dataclass(frozen=True)
 class Scenario:
     """One catalogue entry; its ID is also a registered check.
 
@@ -51,7 +64,9 @@ class Scenario:
     sends the stub as `proxy` with `hostPrefix: false`;
     `shared_client` sends one `clientId` on every call, so that the SDK keeps
     its retry quota and clock offset between them; `short_backoff` false asks
-    for the SDK's own backoff delays; `timeout` is `timeoutSeconds`.
+    for the SDK's own backoff delays; `timeout` is `timeoutSeconds`;
+    `resolution` sends no stub endpoint but a region, FIPS and dual-stack flags
+    (and a custom endpoint, if any), with the stub as the SDK's proxy.
     """
 
     id: str
@@ -71,11 +86,12 @@ class Scenario:
     shared_client: bool = False
     short_backoff: bool = True
     timeout: float | None = None
+    resolution: Resolution | None = None
 
     @property
     def proxied(self) -> bool:
         """Whether the SDK reaches the stub as its HTTP proxy."""
-        return self.host_prefix or self.via_proxy
+        return self.host_prefix or self.via_proxy or self.resolution is not None
 
     @property
     def in_process(self) -> bool:

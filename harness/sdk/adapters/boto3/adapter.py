@@ -9,7 +9,11 @@ so that a run stays fast (which attempts happen is still botocore's decision).
 Blobs travel as `{"$base64": ...}`: input blobs become `bytes`, streaming
 bodies are `.read()` whole and reported unchanged. The host prefix is injected
 unless `config.hostPrefix` is false; `config.proxy` becomes botocore's
-`proxies`; calls with one `config.clientId` share one client (its retry quota).
+`proxies` (http and https, the latter through CONNECT); calls with one
+`config.clientId` share one client (its retry quota). A null `endpoint` or
+`region` is left to botocore (its endpoint ruleset), with
+`config.useFipsEndpoint` and `config.useDualstackEndpoint` as botocore's
+`use_fips_endpoint` and `use_dualstack_endpoint`.
 """
 
 from __future__ import annotations
@@ -88,8 +92,8 @@ def new_client(config: dict[str, Any]) -> Any:
     proxy = config.get("proxy")
     return boto3.client(
         "medical-imaging",
-        endpoint_url=config["endpoint"],
-        region_name=config["region"],
+        endpoint_url=config.get("endpoint"),
+        region_name=config.get("region"),
         aws_access_key_id=credentials["accessKeyId"],
         aws_secret_access_key=credentials["secretAccessKey"],
         aws_session_token=credentials.get("sessionToken"),
@@ -99,6 +103,8 @@ def new_client(config: dict[str, Any]) -> Any:
             read_timeout=config["timeoutSeconds"],
             inject_host_prefix=config.get("hostPrefix", True),
             proxies={"http": proxy, "https": proxy} if proxy else None,
+            use_fips_endpoint=config.get("useFipsEndpoint") is True,
+            use_dualstack_endpoint=config.get("useDualstackEndpoint") is True,
         ),
     )
 
