@@ -385,6 +385,18 @@ def backoff_within(bounds: list[float], tolerance: float) -> RequestRule:
     return RequestRule(f"backoff gaps within {bounds} s (+{tolerance} s)", check)
 
 
+def first_wait_at_least(seconds: float) -> RequestRule:
+    """The gap before the first retry, measured at the stub, is at least `seconds`."""
+
+    def check(requests: list[RecordedRequest]) -> tuple[bool, str]:
+        if len(requests) < 2:
+            return False, f"{len(requests)} request(s): no retry to measure"
+        gap = requests[1].received_at - requests[0].received_at
+        return gap >= seconds, f"the first retry came {gap:.3f} s after, expected >= {seconds} s"
+
+    return RequestRule(f"first retry waits at least {seconds} s", check)
+
+
 def _signed_at(request: RecordedRequest) -> float | None:
     value = request.header("x-amz-date") or ""
     try:

@@ -20,11 +20,14 @@ import requests
 
 from harness.client import ClientConfig, ClientSideError, ImagingClient, ServiceError
 from harness.sdk.endpoints import EndpointSettings
-from harness.sdk.reference_sdk import SdkClient
+from harness.sdk.reference_sdk import NEW_RETRIES_VARIABLE, SdkClient
 from harness.sdk.wire import decode_answer, decode_input, dumps
 from harness.sigv4 import AwsCredentials
 
 HELLO = "ahi-sdk-adapter/1"
+# The retry behaviours an adapter may declare in its greeting (`retries`, protocol 1.1).
+STANDARD = "standard"
+RETRIES_2026 = "2026"
 ACCESS_KEY = "AKIDEXAMPLE"
 SECRET_KEY = "wJalrXUtnFEMI/K7MDENG"
 GREETING_TIMEOUT = 30.0
@@ -42,7 +45,13 @@ _CLEARED_ENVIRONMENT = (
     "AWS_CONFIG_FILE",
     "AWS_SHARED_CREDENTIALS_FILE",
     "AWS_ENDPOINT_URL",
+    "AWS_NEW_RETRIES_2026",
 )
+
+
+def declared_retries(greeting: dict[str, Any]) -> str:
+    """The retry behaviour an adapter's greeting declares: `2026`, or `standard` (the default)."""
+    return RETRIES_2026 if greeting.get("retries") == RETRIES_2026 else STANDARD
 
 
 class AdapterBroken(Exception):
@@ -110,10 +119,13 @@ class SubprocessAdapter:
     command: str
     greeting: dict[str, Any] = field(default_factory=dict)
     stderr: list[str] = field(default_factory=list)
+    retries_2026: bool = False
 
     def __post_init__(self) -> None:
         environment = {k: v for k, v in os.environ.items() if k not in _CLEARED_ENVIRONMENT}
         environment["AWS_EC2_METADATA_DISABLED"] = "true"
+        if self.retries_2026:
+            environment[NEW_RETRIES_VARIABLE] = "true"
         try:
             self._process = subprocess.Popen(
                 shlex.split(self.command),
@@ -232,6 +244,7 @@ def answer_from_client(
 def client_for(
     config: dict[str, Any],
     client_class: type[ImagingClient] = SdkClient,
+    retries_2026: bool = False,
 ) -> ImagingClient:
     """A reference client configured from a call's `config`.
 
@@ -249,8 +262,10 @@ def client_for(
     if config.get("proxy"):
         session.proxies = {"http": config["proxy"], "https": config["proxy"]}
     keywords: dict[str, Any] = {}
-    if settings is not None and issubclass(client_class, SdkClient):
-        keywords["endpoint_settings"] = settings
+    if issubclass(client_class, SdkClient):
+        keywords["retries_2026"] = retries_2026
+        if settings is not None:
+            keywords["endpoint_settings"] = settings
     return client_class(
         ClientConfig(
             endpoint=config.get("endpoint") or "",
@@ -291,20 +306,21 @@ class ClientPool:
 
     client_class: type[ImagingClient] = SdkClient
     clients: dict[str, ImagingClient] = field(default_factory=dict)
+    retries_2026: bool = False
 
     def client(self, config: dict[str, Any]) -> ImagingClient:
         key = config.get("clientId")
         if not isinstance(key, str):
-            return client_for(config, self.client_class)
+            return client_for(config, self.client_class, self.retries_2026)
         if key not in self.clients:
-            self.clients[key] = client_for(config, self.client_class)
+            self.clients[key] = client_for(config, self.client_class, self.retries_2026)
         return self.clients[key]
 
 
 class InProcessReference:
     """The reference client behind the adapter interface, without a subprocess."""
 
-    def __init__(self) -> None:
+    def __init__(self, retries_2026: bool = False) -> None:
         from harness import __version__
 
         self.greeting = {
@@ -312,8 +328,9 @@ class InProcessReference:
             "sdk": "ahi-contract-reference",
             "version": __version__,
             "language": "python",
+            "retries": RETRIES_2026 if retries_2026 else STANDARD,
         }
-        self._pool = ClientPool()
+        self._pool = ClientPool(retries_2026=retries_2026)
 
     def call(
         self, call_id: int, operation: str, params: dict[str, Any], config: dict[str, Any]

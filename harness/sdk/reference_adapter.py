@@ -25,8 +25,8 @@ from harness.client import ClientSideError, ImagingClient, ServiceError
 from harness.model import Operation
 from harness.restjson import header_value
 from harness.sdk.endpoints import EndpointSettings
-from harness.sdk.protocol import HELLO, ClientPool, answer_from_client
-from harness.sdk.reference_sdk import SdkClient
+from harness.sdk.protocol import HELLO, RETRIES_2026, STANDARD, ClientPool, answer_from_client
+from harness.sdk.reference_sdk import RETRY_COST, SdkClient, retries_2026_asked
 from harness.sdk.wire import decode_input, dumps
 
 
@@ -261,6 +261,13 @@ class EmptyOutputRejected(SdkClient):
         return super()._output(operation, response, raw)
 
 
+class TimeoutCostsFive(SdkClient):
+    """Charges a retry after a timeout 5 quota tokens, as any other retry."""
+
+    def _retry_cost(self, error: Exception) -> int:
+        return RETRY_COST if isinstance(error, requests.Timeout) else super()._retry_cost(error)
+
+
 class FipsIgnored(SdkClient):
     """Resolves endpoints as if `useFipsEndpoint` were never set."""
 
@@ -297,6 +304,7 @@ BUGS: dict[str, type[ImagingClient]] = {
     "content-length-on-get": ContentLengthOnGet,
     "empty-output-rejected": EmptyOutputRejected,
     "fips-ignored": FipsIgnored,
+    "timeout-costs-five": TimeoutCostsFive,
 }
 
 
@@ -304,9 +312,18 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--bug", choices=sorted(BUGS))
     arguments = parser.parse_args()
-    pool = ClientPool(BUGS[arguments.bug] if arguments.bug else SdkClient)
+    retries_2026 = retries_2026_asked()
+    pool = ClientPool(
+        BUGS[arguments.bug] if arguments.bug else SdkClient, retries_2026=retries_2026
+    )
     name = f"ahi-contract-reference{'+' + arguments.bug if arguments.bug else ''}"
-    greeting = {"hello": HELLO, "sdk": name, "version": __version__, "language": "python"}
+    greeting = {
+        "hello": HELLO,
+        "sdk": name,
+        "version": __version__,
+        "language": "python",
+        "retries": RETRIES_2026 if retries_2026 else STANDARD,
+    }
     print(json.dumps(greeting), flush=True)
     for line in sys.stdin:
         if not line.strip():

@@ -146,3 +146,29 @@ def test_the_reference_client_takes_the_proxy_and_backoff_from_the_config() -> N
     assert (real.base_backoff, real.max_backoff) == (1.0, 20.0)
     short = client_for(call_config("http://127.0.0.1:1", 3)).config
     assert short.max_backoff < 0.1
+
+
+def test_the_run_asks_for_the_2026_behaviour_and_follows_what_the_adapter_declares() -> None:
+    quota = BY_ID["SDK-RETRY-QUOTA-COST"]
+    standard = certify("reference", [quota])
+    asked = certify("reference", [quota], retries_2026=True)
+    assert standard.passed and asked.passed
+    assert standard.target["retries"] == {"asked": "standard", "declared": "standard"}
+    assert asked.target["retries"] == {"asked": "2026", "declared": "2026"}
+    assert "SDK-RETRY-BEHAVIOUR" in {o.check_id for o in standard.outcomes}
+    assert "SDK-RETRY-BEHAVIOUR" not in {o.check_id for o in asked.outcomes}
+    assert quota.for_retries("2026").calls == 19 and quota.for_retries("standard") is quota
+
+
+def test_an_adapter_declaring_2026_without_the_opt_in_fails_the_behaviour_check(
+    tmp_path: Path,
+) -> None:
+    program = tmp_path / "declares_2026.py"
+    program.write_text(
+        "import json, sys\n"
+        'print(json.dumps({"hello": "ahi-sdk-adapter/1", "sdk": "toy", "retries": "2026"}),'
+        " flush=True)\n"
+        "sys.stdin.read()\n"
+    )
+    record = certify(f"{sys.executable} {program}", [])
+    assert record.failed_checks() == ["SDK-RETRY-BEHAVIOUR"]

@@ -66,7 +66,9 @@ class Scenario:
     its retry quota and clock offset between them; `short_backoff` false asks
     for the SDK's own backoff delays; `timeout` is `timeoutSeconds`;
     `resolution` sends no stub endpoint but a region, FIPS and dual-stack flags
-    (and a custom endpoint, if any), with the stub as the SDK's proxy.
+    (and a custom endpoint, if any), with the stub as the SDK's proxy;
+    `retries_2026` is the same scenario (same ID) as it applies to an SDK that
+    declares the 2026 retry behaviour, when that changes what is expected.
     """
 
     id: str
@@ -87,6 +89,14 @@ class Scenario:
     short_backoff: bool = True
     timeout: float | None = None
     resolution: Resolution | None = None
+    retries_2026: Scenario | None = None
+
+    def for_retries(self, behaviour: str) -> Scenario:
+        """The scenario as it applies to an SDK running this retry behaviour (`2026`, else
+        the standard one): its `retries_2026` variant, when it has one, for `2026`."""
+        if behaviour == "2026" and self.retries_2026 is not None:
+            return self.retries_2026
+        return self
 
     @property
     def proxied(self) -> bool:

@@ -13,7 +13,9 @@ unless `config.hostPrefix` is false; `config.proxy` becomes botocore's
 `config.clientId` share one client (its retry quota). A null `endpoint` or
 `region` is left to botocore (its endpoint ruleset), with
 `config.useFipsEndpoint` and `config.useDualstackEndpoint` as botocore's
-`use_fips_endpoint` and `use_dualstack_endpoint`.
+`use_fips_endpoint` and `use_dualstack_endpoint`. The greeting's `retries`
+says which retry behaviour botocore runs: `2026` when `AWS_NEW_RETRIES_2026=true`
+switched it on (`botocore.configprovider.NEW_RETRIES_ENABLED`), else `standard`.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from typing import Any
 import boto3
 import botocore
 from botocore.config import Config
+from botocore.configprovider import NEW_RETRIES_ENABLED
 from botocore.exceptions import BotoCoreError, ClientError
 from botocore.response import StreamingBody
 from botocore.retries import standard
@@ -144,6 +147,7 @@ def main() -> int:
         "sdk": "boto3",
         "version": boto3.__version__,
         "language": "python",
+        "retries": "2026" if NEW_RETRIES_ENABLED else "standard",
     }
     print(json.dumps(greeting), flush=True)
     for line in sys.stdin:

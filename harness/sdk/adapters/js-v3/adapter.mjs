@@ -14,7 +14,9 @@
 // the proxy's CONNECT tunnel; calls with one config.clientId share one client
 // (its retry quota and clock offset). A null endpoint or region is left to the
 // SDK (its endpoint ruleset), with config.useFipsEndpoint and
-// config.useDualstackEndpoint as the client options of the same names.
+// config.useDualstackEndpoint as the client options of the same names. The
+// greeting's `retries` says which retry behaviour the SDK runs: `2026` when the
+// client's own copy of @smithy/core says Retry.v2026, else `standard`.
 import http from "node:http";
 import https from "node:https";
 import tls from "node:tls";
@@ -30,6 +32,7 @@ const { version } = require("@aws-sdk/client-medical-imaging/package.json");
 const { NormalizedSchema } = createRequire(require.resolve("@aws-sdk/client-medical-imaging"))(
   "@smithy/core/schema",
 );
+const { Retry } = createRequire(require.resolve("@aws-sdk/client-medical-imaging"))("@smithy/core/retry");
 const BLOB = "$base64";
 
 // A call's input as the SDK takes it, read by the operation's input schema:
@@ -213,7 +216,13 @@ async function answer(message) {
 }
 
 process.stdout.write(
-  JSON.stringify({ hello: "ahi-sdk-adapter/1", sdk: "aws-sdk-js-v3", version, language: "javascript" }) + "\n",
+  JSON.stringify({
+    hello: "ahi-sdk-adapter/1",
+    sdk: "aws-sdk-js-v3",
+    version,
+    language: "javascript",
+    retries: Retry.v2026 ? "2026" : "standard",
+  }) + "\n",
 );
 const lines = createInterface({ input: process.stdin, crlfDelay: Infinity });
 for await (const line of lines) {
