@@ -167,7 +167,7 @@ def caught_by() -> dict[str, frozenset[str]]:
         },
         "timeout-costs-five": {"SDK-RETRY-QUOTA-TIMEOUT-COST"},
         "clock-never-corrected": SIGNED_AT_SERVER_TIME,
-        "host-prefix-ignored": host_prefix(*PREFIXED),
+        "host-prefix-ignored": host_prefix(*PREFIXED) | {"SDK-ENDPOINT-HOST-PREFIX-FIPS"},
         "host-prefix-everywhere": host_prefix(*UNPREFIXED),
         "content-length-on-get": empty_body(*GETS),
         "empty-output-rejected": {"SDK-EMPTY-OUTPUT-TagResource", "SDK-EMPTY-OUTPUT-UntagResource"},

@@ -40,7 +40,6 @@ import urllib3
 
 from harness.client import ClientConfig, ClientSideError, ImagingClient, ServiceError
 from harness.client.client import THROTTLING_CODES
-from harness.model import Operation
 from harness.restjson import header_value
 from harness.sdk.endpoints import EndpointError, EndpointSettings, resolve
 from harness.sigv4 import SigV4RequestsAuth
@@ -134,15 +133,13 @@ class SdkClient(ImagingClient):
     def _endpoint_for(self, settings: EndpointSettings) -> str:
         return resolve(settings)
 
-    def _base_url(self, operation: Operation) -> str:
-        if self.endpoint_problem is not None:
-            raise ClientSideError(self.endpoint_problem)
-        return super()._base_url(operation)
 
     def _now(self) -> datetime:
         return datetime.now(UTC) + self.clock_offset
 
     def call(self, operation: str, params: dict[str, Any]) -> dict[str, Any]:
+        if self.endpoint_problem is not None:
+            raise ClientSideError(self.endpoint_problem)
         binding, request = self._validated(operation, params)
         invocation_id = str(uuid.uuid4())
         attempts = max(1, self.config.max_attempts)
