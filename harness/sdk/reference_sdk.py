@@ -133,7 +133,6 @@ class SdkClient(ImagingClient):
     def _endpoint_for(self, settings: EndpointSettings) -> str:
         return resolve(settings)
 
-
     def _now(self) -> datetime:
         return datetime.now(UTC) + self.clock_offset
 
