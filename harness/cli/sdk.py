@@ -56,6 +56,12 @@ def register(subcommands: Any) -> None:
         help="run only this scenario; repeat for more (default: the whole catalogue)",
     )
     parser.add_argument(
+        "--retries-2026",
+        action="store_true",
+        help="start the adapter with AWS_NEW_RETRIES_2026=true (the SDKs' opt-in to the 2026 "
+        "retry behaviour); retry scenarios follow the behaviour the adapter's greeting declares",
+    )
+    parser.add_argument(
         "--list-scenarios", action="store_true", help="list every scenario and exit"
     )
     parser.add_argument(
@@ -106,6 +112,7 @@ def run(arguments: argparse.Namespace) -> int:
             scenarios,
             progress=report,
             known_deviations=arguments.known_deviations,
+            retries_2026=arguments.retries_2026,
         )
     paths = write_reports(record, arguments.report_dir)
     outcomes = record.merged()

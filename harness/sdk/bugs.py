@@ -10,6 +10,7 @@ from __future__ import annotations
 from functools import cache
 
 from harness.model import IN_SCOPE_OPERATIONS, load_pinned_model, operations
+from harness.sdk.scenarios.endpoints import REGION_CASES, case_id
 
 MODEL = load_pinned_model()
 
@@ -150,16 +151,33 @@ def caught_by() -> dict[str, frozenset[str]]:
             "SDK-QUERY-LATEST-VERSION",
         },
         "blobs-as-text": {"SDK-BLOB-UPDATE-BASE64"},
-        "no-retry-quota": {"SDK-RETRY-QUOTA-COST", "SDK-RETRY-QUOTA-EXHAUSTS"},
-        "backoff-off-by-one": {"SDK-RETRY-BACKOFF-BOUNDS"},
+        "no-retry-quota": {
+            "SDK-RETRY-QUOTA-COST",
+            "SDK-RETRY-QUOTA-EXHAUSTS",
+            "SDK-RETRY-QUOTA-TIMEOUT-COST",
+        },
+        # The first wait is 2 s, beyond the 1 s bound of the standard behaviour.
+        "backoff-off-by-one": {"SDK-RETRY-BACKOFF-BOUNDS", "SDK-RETRY-AFTER"},
         "attempt-max-late": {"SDK-RETRY-ATTEMPT-MAX"},
         "attempt-stuck": {"SDK-RETRY-ATTEMPT-HEADER"},
-        "transport-errors-final": {"SDK-RETRY-TIMEOUT", "SDK-RETRY-CONNECTION-RESET"},
+        "transport-errors-final": {
+            "SDK-RETRY-TIMEOUT",
+            "SDK-RETRY-CONNECTION-RESET",
+            "SDK-RETRY-QUOTA-TIMEOUT-COST",
+        },
+        "timeout-costs-five": {"SDK-RETRY-QUOTA-TIMEOUT-COST"},
         "clock-never-corrected": SIGNED_AT_SERVER_TIME,
-        "host-prefix-ignored": host_prefix(*PREFIXED),
+        "host-prefix-ignored": host_prefix(*PREFIXED) | {"SDK-ENDPOINT-HOST-PREFIX-FIPS"},
         "host-prefix-everywhere": host_prefix(*UNPREFIXED),
         "content-length-on-get": empty_body(*GETS),
         "empty-output-rejected": {"SDK-EMPTY-OUTPUT-TagResource", "SDK-EMPTY-OUTPUT-UntagResource"},
+        # Every endpoint case with FIPS on: the region cases, the host-prefixed one, and the
+        # custom endpoint the ruleset refuses with FIPS.
+        "fips-ignored": {
+            *(case_id(region, fips, dual) for region, fips, dual, _ in REGION_CASES if fips),
+            "SDK-ENDPOINT-HOST-PREFIX-FIPS",
+            "SDK-ENDPOINT-CUSTOM-FIPS",
+        },
     }
     table["header-ignored"] = _header_ignored()
     return {bug: frozenset(ids) for bug, ids in table.items()}

@@ -274,6 +274,21 @@ def host(prefix: str) -> RequestRule:
     return RequestRule(f"Host {prefix}<endpoint>", check)
 
 
+def tunnel_to(authority: str) -> RequestRule:
+    """Every request is a proxy `CONNECT` naming `authority` (the host the SDK resolved)."""
+
+    def check(requests: list[RecordedRequest]) -> tuple[bool, str]:
+        for request in requests:
+            if request.method != "CONNECT" or request.target != authority:
+                return False, (
+                    f"{request.method} {request.target or request.path}, expected CONNECT "
+                    f"{authority}"
+                )
+        return True, ""
+
+    return RequestRule(f"CONNECT {authority}", check)
+
+
 def signature_valid(secret: str, access_key: str = "AKIDEXAMPLE") -> RequestRule:
     """Every request's SigV4 signature verifies over what arrived, Host included."""
     from harness.emulator.auth import CredentialStore, SignedRequest
@@ -368,6 +383,18 @@ def backoff_within(bounds: list[float], tolerance: float) -> RequestRule:
         return True, ""
 
     return RequestRule(f"backoff gaps within {bounds} s (+{tolerance} s)", check)
+
+
+def first_wait_at_least(seconds: float) -> RequestRule:
+    """The gap before the first retry, measured at the stub, is at least `seconds`."""
+
+    def check(requests: list[RecordedRequest]) -> tuple[bool, str]:
+        if len(requests) < 2:
+            return False, f"{len(requests)} request(s): no retry to measure"
+        gap = requests[1].received_at - requests[0].received_at
+        return gap >= seconds, f"the first retry came {gap:.3f} s after, expected >= {seconds} s"
+
+    return RequestRule(f"first retry waits at least {seconds} s", check)
 
 
 def _signed_at(request: RecordedRequest) -> float | None:

@@ -19,11 +19,15 @@ from typing import Any, Protocol
 import requests
 
 from harness.client import ClientConfig, ClientSideError, ImagingClient, ServiceError
-from harness.sdk.reference_sdk import SdkClient
+from harness.sdk.endpoints import EndpointSettings
+from harness.sdk.reference_sdk import NEW_RETRIES_VARIABLE, SdkClient
 from harness.sdk.wire import decode_answer, decode_input, dumps
 from harness.sigv4 import AwsCredentials
 
 HELLO = "ahi-sdk-adapter/1"
+# The retry behaviours an adapter may declare in its greeting (`retries`, protocol 1.1).
+STANDARD = "standard"
+RETRIES_2026 = "2026"
 ACCESS_KEY = "AKIDEXAMPLE"
 SECRET_KEY = "wJalrXUtnFEMI/K7MDENG"
 GREETING_TIMEOUT = 30.0
@@ -41,7 +45,13 @@ _CLEARED_ENVIRONMENT = (
     "AWS_CONFIG_FILE",
     "AWS_SHARED_CREDENTIALS_FILE",
     "AWS_ENDPOINT_URL",
+    "AWS_NEW_RETRIES_2026",
 )
+
+
+def declared_retries(greeting: dict[str, Any]) -> str:
+    """The retry behaviour an adapter's greeting declares: `2026`, or `standard` (the default)."""
+    return RETRIES_2026 if greeting.get("retries") == RETRIES_2026 else STANDARD
 
 
 class AdapterBroken(Exception):
@@ -61,7 +71,7 @@ class Adapter(Protocol):
 
 
 def call_config(
-    endpoint: str,
+    endpoint: str | None,
     max_attempts: int,
     timeout: float = 10.0,
     *,
@@ -69,11 +79,17 @@ def call_config(
     proxy: str | None = None,
     client_id: str | None = None,
     short_backoff: bool = True,
+    region: str | None = "us-east-1",
+    use_fips: bool = False,
+    use_dualstack: bool = False,
 ) -> dict[str, Any]:
-    """The `config` object of a call, as the protocol defines it (1.1 members only when used)."""
+    """The `config` object of a call, as the protocol defines it (1.1 members only when used).
+
+    A None `endpoint` or `region` is sent as null: the SDK resolves its endpoint itself.
+    """
     config: dict[str, Any] = {
         "endpoint": endpoint,
-        "region": "us-east-1",
+        "region": region,
         "credentials": {
             "accessKeyId": ACCESS_KEY,
             "secretAccessKey": SECRET_KEY,
@@ -89,6 +105,10 @@ def call_config(
         config["clientId"] = client_id
     if not short_backoff:
         config["shortBackoff"] = False
+    if use_fips:
+        config["useFipsEndpoint"] = True
+    if use_dualstack:
+        config["useDualstackEndpoint"] = True
     return config
 
 
@@ -99,10 +119,13 @@ class SubprocessAdapter:
     command: str
     greeting: dict[str, Any] = field(default_factory=dict)
     stderr: list[str] = field(default_factory=list)
+    retries_2026: bool = False
 
     def __post_init__(self) -> None:
         environment = {k: v for k, v in os.environ.items() if k not in _CLEARED_ENVIRONMENT}
         environment["AWS_EC2_METADATA_DISABLED"] = "true"
+        if self.retries_2026:
+            environment[NEW_RETRIES_VARIABLE] = "true"
         try:
             self._process = subprocess.Popen(
                 shlex.split(self.command),
@@ -221,22 +244,32 @@ def answer_from_client(
 def client_for(
     config: dict[str, Any],
     client_class: type[ImagingClient] = SdkClient,
+    retries_2026: bool = False,
 ) -> ImagingClient:
     """A reference client configured from a call's `config`.
 
     Short backoff unless `shortBackoff` is false (then the standard mode's
-    1 s base and 20 s cap); every request through `proxy` when one is given.
+    1 s base and 20 s cap); every request through `proxy` when one is given
+    (an https endpoint through a CONNECT tunnel); without `endpoint`, the
+    endpoint the service's ruleset gives for `region`, `useFipsEndpoint` and
+    `useDualstackEndpoint`.
     """
     credentials = config["credentials"]
+    settings = endpoint_settings(config)
     short = config.get("shortBackoff", True) is not False
     session = requests.Session()
     session.trust_env = False
     if config.get("proxy"):
         session.proxies = {"http": config["proxy"], "https": config["proxy"]}
+    keywords: dict[str, Any] = {}
+    if issubclass(client_class, SdkClient):
+        keywords["retries_2026"] = retries_2026
+        if settings is not None:
+            keywords["endpoint_settings"] = settings
     return client_class(
         ClientConfig(
-            endpoint=config["endpoint"],
-            region=config["region"],
+            endpoint=config.get("endpoint") or "",
+            region=config.get("region") or "",
             credentials=AwsCredentials(
                 credentials["accessKeyId"],
                 credentials["secretAccessKey"],
@@ -249,7 +282,22 @@ def client_for(
             inject_host_prefix=bool(config.get("hostPrefix", True)),
         ),
         session,
+        **keywords,
     )
+
+
+def endpoint_settings(config: dict[str, Any]) -> EndpointSettings | None:
+    """The endpoint ruleset's parameters when a call asks for resolution (1.1), else None.
+
+    Resolution is asked for by a missing or null `endpoint` or `region`, or by
+    either FIPS or dual-stack flag being set; a given `endpoint` is then the
+    ruleset's custom `Endpoint`.
+    """
+    fips = config.get("useFipsEndpoint") is True
+    dualstack = config.get("useDualstackEndpoint") is True
+    if config.get("endpoint") and config.get("region") and not (fips or dualstack):
+        return None
+    return EndpointSettings(config.get("region"), fips, dualstack, config.get("endpoint"))
 
 
 @dataclass
@@ -258,20 +306,21 @@ class ClientPool:
 
     client_class: type[ImagingClient] = SdkClient
     clients: dict[str, ImagingClient] = field(default_factory=dict)
+    retries_2026: bool = False
 
     def client(self, config: dict[str, Any]) -> ImagingClient:
         key = config.get("clientId")
         if not isinstance(key, str):
-            return client_for(config, self.client_class)
+            return client_for(config, self.client_class, self.retries_2026)
         if key not in self.clients:
-            self.clients[key] = client_for(config, self.client_class)
+            self.clients[key] = client_for(config, self.client_class, self.retries_2026)
         return self.clients[key]
 
 
 class InProcessReference:
     """The reference client behind the adapter interface, without a subprocess."""
 
-    def __init__(self) -> None:
+    def __init__(self, retries_2026: bool = False) -> None:
         from harness import __version__
 
         self.greeting = {
@@ -279,8 +328,9 @@ class InProcessReference:
             "sdk": "ahi-contract-reference",
             "version": __version__,
             "language": "python",
+            "retries": RETRIES_2026 if retries_2026 else STANDARD,
         }
-        self._pool = ClientPool()
+        self._pool = ClientPool(retries_2026=retries_2026)
 
     def call(
         self, call_id: int, operation: str, params: dict[str, Any], config: dict[str, Any]

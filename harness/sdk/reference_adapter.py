@@ -14,6 +14,7 @@ import base64
 import json
 import sys
 import uuid
+from dataclasses import replace
 from typing import Any
 from urllib.parse import quote, urlsplit, urlunsplit
 
@@ -23,8 +24,9 @@ from harness import __version__
 from harness.client import ClientSideError, ImagingClient, ServiceError
 from harness.model import Operation
 from harness.restjson import header_value
-from harness.sdk.protocol import HELLO, ClientPool, answer_from_client
-from harness.sdk.reference_sdk import SdkClient
+from harness.sdk.endpoints import EndpointSettings
+from harness.sdk.protocol import HELLO, RETRIES_2026, STANDARD, ClientPool, answer_from_client
+from harness.sdk.reference_sdk import RETRY_COST, SdkClient, retries_2026_asked
 from harness.sdk.wire import decode_input, dumps
 
 
@@ -259,6 +261,20 @@ class EmptyOutputRejected(SdkClient):
         return super()._output(operation, response, raw)
 
 
+class TimeoutCostsFive(SdkClient):
+    """Charges a retry after a timeout 5 quota tokens, as any other retry."""
+
+    def _retry_cost(self, error: Exception) -> int:
+        return RETRY_COST if isinstance(error, requests.Timeout) else super()._retry_cost(error)
+
+
+class FipsIgnored(SdkClient):
+    """Resolves endpoints as if `useFipsEndpoint` were never set."""
+
+    def _endpoint_for(self, settings: EndpointSettings) -> str:
+        return super()._endpoint_for(replace(settings, use_fips=False))
+
+
 BUGS: dict[str, type[ImagingClient]] = {
     "no-token": NoToken,
     "token-per-attempt": TokenPerAttempt,
@@ -287,6 +303,8 @@ BUGS: dict[str, type[ImagingClient]] = {
     "host-prefix-everywhere": HostPrefixEverywhere,
     "content-length-on-get": ContentLengthOnGet,
     "empty-output-rejected": EmptyOutputRejected,
+    "fips-ignored": FipsIgnored,
+    "timeout-costs-five": TimeoutCostsFive,
 }
 
 
@@ -294,9 +312,18 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--bug", choices=sorted(BUGS))
     arguments = parser.parse_args()
-    pool = ClientPool(BUGS[arguments.bug] if arguments.bug else SdkClient)
+    retries_2026 = retries_2026_asked()
+    pool = ClientPool(
+        BUGS[arguments.bug] if arguments.bug else SdkClient, retries_2026=retries_2026
+    )
     name = f"ahi-contract-reference{'+' + arguments.bug if arguments.bug else ''}"
-    greeting = {"hello": HELLO, "sdk": name, "version": __version__, "language": "python"}
+    greeting = {
+        "hello": HELLO,
+        "sdk": name,
+        "version": __version__,
+        "language": "python",
+        "retries": RETRIES_2026 if retries_2026 else STANDARD,
+    }
     print(json.dumps(greeting), flush=True)
     for line in sys.stdin:
         if not line.strip():

@@ -17,11 +17,14 @@ from harness.sdk.bundled import ADAPTERS_DIR as ADAPTERS_DIR  # where the bundle
 from harness.sdk.bundled import BUNDLED
 from harness.sdk.judge import judge
 from harness.sdk.protocol import (
+    RETRIES_2026,
+    STANDARD,
     Adapter,
     AdapterBroken,
     InProcessReference,
     SubprocessAdapter,
     call_config,
+    declared_retries,
 )
 from harness.sdk.scenarios import Scenario, load_catalogue
 from harness.sdk.stub import StubServer
@@ -39,6 +42,15 @@ KNOWN_DEVIATION_STALE = register(
     "The adapter's known-deviations list matches what the SDK does, entry for entry",
     Source.HARNESS,
     "the adapter's known-deviations.json (bundled: harness/sdk/adapters/<name>/)",
+)
+RETRY_BEHAVIOUR = register(
+    "SDK-RETRY-BEHAVIOUR",
+    "sdk-retries",
+    "Without the AWS_NEW_RETRIES_2026=true opt-in the SDK runs the standard retry behaviour "
+    "(the greeting's `retries` is `standard` or absent)",
+    Source.AWS_CONVENTION,
+    "botocore 1.43 configprovider.py: NEW_RETRIES_ENABLED only with AWS_NEW_RETRIES_2026=true; "
+    "docs/sdk-adapter-protocol.md, Process (the greeting's `retries`)",
 )
 
 
@@ -63,13 +75,16 @@ def load_known(source: str | Path | None) -> dict[str, KnownDeviation]:
     return {entry["scenario"]: KnownDeviation(**entry) for entry in entries}
 
 
-def open_adapter(spec: str) -> tuple[Adapter, str | None]:
-    """`reference`, a bundled adapter name, or a command line; and its deviations list name."""
+def open_adapter(spec: str, retries_2026: bool = False) -> tuple[Adapter, str | None]:
+    """`reference`, a bundled adapter name, or a command line; and its deviations list name.
+
+    `retries_2026` starts it with `AWS_NEW_RETRIES_2026=true` in its environment.
+    """
     if spec == "reference":
-        return InProcessReference(), None
+        return InProcessReference(retries_2026), None
     if spec in BUNDLED:
-        return SubprocessAdapter(BUNDLED[spec].command), spec
-    return SubprocessAdapter(spec), None
+        return SubprocessAdapter(BUNDLED[spec].command, retries_2026=retries_2026), spec
+    return SubprocessAdapter(spec, retries_2026=retries_2026), None
 
 
 def certify(
@@ -78,10 +93,13 @@ def certify(
     progress: Callable[[str], None] = lambda message: None,
     call_timeout: float = 10.0,
     known_deviations: Path | None = None,
+    retries_2026: bool = False,
 ) -> RunRecord:
     """Run `scenarios` (default: the whole catalogue) through one adapter.
 
     `known_deviations` replaces the bundled adapter's list (any adapter may have one).
+    `retries_2026` asks for the 2026 retry behaviour (`AWS_NEW_RETRIES_2026=true`);
+    scenarios that depend on it follow the behaviour the adapter's greeting declares.
 
     `call_timeout` is each call's `timeoutSeconds`; an adapter silent for that
     plus 10 s is reported as hung and the run ends.
@@ -97,20 +115,31 @@ def certify(
     stub = StubServer().start()
     try:
         try:
-            adapter, known_name = open_adapter(adapter_spec)
+            adapter, known_name = open_adapter(adapter_spec, retries_2026)
         except AdapterBroken as error:
             record.add(Outcome(ADAPTER_RUN.id, adapter_spec, "error", str(error)))
             record.aborted = str(error)
             return record
         record.target["sdk"] = adapter.greeting
+        behaviour = declared_retries(adapter.greeting)
+        record.target["retries"] = {"asked": RETRIES_2026 if retries_2026 else STANDARD}
+        record.target["retries"]["declared"] = behaviour
         subject = str(adapter.greeting.get("sdk", adapter_spec))
         known = load_known(known_deviations or known_name)
-        progress(f"{subject} {adapter.greeting.get('version', '')}: {len(scenarios)} scenarios")
-        broken = _run_scenarios(record, adapter, scenarios, stub, subject, known, call_timeout)
+        progress(
+            f"{subject} {adapter.greeting.get('version', '')}: {len(scenarios)} scenarios, "
+            f"{behaviour} retry behaviour"
+        )
+        applied = [scenario.for_retries(behaviour) for scenario in scenarios]
+        broken = _run_scenarios(record, adapter, applied, stub, subject, known, call_timeout)
         adapter.close()
         if broken is None:
             record.add(Outcome(ADAPTER_RUN.id, subject, "passed"))
-        _check_known(record, known, subject, {s.id for s in scenarios})
+        ran = {s.id for s in scenarios}
+        if not retries_2026:
+            _check_behaviour(record, behaviour, subject, known)
+            ran.add(RETRY_BEHAVIOUR.id)
+        _check_known(record, known, subject, ran)
     finally:
         stub.stop()
         record.finished_at = time.time()
@@ -119,14 +148,23 @@ def certify(
 
 def scenario_config(scenario: Scenario, stub: StubServer, call_timeout: float) -> dict[str, Any]:
     """The `config` of each of a scenario's calls (adapter protocol 1.1)."""
+    resolution = scenario.resolution
+    settings: dict[str, Any] = {}
+    if resolution is not None:
+        settings = {
+            "region": resolution.region,
+            "use_fips": resolution.use_fips,
+            "use_dualstack": resolution.use_dualstack,
+        }
     return call_config(
-        stub.url,
+        stub.url if resolution is None else resolution.endpoint,
         scenario.max_attempts,
         scenario.timeout if scenario.timeout is not None else call_timeout,
         host_prefix=scenario.host_prefix,
         proxy=stub.url if scenario.proxied else None,
         client_id=scenario.id if scenario.shared_client else None,
         short_backoff=scenario.short_backoff,
+        **settings,
     )
 
 
@@ -172,6 +210,29 @@ def _run_scenarios(
     return None
 
 
+def _check_behaviour(
+    record: RunRecord, behaviour: str, subject: str, known: dict[str, KnownDeviation]
+) -> None:
+    """Without the opt-in, the adapter must declare the standard retry behaviour."""
+    if behaviour == STANDARD:
+        record.add(Outcome(RETRY_BEHAVIOUR.id, subject, "passed"))
+        return
+    message = f"the greeting declares the {behaviour} retry behaviour without the opt-in"
+    deviation = known.get(RETRY_BEHAVIOUR.id)
+    if deviation is None:
+        record.add(Outcome(RETRY_BEHAVIOUR.id, subject, "failed", message))
+        return
+    record.add(
+        Outcome(
+            RETRY_BEHAVIOUR.id,
+            subject,
+            "deviation",
+            f"known deviation: {deviation.observed} — {deviation.why} ({deviation.where}); "
+            f"observed: {message}",
+        )
+    )
+
+
 def _check_known(
     record: RunRecord, known: dict[str, KnownDeviation], subject: str, ran: set[str]
 ) -> None:
@@ -179,7 +240,9 @@ def _check_known(
         return
     deviating = {o.check_id for o in record.outcomes if o.status == "deviation"}
     stale = sorted(set(known) & ran - deviating)
-    unknown = sorted(set(known) - {scenario.id for scenario in load_catalogue()})
+    unknown = sorted(
+        set(known) - {scenario.id for scenario in load_catalogue()} - {RETRY_BEHAVIOUR.id}
+    )
     problems = []
     if stale:
         problems.append(f"listed but the SDK now passes: {stale}")

@@ -7,6 +7,11 @@ resolve). When an SDK sends more requests than the scenario scripts, the last
 reply is played again (and the extra request is recorded, so the judge sees
 it). A reply may be delayed (a read timeout for the SDK), may drop the
 connection without an answer, or may carry a `Date` header off the real clock.
+
+As an HTTPS proxy the stub records the `CONNECT <host>:443` an SDK sends for
+an `https://` endpoint (the host its endpoint resolution chose) and refuses
+the tunnel (502, connection closed), whatever the scenario scripts: no TLS, no
+name resolution, and the SDK reports a client error.
 """
 
 from __future__ import annotations
@@ -47,7 +52,8 @@ class RecordedRequest:
     """One request as the SDK sent it.
 
     `target` is the authority of an absolute-form request line (a request sent
-    through a proxy), None for the origin form; `endpoint` the stub's own
+    through a proxy) or of a `CONNECT` (a tunnel asked of the proxy), None for
+    the origin form; `endpoint` the stub's own
     authority; `received_at` (monotonic) and `wall_time` (epoch seconds) say
     when the request arrived.
     """
@@ -68,6 +74,11 @@ class RecordedRequest:
         return self.headers.get(name.lower())
 
 
+TUNNEL_REFUSED = Reply(
+    502, (("Connection", "close"), ("Content-Type", "text/plain")), b"tunnel refused by the stub"
+)
+
+
 class _Quiet(WSGIRequestHandler):
     timeout = 30
 
@@ -80,8 +91,10 @@ class _Quiet(WSGIRequestHandler):
         self.send_header("Server", self.version_string())
 
 
-def _split_target(raw: str) -> tuple[str | None, str, str]:
+def _split_target(raw: str, method: str = "GET") -> tuple[str | None, str, str]:
     """(authority or None, path, query) of a request line's target."""
+    if method == "CONNECT":
+        return raw, "", ""
     if raw.startswith(("http://", "https://")):
         parts = urlsplit(raw)
         return parts.netloc, parts.path or "/", parts.query
@@ -134,8 +147,8 @@ class StubServer:
     def _app(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         request = Request(environ)
         raw = environ.get("RAW_URI") or environ.get("REQUEST_URI") or request.path
-        target, path, query = _split_target(raw)
-        body = request.get_data()
+        target, path, query = _split_target(raw, request.method)
+        body = b"" if request.method == "CONNECT" else request.get_data()
         with self._lock:
             self.requests.append(
                 RecordedRequest(
@@ -152,7 +165,9 @@ class StubServer:
                     wall_time=time.time(),
                 )
             )
-            if not self._replies:
+            if request.method == "CONNECT":
+                answer = TUNNEL_REFUSED
+            elif not self._replies:
                 answer = Reply(
                     500,
                     (("X-Amzn-Errortype", "InternalServerException"),),

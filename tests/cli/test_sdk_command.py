@@ -16,7 +16,8 @@ def test_reference_passes_and_writes_reports(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert main(["sdk", "--report-dir", str(tmp_path)]) == 0
-    assert f"{len(CATALOGUE) + 1} passed, 0 failed" in capsys.readouterr().out
+    # Every scenario, the adapter check and the retry-behaviour check.
+    assert f"{len(CATALOGUE) + 2} passed, 0 failed" in capsys.readouterr().out
     results = json.loads((tmp_path / "results.json").read_text())
     assert results["kind"] == "sdk" and results["passed"] is True
 
@@ -97,3 +98,14 @@ def test_a_bundled_adapter_without_its_npm_packages_says_how_to_install_them(
     assert reason is not None and f"npm ci --prefix {folder}" in reason
     (folder / "node_modules").mkdir()
     assert bundled.unusable_reason("js-v3") is None
+
+
+def test_retries_2026_starts_the_adapter_with_the_opt_in(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    adapter = f"{sys.executable} -m harness.sdk.reference_adapter"
+    words = ["sdk", "--adapter", adapter, "--report-dir", str(tmp_path), "--quiet"]
+    assert main([*words, "--scenario", "SDK-RETRY-QUOTA-COST", "--retries-2026"]) == 0
+    results = json.loads((tmp_path / "results.json").read_text())
+    assert results["target"]["retries"] == {"asked": "2026", "declared": "2026"}
+    assert results["target"]["sdk"]["retries"] == "2026"

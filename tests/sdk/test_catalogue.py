@@ -198,6 +198,7 @@ def test_the_catalogue_is_built_and_registered_once_on_request() -> None:
         "sdk-serialization",
         "sdk-empty-bodies",
         "sdk-host-prefix",
+        "sdk-endpoints",
         "sdk-blobs",
         "sdk-deserialization",
     }

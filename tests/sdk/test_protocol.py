@@ -6,9 +6,13 @@ import json
 import sys
 from pathlib import Path
 
+import pytest
+
+from harness.client import ClientSideError
 from harness.sdk.protocol import ClientPool, call_config, client_for
-from harness.sdk.runner import certify
+from harness.sdk.runner import certify, scenario_config
 from harness.sdk.scenarios import BY_ID, METADATA_GZIP, REMOVABLE, UPDATABLE
+from harness.sdk.stub import StubServer
 from harness.sdk.wire import blob, decode_answer, decode_input, dumps, encode
 
 
@@ -76,7 +80,25 @@ def test_the_harness_sends_blob_inputs_and_config_as_the_protocol_says(tmp_path:
 
 def test_first_edition_calls_carry_no_new_members() -> None:
     config = call_config("http://127.0.0.1:1", 3)
-    assert not {"proxy", "clientId", "shortBackoff"} & set(config)
+    assert not {"proxy", "clientId", "shortBackoff", "useFipsEndpoint"} & set(config)
+    assert not {"useDualstackEndpoint"} & set(config)
+
+
+def test_endpoint_scenarios_send_no_endpoint_but_region_flags_and_proxy() -> None:
+    stub = StubServer().start()
+    fips = scenario_config(BY_ID["SDK-ENDPOINT-cn-north-1-FIPS-DUALSTACK"], stub, 10.0)
+    custom = scenario_config(BY_ID["SDK-ENDPOINT-CUSTOM-NO-REGION"], stub, 10.0)
+    stub.stop()
+    assert fips["endpoint"] is None and fips["region"] == "cn-north-1"
+    assert fips["useFipsEndpoint"] is True and fips["useDualstackEndpoint"] is True
+    assert fips["proxy"] == stub.url and fips["maxAttempts"] == 1
+    assert custom["endpoint"] == "https://example.com" and custom["region"] is None
+
+
+def test_the_reference_client_refuses_what_the_ruleset_refuses_before_any_request() -> None:
+    config = call_config("https://example.com", 1, use_fips=True)
+    with pytest.raises(ClientSideError, match="FIPS and custom endpoint"):
+        client_for(config).call("GetDatastore", {"datastoreId": "a" * 32})
 
 
 def test_scenarios_ask_for_proxy_shared_client_and_real_backoff_as_they_need(
@@ -124,3 +146,29 @@ def test_the_reference_client_takes_the_proxy_and_backoff_from_the_config() -> N
     assert (real.base_backoff, real.max_backoff) == (1.0, 20.0)
     short = client_for(call_config("http://127.0.0.1:1", 3)).config
     assert short.max_backoff < 0.1
+
+
+def test_the_run_asks_for_the_2026_behaviour_and_follows_what_the_adapter_declares() -> None:
+    quota = BY_ID["SDK-RETRY-QUOTA-COST"]
+    standard = certify("reference", [quota])
+    asked = certify("reference", [quota], retries_2026=True)
+    assert standard.passed and asked.passed
+    assert standard.target["retries"] == {"asked": "standard", "declared": "standard"}
+    assert asked.target["retries"] == {"asked": "2026", "declared": "2026"}
+    assert "SDK-RETRY-BEHAVIOUR" in {o.check_id for o in standard.outcomes}
+    assert "SDK-RETRY-BEHAVIOUR" not in {o.check_id for o in asked.outcomes}
+    assert quota.for_retries("2026").calls == 19 and quota.for_retries("standard") is quota
+
+
+def test_an_adapter_declaring_2026_without_the_opt_in_fails_the_behaviour_check(
+    tmp_path: Path,
+) -> None:
+    program = tmp_path / "declares_2026.py"
+    program.write_text(
+        "import json, sys\n"
+        'print(json.dumps({"hello": "ahi-sdk-adapter/1", "sdk": "toy", "retries": "2026"}),'
+        " flush=True)\n"
+        "sys.stdin.read()\n"
+    )
+    record = certify(f"{sys.executable} {program}", [])
+    assert record.failed_checks() == ["SDK-RETRY-BEHAVIOUR"]

@@ -9,7 +9,7 @@ import pytest
 import requests
 
 from harness.client import ClientConfig, ServiceError
-from harness.sdk.reference_sdk import QUOTA_TOKENS, RetryQuota, SdkClient
+from harness.sdk.reference_sdk import QUOTA_TOKENS, RetryQuota, SdkClient, retries_2026_asked
 
 
 def test_the_quota_spends_and_refills_within_its_bucket() -> None:
@@ -56,3 +56,49 @@ def test_a_skew_error_without_date_changes_nothing() -> None:
     error = ServiceError("RequestTimeTooSkewed", "m", 403, False)
     assert not client._corrects_clock(error, _answer(None))
     assert client.clock_offset == timedelta()
+
+
+@pytest.mark.parametrize(
+    ("retries_2026", "error", "cost"),
+    [
+        (False, ServiceError("InternalServerException", "m", 500, True), 5),
+        (False, requests.ReadTimeout("late"), 10),
+        (False, requests.ConnectionError("reset"), 5),
+        (True, ServiceError("InternalServerException", "m", 500, True), 14),
+        (True, requests.ReadTimeout("late"), 14),
+        (True, ServiceError("ThrottlingException", "m", 429, True), 5),
+    ],
+)
+def test_a_retry_costs_what_the_behaviour_says(
+    retries_2026: bool, error: Exception, cost: int
+) -> None:
+    client = SdkClient(ClientConfig("http://127.0.0.1:1"), retries_2026=retries_2026)
+    assert client._retry_cost(error) == cost
+
+
+def _waits(retries_2026: bool, retry_after: str | None, throttled: bool = False) -> list[float]:
+    slept: list[float] = []
+    config = ClientConfig("http://127.0.0.1:1", base_backoff=1.0, max_backoff=20.0)
+    client = SdkClient(config, sleep=slept.append, retries_2026=retries_2026)
+    for _ in range(50):
+        client._wait(1, throttled, retry_after)
+    return slept
+
+
+def test_the_2026_behaviour_honours_x_amz_retry_after_within_five_seconds_of_the_backoff() -> None:
+    assert all(2.5 <= wait <= 2.55 for wait in _waits(True, "2500"))
+    assert all(5.0 <= wait <= 5.05 for wait in _waits(True, "60000"))
+    assert all(wait <= 0.05 for wait in _waits(True, "not a number"))
+    assert all(wait <= 1.0 for wait in _waits(True, None, throttled=True))
+    assert max(_waits(True, None, throttled=True)) > 0.05
+
+
+def test_the_standard_behaviour_ignores_x_amz_retry_after() -> None:
+    waits = _waits(False, "2500")
+    assert all(wait <= 1.0 for wait in waits) and max(waits) > 0.05
+
+
+def test_the_opt_in_is_read_as_botocore_reads_it() -> None:
+    assert retries_2026_asked({"AWS_NEW_RETRIES_2026": "TRUE"})
+    assert not retries_2026_asked({"AWS_NEW_RETRIES_2026": "1"})
+    assert not retries_2026_asked({})

@@ -74,3 +74,16 @@ def test_date_headers_follow_the_scripted_offset_or_are_left_out(stub: StubServe
     now = _session().get(f"{stub.url}/a").headers["Date"]
     assert abs(parsedate_to_datetime(now).timestamp() - time.time()) < 5
     assert "," not in now.split(",", 1)[1]
+
+
+def test_a_connect_is_recorded_with_its_authority_and_refused(stub: StubServer) -> None:
+    stub.script((Reply(200, body=b"{}"),))
+    with pytest.raises(requests.exceptions.ProxyError):
+        _session().get(
+            "https://medical-imaging-fips.us-east-1.amazonaws.com/datastore",
+            proxies={"https": stub.url},
+        )
+    (request,) = stub.requests
+    assert request.method == "CONNECT"
+    assert request.target == "medical-imaging-fips.us-east-1.amazonaws.com:443"
+    assert request.path == ""

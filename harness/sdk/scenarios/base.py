@@ -43,6 +43,19 @@ class Expect:
 
 
 @dataclass(frozen=True)
+class Resolution:
+    """Endpoint settings instead of the stub's endpoint: the SDK resolves the host itself.
+
+    `endpoint` is a custom endpoint (None: none); `region` None sends no region.
+    """
+
+    region: str | None
+    use_fips: bool = False
+    use_dualstack: bool = False
+    endpoint: str | None = None
+
+
+@dataclass(frozen=True)
 class Scenario:
     """One catalogue entry; its ID is also a registered check.
 
@@ -51,7 +64,11 @@ class Scenario:
     sends the stub as `proxy` with `hostPrefix: false`;
     `shared_client` sends one `clientId` on every call, so that the SDK keeps
     its retry quota and clock offset between them; `short_backoff` false asks
-    for the SDK's own backoff delays; `timeout` is `timeoutSeconds`.
+    for the SDK's own backoff delays; `timeout` is `timeoutSeconds`;
+    `resolution` sends no stub endpoint but a region, FIPS and dual-stack flags
+    (and a custom endpoint, if any), with the stub as the SDK's proxy;
+    `retries_2026` is the same scenario (same ID) as it applies to an SDK that
+    declares the 2026 retry behaviour, when that changes what is expected.
     """
 
     id: str
@@ -71,11 +88,20 @@ class Scenario:
     shared_client: bool = False
     short_backoff: bool = True
     timeout: float | None = None
+    resolution: Resolution | None = None
+    retries_2026: Scenario | None = None
+
+    def for_retries(self, behaviour: str) -> Scenario:
+        """The scenario as it applies to an SDK running this retry behaviour (`2026`, else
+        the standard one): its `retries_2026` variant, when it has one, for `2026`."""
+        if behaviour == "2026" and self.retries_2026 is not None:
+            return self.retries_2026
+        return self
 
     @property
     def proxied(self) -> bool:
         """Whether the SDK reaches the stub as its HTTP proxy."""
-        return self.host_prefix or self.via_proxy
+        return self.host_prefix or self.via_proxy or self.resolution is not None
 
     @property
     def in_process(self) -> bool:

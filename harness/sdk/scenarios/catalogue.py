@@ -18,6 +18,7 @@ from harness.sdk.scenarios import (
     clock_skew,
     deserialization,
     empty_bodies,
+    endpoints,
     errors,
     host_prefix,
     idempotency,
@@ -34,6 +35,7 @@ FAMILIES: tuple[Callable[[], list[Scenario]], ...] = (
     serialization.scenarios,
     empty_bodies.scenarios,
     host_prefix.scenarios,
+    endpoints.scenarios,
     blobs.scenarios,
     deserialization.scenarios,
 )

@@ -9,7 +9,13 @@ so that a run stays fast (which attempts happen is still botocore's decision).
 Blobs travel as `{"$base64": ...}`: input blobs become `bytes`, streaming
 bodies are `.read()` whole and reported unchanged. The host prefix is injected
 unless `config.hostPrefix` is false; `config.proxy` becomes botocore's
-`proxies`; calls with one `config.clientId` share one client (its retry quota).
+`proxies` (http and https, the latter through CONNECT); calls with one
+`config.clientId` share one client (its retry quota). A null `endpoint` or
+`region` is left to botocore (its endpoint ruleset), with
+`config.useFipsEndpoint` and `config.useDualstackEndpoint` as botocore's
+`use_fips_endpoint` and `use_dualstack_endpoint`. The greeting's `retries`
+says which retry behaviour botocore runs: `2026` when `AWS_NEW_RETRIES_2026=true`
+switched it on (`botocore.configprovider.NEW_RETRIES_ENABLED`), else `standard`.
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ from typing import Any
 import boto3
 import botocore
 from botocore.config import Config
+from botocore.configprovider import NEW_RETRIES_ENABLED
 from botocore.exceptions import BotoCoreError, ClientError
 from botocore.response import StreamingBody
 from botocore.retries import standard
@@ -88,8 +95,8 @@ def new_client(config: dict[str, Any]) -> Any:
     proxy = config.get("proxy")
     return boto3.client(
         "medical-imaging",
-        endpoint_url=config["endpoint"],
-        region_name=config["region"],
+        endpoint_url=config.get("endpoint"),
+        region_name=config.get("region"),
         aws_access_key_id=credentials["accessKeyId"],
         aws_secret_access_key=credentials["secretAccessKey"],
         aws_session_token=credentials.get("sessionToken"),
@@ -99,6 +106,8 @@ def new_client(config: dict[str, Any]) -> Any:
             read_timeout=config["timeoutSeconds"],
             inject_host_prefix=config.get("hostPrefix", True),
             proxies={"http": proxy, "https": proxy} if proxy else None,
+            use_fips_endpoint=config.get("useFipsEndpoint") is True,
+            use_dualstack_endpoint=config.get("useDualstackEndpoint") is True,
         ),
     )
 
@@ -138,6 +147,7 @@ def main() -> int:
         "sdk": "boto3",
         "version": boto3.__version__,
         "language": "python",
+        "retries": "2026" if NEW_RETRIES_ENABLED else "standard",
     }
     print(json.dumps(greeting), flush=True)
     for line in sys.stdin:

@@ -10,8 +10,16 @@
 // whole with transformToByteArray() and reported unchanged. The host prefix is
 // injected unless the call's config.hostPrefix is false (disableHostPrefix);
 // config.proxy is honoured by a request handler that sends the SDK's finished
-// (signed) request to the proxy in absolute form; calls with one
-// config.clientId share one client (its retry quota and clock offset).
+// (signed) request to the proxy in absolute form, and an https endpoint through
+// the proxy's CONNECT tunnel; calls with one config.clientId share one client
+// (its retry quota and clock offset). A null endpoint or region is left to the
+// SDK (its endpoint ruleset), with config.useFipsEndpoint and
+// config.useDualstackEndpoint as the client options of the same names. The
+// greeting's `retries` says which retry behaviour the SDK runs: `2026` when the
+// client's own copy of @smithy/core says Retry.v2026, else `standard`.
+import http from "node:http";
+import https from "node:https";
+import tls from "node:tls";
 import { createRequire } from "node:module";
 import { createInterface } from "node:readline";
 import * as MedicalImaging from "@aws-sdk/client-medical-imaging";
@@ -24,6 +32,7 @@ const { version } = require("@aws-sdk/client-medical-imaging/package.json");
 const { NormalizedSchema } = createRequire(require.resolve("@aws-sdk/client-medical-imaging"))(
   "@smithy/core/schema",
 );
+const { Retry } = createRequire(require.resolve("@aws-sdk/client-medical-imaging"))("@smithy/core/retry");
 const BLOB = "$base64";
 
 // A call's input as the SDK takes it, read by the operation's input schema:
@@ -82,6 +91,7 @@ class ProxyHandler {
   }
 
   handle(request, options) {
+    if (request.protocol === "https:") return this.inner.handle(request, options);
     const port = request.port ? `:${request.port}` : "";
     const proxied = {
       ...request,
@@ -106,6 +116,36 @@ class ProxyHandler {
   }
 }
 
+// An https.Agent that opens each connection through the proxy's CONNECT tunnel.
+class TunnelAgent extends https.Agent {
+  constructor(proxy, options) {
+    super(options);
+    this.proxy = new URL(proxy);
+  }
+
+  createConnection(options, callback) {
+    const host = options.host ?? options.hostname;
+    const authority = `${host}:${options.port || 443}`;
+    const request = http.request({
+      host: this.proxy.hostname,
+      port: Number(this.proxy.port),
+      method: "CONNECT",
+      path: authority,
+      headers: { host: authority },
+    });
+    request.once("connect", (response, socket) => {
+      if (response.statusCode !== 200) {
+        socket.destroy();
+        callback(new Error(`the proxy refused CONNECT ${authority}: ${response.statusCode}`));
+        return;
+      }
+      callback(null, tls.connect({ ...options, socket, servername: options.servername ?? host }));
+    });
+    request.once("error", (error) => callback(error));
+    request.end();
+  }
+}
+
 const clients = new Map();
 
 // The client of the call's clientId, or a new one (destroyed after the call).
@@ -119,11 +159,17 @@ function clientFor(config) {
 function newClient(config) {
   const { credentials } = config;
   const timeout = Math.round(config.timeoutSeconds * 1000);
-  const handler = new NodeHttpHandler({ connectionTimeout: timeout, socketTimeout: timeout });
+  const handler = new NodeHttpHandler({
+    connectionTimeout: timeout,
+    socketTimeout: timeout,
+    ...(config.proxy ? { httpsAgent: new TunnelAgent(config.proxy, { keepAlive: true }) } : {}),
+  });
   const short = config.shortBackoff !== false;
   return new MedicalImaging.MedicalImagingClient({
-    endpoint: config.endpoint,
-    region: config.region,
+    ...(config.endpoint ? { endpoint: config.endpoint } : {}),
+    ...(config.region ? { region: config.region } : {}),
+    useFipsEndpoint: config.useFipsEndpoint === true,
+    useDualstackEndpoint: config.useDualstackEndpoint === true,
     credentials: {
       accessKeyId: credentials.accessKeyId,
       secretAccessKey: credentials.secretAccessKey,
@@ -170,7 +216,13 @@ async function answer(message) {
 }
 
 process.stdout.write(
-  JSON.stringify({ hello: "ahi-sdk-adapter/1", sdk: "aws-sdk-js-v3", version, language: "javascript" }) + "\n",
+  JSON.stringify({
+    hello: "ahi-sdk-adapter/1",
+    sdk: "aws-sdk-js-v3",
+    version,
+    language: "javascript",
+    retries: Retry.v2026 ? "2026" : "standard",
+  }) + "\n",
 );
 const lines = createInterface({ input: process.stdin, crlfDelay: Infinity });
 for await (const line of lines) {
