@@ -37,8 +37,8 @@ NEW_RETRIES = (
     "@smithy/core retry (Retry.cost() 14, Retry.delay() 50 ms, parseRetryAfterHeader)"
 )
 # A client call's timeout in the timeout-quota scenario, and how late its reply comes.
-SHORT_TIMEOUT = 0.2
-LATE_REPLY = 0.6
+SHORT_TIMEOUT = 0.1
+LATE_REPLY = 0.4
 
 
 def quota_counts(tokens: int, cost: int, attempts: int, calls: int) -> list[int]:
@@ -180,7 +180,7 @@ def _beyond(add: Add) -> None:
         f"{_describe(timeouts_2026)})",
         Source.AWS_CONVENTION,
         f"{standard}; {NEW_RETRIES}; timeouts of {SHORT_TIMEOUT:g} s against replies "
-        f"{LATE_REPLY:g} s late keep the run under 20 s (harness choice)",
+        f"{LATE_REPLY:g} s late keep the run under 10 s (harness choice)",
         get,
         SAMPLE_INPUT[get],
         (late,),
