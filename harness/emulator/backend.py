@@ -158,7 +158,10 @@ class ImagingBackend:
                 raise ValidationException(
                     f"A resource has at most {self.limits.tags_per_resource} tags"
                 )
-            if self.store.datastore_count() >= self.limits.datastores:
+            standing = [self._refresh(other) for other in self.store.datastores(0)]
+            if sum(other.datastore_status != "DELETED" for other in standing) >= (
+                self.limits.datastores
+            ):
                 raise ServiceQuotaExceededException(
                     f"The account already has the maximum of {self.limits.datastores} data stores"
                 )

@@ -150,10 +150,6 @@ class Store:
         rows = self.all("SELECT data, seq FROM datastores WHERE seq > ? ORDER BY seq", after_seq)
         return [_decode(Datastore, data, seq) for data, seq in rows]
 
-    def datastore_count(self) -> int:
-        row = self.one("SELECT COUNT(*) FROM datastores")
-        return int(row[0]) if row else 0
-
     # import jobs
 
     def add_job(self, job: ImportJob) -> None:

@@ -48,6 +48,8 @@ class Target:
     role_arn: str
     datastore_id: str | None = None
     job_quota: int | None = None
+    disposable: bool = False
+    """Its state vanishes when the run ends (the embedded emulator): nothing to clean up."""
 
 
 @dataclass
@@ -96,7 +98,12 @@ class SuiteContext:
         self.model = RunModel.of(probe.history)
         probe.observers.append(self.model.observe)
         self._shared: dict[str, Any] = {}
-        self.cleanups: list[Callable[[], object]] = []
+        self.bucket: str | None = None
+        """The S3 bucket set-up made, removed at tear-down."""
+        self.spare_image_sets: set[str] = set()
+        """The image sets a lent data store (`--datastore-id`) held before the run."""
+        self.unobserved_datastores: set[str] = set()
+        """Data stores made by requests the probe did not send (schemathesis's)."""
 
     @property
     def env(self) -> Environment:

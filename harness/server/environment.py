@@ -1,15 +1,12 @@
 """Set-up and tear-down around a server run: a data store, input objects, an output prefix.
 
-Also what a run leaves in an account: `plan` lists what a run will create and
-what stays, and `datastores` lets a front end name exactly which data stores
-appeared during a run. `AHI_CONTRACT_KEEP=1` (the CLI's `--keep`) keeps the
-bucket and the suite's empty scope data store for inspection.
+Tear-down removes everything the run made (`harness.server.cleanup`); `plan` lists
+what a run will create and remove. `AHI_CONTRACT_KEEP=1` (the CLI's `--keep`)
+keeps it all for inspection.
 """
 
 from __future__ import annotations
 
-import contextlib
-import os
 import time
 import uuid
 from typing import Any
@@ -21,11 +18,16 @@ from harness.dicom_samples import sample_set, upload
 from harness.emulator.s3 import S3Settings
 from harness.model import load_pinned_model
 from harness.server.checks.datastores import status_follows
+from harness.server.cleanup import (
+    Leftover,
+    Sweeper,
+    keep_requested,
+    remove_bucket,
+)
 from harness.server.context import Environment, SuiteContext
-from harness.server.probe import Exchange, Probe
+from harness.server.probe import Exchange
 from harness.server.schema_phase import BUILTIN_CHECKS
 
-KEEP_VARIABLE = "AHI_CONTRACT_KEEP"
 # S3's documented exception: a bucket in us-east-1 takes no LocationConstraint
 # (S3 API Reference, CreateBucket, CreateBucketConfiguration).
 S3_DEFAULT_REGION = "us-east-1"
@@ -38,11 +40,6 @@ throttling itself."""
 
 class SetupError(Exception):
     """The target or its S3 could not be prepared; the run cannot start."""
-
-
-def keep_requested() -> bool:
-    """Whether the user asked to keep what tear-down would remove."""
-    return os.environ.get(KEEP_VARIABLE, "") not in ("", "0")
 
 
 def create_bucket(s3: Any, bucket: str, region: str) -> None:
@@ -110,7 +107,8 @@ def _wait_until_active(context: SuiteContext, datastore_id: str, timeout: float)
 
 
 def prepare(context: SuiteContext, run_id: str, timeout: float = 120.0) -> Environment:
-    """Create (or adopt) an ACTIVE data store and upload the known DICOM set."""
+    """Create (or adopt) an ACTIVE data store and upload the known DICOM set to a new
+    bucket. What it made before a failure is removed at tear-down."""
     datastore_id = context.target.datastore_id
     owns = datastore_id is None
     if datastore_id is None:
@@ -141,17 +139,21 @@ def prepare(context: SuiteContext, run_id: str, timeout: float = 120.0) -> Envir
             )
         datastore_id = str(body["datastoreId"])
     _wait_until_active(context, datastore_id, timeout)
+    if not owns:
+        found = Sweeper(context.call).image_sets(datastore_id)
+        if found is None:
+            raise SetupError(f"cannot list the image sets of data store {datastore_id}")
+        context.spare_image_sets = found
 
-    s3 = s3_client(context)
+    s3 = context.s3 = s3_client(context)
     bucket = f"ahi-contract-{run_id}"
     try:
         create_bucket(s3, bucket, context.target.region)
+        context.bucket = bucket
         samples = upload(s3, bucket, "input/")
     except (ClientError, BotoCoreError) as error:
-        raise SetupError(
-            f"cannot prepare S3 input at {context.target.s3_endpoint}: {error}"
-        ) from error
-    context.s3 = s3
+        raise SetupError(_s3_problem(context, error)) from error
+
     return Environment(
         datastore_id=datastore_id,
         owns_datastore=owns,
@@ -163,28 +165,34 @@ def prepare(context: SuiteContext, run_id: str, timeout: float = 120.0) -> Envir
     )
 
 
-def tear_down(context: SuiteContext) -> None:
-    """Run the checks' clean-ups, then remove the S3 objects and bucket set-up made.
+def _s3_problem(context: SuiteContext, error: Exception) -> str:
+    """Why set-up could not prepare its S3 input, with what to do about it."""
+    where = context.target.s3_endpoint
+    if where is None:
+        return (
+            f"cannot prepare S3 input in AWS S3 ({error}); the target imports DICOM files "
+            "from S3: pass the S3 endpoint it reads with --s3-endpoint (or "
+            "AWS_ENDPOINT_URL_S3), e.g. the `s3:` URL `ahi-contract emulator` prints"
+        )
+    return f"cannot prepare S3 input at {where}: {error}"
 
-    Data stores that hold image sets stay. With `AHI_CONTRACT_KEEP=1` nothing is removed.
-    """
-    if keep_requested():
-        return
-    for cleanup in reversed(context.cleanups):
-        with contextlib.suppress(Exception):  # best effort: a report must not fail on clean-up
-            cleanup()
-    if context.environment is None or context.s3 is None:
-        return
-    bucket = context.env.input_bucket
-    try:
-        paginator = context.s3.get_paginator("list_objects_v2")
-        for page in paginator.paginate(Bucket=bucket):
-            keys = [{"Key": item["Key"]} for item in page.get("Contents", ())]
-            if keys:
-                context.s3.delete_objects(Bucket=bucket, Delete={"Objects": keys})
-        context.s3.delete_bucket(Bucket=bucket)
-    except (ClientError, BotoCoreError):
-        pass  # best effort: a report must not fail on clean-up
+
+def tear_down(context: SuiteContext) -> list[Leftover]:
+    """Remove everything the run made (see `harness.server.cleanup`); what is left, with
+    the reason. Nothing is removed with `AHI_CONTRACT_KEEP=1` or from a disposable target."""
+    if keep_requested() or context.target.disposable:
+        return []
+    context.probe.deadline = None  # clean-up has a bound of its own, past the run's deadline
+    sweeper = Sweeper(context.call)
+    lent = context.target.datastore_id
+    made = [*context.model.datastores, *sorted(context.unobserved_datastores)]
+    sweeper.sweep((d for d in made if d != lent), lent, context.spare_image_sets)
+    left = sweeper.left
+    if context.bucket is not None and context.s3 is not None:
+        problem = remove_bucket(context.s3, context.bucket)
+        if problem is not None:
+            left.append(problem)
+    return left
 
 
 def plan(
@@ -195,72 +203,44 @@ def plan(
     job_quota: int | None,
     units: int,
 ) -> list[str]:
-    """What a server run will create on its target, and what stays afterwards."""
+    """What a server run will create on its target, and what it removes at the end."""
     processes = max(1, min(workers, units))
     keep = keep_requested()
     where = endpoint or "the embedded emulator, whose state and S3 vanish when the run ends"
-    lines = [f"target: {where}; region {region}; {processes} worker process(es), each:"]
+    gone = "kept (--keep)" if keep else "deleted at the end"
+    lines = [f"target: {where}; region {region}; {processes} worker process(es), each makes:"]
+    lines.append(
+        f"  S3 bucket ahi-contract-<run id> in {region}: input/ ({len(sample_set())} objects), "
+        f"output/ (import results); {'kept (--keep)' if keep else 'emptied and deleted at the end'}"
+    )
     if datastore_id is None:
         lines.append(
-            "  data store ahi-contract-<run id>: imports the known DICOM set; STAYS "
-            "(it holds image sets, and DATASTORE-DELETE-GUARD checks it cannot be deleted)"
+            f"  data store ahi-contract-<run id>, for the known DICOM set's imports; {gone}"
         )
     else:
         lines.append(
-            f"  data store {datastore_id} (yours): import jobs and image sets are added to it; "
-            "it is never deleted"
+            f"  nothing in data store {datastore_id} (yours, never deleted) but import jobs "
+            "and the image sets they and the suite's copies make: those image sets "
+            f"{'are kept (--keep)' if keep else 'are deleted at the end'}; the new versions "
+            "an import adds to image sets that were there before cannot be undone"
         )
-    bucket_fate = "kept (--keep)" if keep else "emptied and deleted at the end"
     lines += [
-        f"  S3 bucket ahi-contract-<run id> in {region}: input/ ({len(sample_set())} objects), "
-        f"output/ (import results); {bucket_fate}",
-        "  data store ahi-contract-model-<run id> for the import state machine: STAYS "
-        "(its imports make image sets)",
-        "  data store ahi-contract-scope, empty, for scope checks: "
-        + ("kept (--keep)" if keep else "deleted at the end (DELETING, then gone)"),
-        "  import jobs, image set updates, copies, deletions and tags inside those data stores",
-        "  schemathesis's positive CreateDatastore cases: data stores with generated names; STAY",
+        f"  data store ahi-contract-model-<run id>, for the import state machine; {gone}",
+        f"  data stores ahi-contract-scope and ahi-contract-token (empty); {gone}",
+        f"  data stores from schemathesis's valid CreateDatastore cases; {gone}",
     ]
     if job_quota is not None:
         lines.append(
             f"  data store ahi-contract-quota-<id> with {job_quota} import jobs of an empty "
-            "prefix: STAYS"
+            f"prefix; {gone}"
         )
     lines.append(
-        "to remove a data store that stays: DeleteImageSet on each of its image sets "
-        "(SearchImageSets lists them), then DeleteDatastore; deletion takes minutes"
+        "  import jobs (they cannot be deleted; the service lists them for 90 days), image set "
+        f"versions, copies and tags inside those data stores; image sets {gone}"
     )
+    if not keep and endpoint is not None:
+        lines.append(
+            "at the end every image set the run made is deleted, then every data store it "
+            "made, then the bucket; what cannot be removed is printed with the reason"
+        )
     return lines
-
-
-def datastores(probe: Probe) -> dict[str, tuple[str, str]]:
-    """Every data store the target lists: id -> (name, status); empty when it cannot list."""
-    found: dict[str, tuple[str, str]] = {}
-    token: str | None = None
-    while True:
-        query: dict[str, Any] = {"maxResults": 50}
-        if token:
-            query["nextToken"] = token
-        exchange = probe.call("ListDatastores", **query)
-        body = exchange.json() if exchange.status == 200 else None
-        if not isinstance(body, dict):
-            return found
-        for summary in body.get("datastoreSummaries", ()):
-            if isinstance(summary, dict) and isinstance(summary.get("datastoreId"), str):
-                found[summary["datastoreId"]] = (
-                    str(summary.get("datastoreName", "")),
-                    str(summary.get("datastoreStatus", "")),
-                )
-        token = body.get("nextToken")
-        if not isinstance(token, str) or not token:
-            return found
-
-
-def left_behind(before: dict[str, tuple[str, str]], after: dict[str, tuple[str, str]]) -> list[str]:
-    """Data stores that appeared during the run and are not being deleted, one line each."""
-    gone = ("DELETING", "DELETED")
-    return [
-        f"{datastore_id} {name} {status}"
-        for datastore_id, (name, status) in sorted(after.items())
-        if datastore_id not in before and status not in gone
-    ]

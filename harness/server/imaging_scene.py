@@ -211,7 +211,7 @@ def subject_ok(context: SuiteContext, check: Check, scene: Scene) -> bool:
 
 
 def second_datastore(context: SuiteContext) -> str | None:
-    """An empty data store of the suite's own, for scope checks; deleted at tear-down."""
+    """An empty data store of the suite's own, for scope checks."""
 
     def create() -> str | None:
         exchange = context.create_datastore(
@@ -221,7 +221,6 @@ def second_datastore(context: SuiteContext) -> str | None:
         if not isinstance(body, dict) or not isinstance(body.get("datastoreId"), str):
             return None
         datastore_id = body["datastoreId"]
-        context.cleanups.append(lambda: context.delete_datastore(datastore_id))
         status, _ = context.wait_for_datastore(datastore_id)
         return datastore_id if status == "ACTIVE" else None
 

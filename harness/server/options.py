@@ -219,7 +219,7 @@ def server_options(values: Mapping[str, Any]) -> ServerOptions:
     endpoint = values.get("endpoint") or os.environ.get("AWS_ENDPOINT_URL_MEDICAL_IMAGING")
     options = ServerOptions(
         endpoint=endpoint,
-        s3_endpoint=values.get("s3_endpoint"),
+        s3_endpoint=values.get("s3_endpoint") or os.environ.get("AWS_ENDPOINT_URL_S3"),
         role_arn=values.get("role_arn") or EMBEDDED_ROLE,
         datastore_id=values.get("datastore_id"),
         job_quota=values.get("job_quota"),

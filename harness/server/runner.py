@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
+import os
 import platform
 import random
+import signal
 import socket
 import time
 import traceback
@@ -23,8 +26,9 @@ from harness.report.har import Recording
 from harness.report.record import Outcome, RunRecord
 from harness.server import units
 from harness.server.checks import conformance, oracle, service
+from harness.server.cleanup import Leftover, keep_requested
 from harness.server.context import PROFILES, Profile, SuiteContext, Target
-from harness.server.environment import TargetBroke, prepare, tear_down
+from harness.server.environment import SetupError, TargetBroke, prepare, tear_down
 from harness.server.options import ServerOptions
 from harness.server.probe import Exchange, Probe
 from harness.server.registry import SUITE_STEP, load_checks
@@ -62,9 +66,14 @@ def _embedded_target(options: ServerOptions) -> Iterator[Target]:
             role_arn=options.role_arn,
             datastore_id=options.datastore_id,
             job_quota=EMBEDDED_JOB_QUOTA,
+            disposable=True,
         )
     finally:
         emulator.stop()
+
+
+AWS_DOMAINS = (".amazonaws.com", ".amazonaws.com.cn", ".api.aws")
+"""Where the service and S3 live; a target elsewhere needs the S3 endpoint it imports from."""
 
 
 @contextmanager
@@ -80,6 +89,17 @@ def _given_target(options: ServerOptions) -> Iterator[Target]:
         datastore_id=options.datastore_id,
         job_quota=options.job_quota,
     )
+
+
+def _require_s3(target: Target) -> None:
+    """Refuse a target outside AWS whose S3 was not given: it cannot be AWS S3."""
+    host = urlsplit(target.endpoint).hostname or ""
+    if target.s3_endpoint is None and not host.endswith(AWS_DOMAINS):
+        raise SetupError(
+            f"{target.endpoint} is not an AWS endpoint, so it imports DICOM files from an S3 "
+            "of its own: pass that S3 endpoint with --s3-endpoint (or AWS_ENDPOINT_URL_S3); "
+            "`ahi-contract emulator` prints it as `s3:`"
+        )
 
 
 def preflight(probe: Probe) -> None:
@@ -145,37 +165,59 @@ def execute(
         first = Probe(target.endpoint, target.credentials, target.region, 10.0)
         first.journal, first.step = recording.journal, "preflight"
         preflight(first)
+        if not target.disposable:
+            _require_s3(target)
         plan = Plan(profile, seed, options.request_timeout, options.selection)
         shares = units.spread(options.workers)
         if len(shares) == 1:
             results = [run_units(target, plan, shares[0], progress, recording.journal)]
         else:
             progress(f"spreading {len(units.ALL)} units over {len(shares)} worker processes")
-            context = multiprocessing.get_context("spawn")
-            with ProcessPoolExecutor(max_workers=len(shares), mp_context=context) as pool:
-                futures = [
-                    pool.submit(
-                        run_units,
-                        target,
-                        plan,
-                        share,
-                        None,
-                        [] if recording.journal is not None else None,
-                    )
-                    for share in shares
-                ]
-                results = [future.result() for future in futures]
-            for _, _, exchanges in results:
-                recording.keep(exchanges)
+            results = _in_workers(target, plan, shares, recording.journal is not None)
+            for result in results:
+                recording.keep(result.journal)
         timings: list[tuple[str, float]] = []
-        for outcomes, elapsed, _ in results:
-            for outcome in outcomes:
+        left: list[str] = []
+        for result in results:
+            for outcome in result.outcomes:
                 record.add(outcome)
-            timings += elapsed
+            timings += result.timings
+            left += [str(leftover) for leftover in result.left]
+        record.target["leftBehind"] = left
         if plan.selection.selects(service.LATENCY):
             service.latency_of(record, timings)
         record.finished_at = time.time()
         return record
+
+
+def _in_workers(target: Target, plan: Plan, shares: list[list[str]], journal: bool) -> list[Units]:
+    """Run each share of the units in a process of its own. On SIGINT or SIGTERM the
+    workers are interrupted too, so that each removes what it made before the run ends."""
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=len(shares), mp_context=context) as pool:
+        futures = [
+            pool.submit(run_units, target, plan, share, None, [] if journal else None)
+            for share in shares
+        ]
+        try:
+            return [future.result() for future in futures]
+        except KeyboardInterrupt:
+            for process in list(getattr(pool, "_processes", {}).values()):
+                with contextlib.suppress(OSError):
+                    os.kill(process.pid, signal.SIGINT)
+            raise
+
+
+@dataclass(frozen=True)
+class Units:
+    """What a share of the units gives back: the selected checks' outcomes, the answer
+    times of every request (by operation), the exchanges when the run is recorded, and
+    what tear-down could not remove."""
+
+    outcomes: list[Outcome]
+    timings: list[tuple[str, float]]
+    journal: list[Exchange] | None
+    left: list[Leftover]
 
 
 @dataclass(frozen=True)
@@ -194,15 +236,14 @@ def run_units(
     names: list[str],
     progress: Callable[[str], None] | None = None,
     journal: list[Exchange] | None = None,
-) -> tuple[list[Outcome], list[tuple[str, float]], list[Exchange] | None]:
+) -> Units:
     """Set up a data store and bucket of its own, run the named units, tear down.
 
-    Runs in the calling process or in a worker; returns the outcomes of the
-    selected checks, the answer times of every request it sent (by operation),
-    and `journal` with every exchange of it appended (when the run is recorded).
-    Only steps that judge a selected check run (every step, when an ambient check
-    is selected). A set-up stopped by an answer that broke a rule is that check's
-    failure, whatever the selection; other set-up errors (SetupError) propagate.
+    Runs in the calling process or in a worker. Only steps that judge a selected check
+    run (every step, when an ambient check is selected). A set-up stopped by an answer
+    that broke a rule is that check's failure, whatever the selection; other set-up
+    errors (SetupError) propagate, after tear-down. Tear-down runs however the units
+    end, an interrupt included.
     """
     record = RunRecord(kind="server", target={}, tool={}, seed=plan.seed, profile=plan.profile.name)
     probe = Probe(target.endpoint, target.credentials, target.region, plan.request_timeout)
@@ -213,8 +254,10 @@ def run_units(
         context.environment = prepare(context, run_id)
     except TargetBroke as broke:
         context.verdict(broke.check.id, broke.subject, False, broke.message, *broke.exchanges)
+        return Units(record.outcomes, [], journal, tear_down(context))
+    except BaseException:
         tear_down(context)
-        return record.outcomes, [], journal
+        raise
     spec = build_spec(load_pinned_model())
     selection = plan.selection
     every_step = selection.selects_any(units.AMBIENT)
@@ -232,14 +275,17 @@ def run_units(
             oracle.judge_history(context)
     finally:
         probe.step = "tear-down"
-        tear_down(context)
+        if progress is not None and not target.disposable and not keep_requested():
+            progress("removing what the run made")
+        left = tear_down(context)
     outcomes = [
         outcome
         for outcome in record.outcomes
         if outcome.check_id == SUITE_STEP.id or selection.selects(outcome.check)
     ]
     answered = [seen for seen in context.model.observations if seen.exchange.status is not None]
-    return outcomes, [(seen.operation, seen.exchange.elapsed) for seen in answered], journal
+    timings = [(seen.operation, seen.exchange.elapsed) for seen in answered]
+    return Units(outcomes, timings, journal, left)
 
 
 def _step(context: SuiteContext, step: units.Step) -> None:

@@ -22,8 +22,12 @@ servers are not used once a base URL is set.
 
 from __future__ import annotations
 
+import signal
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from types import FrameType
 from typing import Any
 
 import schemathesis
@@ -35,8 +39,15 @@ from schemathesis.generation.case import Case
 from harness.checks import Check, Source
 from harness.model import operations
 from harness.report.record import Evidence, Outcome
+from harness.server.cleanup import Sweeper, keep_requested
 from harness.server.context import SuiteContext
-from harness.server.probe import MAX_BODY_SHOWN, schemathesis_exchange_id, strip_signature
+from harness.server.observation import observe
+from harness.server.probe import (
+    MAX_BODY_SHOWN,
+    exchange_from_schemathesis,
+    schemathesis_exchange_id,
+    strip_signature,
+)
 from harness.server.registry import CATALOGUE
 
 BUILTIN_CHECKS: dict[str, Check] = {
@@ -337,9 +348,13 @@ def run_schema_phase(context: SuiteContext, spec: dict[str, Any]) -> None:
     timer.daemon = True
     timer.start()
     try:
-        _consume(context, stream, operations)
+        with _interrupts_kept() as interrupted:
+            _consume(context, stream, operations)
+        if interrupted:
+            raise KeyboardInterrupt  # schemathesis stops on one, but does not pass it on
     finally:
         timer.cancel()
+        _remove_datastores_made(context)
     if context.remaining() <= 0:
         context.record.add(
             Outcome(ENGINE_ERROR.id, "schemathesis", "error", "the run's deadline passed")
@@ -348,6 +363,35 @@ def run_schema_phase(context: SuiteContext, spec: dict[str, Any]) -> None:
     context.record.add(
         Outcome(ENGINE_ERROR.id, "schemathesis", "passed", duration=time.monotonic() - started)
     )
+
+
+@contextmanager
+def _interrupts_kept() -> Iterator[list[int]]:
+    """While the block runs, SIGINT and SIGTERM are noted in the list yielded, then handled
+    as before (a KeyboardInterrupt, which schemathesis's engine catches to stop)."""
+    noted: list[int] = []
+    if threading.current_thread() is not threading.main_thread():
+        yield noted
+        return
+    before: dict[int, Any] = {
+        number: signal.getsignal(number) for number in (signal.SIGINT, signal.SIGTERM)
+    }
+
+    def note(number: int, frame: FrameType | None) -> None:
+        noted.append(number)
+        previous = before[number]
+        if callable(previous):
+            previous(number, frame)
+        raise KeyboardInterrupt
+
+    for number, previous in before.items():
+        if previous is not signal.SIG_IGN:
+            signal.signal(number, note)
+    try:
+        yield noted
+    finally:
+        for number, previous in before.items():
+            signal.signal(number, previous)
 
 
 def _consume(context: SuiteContext, stream: Any, operations: dict[str, str]) -> None:
@@ -372,12 +416,31 @@ def _consume(context: SuiteContext, stream: Any, operations: dict[str, str]) -> 
             )
 
 
+def _learn_datastores(context: SuiteContext, interactions: dict[str, Any]) -> None:
+    """Keep the data stores schemathesis's CreateDatastore cases made, for tear-down."""
+    for case_id, interaction in interactions.items():
+        seen = observe(exchange_from_schemathesis(case_id, interaction, "schemathesis"))
+        made = seen.answer if seen is not None and seen.operation == "CreateDatastore" else None
+        if made is not None and isinstance(made.get("datastoreId"), str):
+            context.unobserved_datastores.add(made["datastoreId"])
+
+
+def _remove_datastores_made(context: SuiteContext) -> None:
+    """Delete, as soon as the phase ends, the data stores its cases made (tear-down tries
+    again), so that they do not count against the account's quota for the rest of the run."""
+    if context.target.disposable or keep_requested():
+        return
+    sweeper = Sweeper(context.call, bound=30.0)
+    sweeper.sweep(sorted(context.unobserved_datastores), None, (), until_gone=True)
+
+
 def _record_scenario(
     context: SuiteContext, event: engine_events.ScenarioFinished, operations: dict[str, str]
 ) -> None:
     recorder = event.recorder
     subject = operations.get(recorder.label, recorder.label)
     context.probe.adopt(recorder.interactions, "schemathesis")
+    _learn_datastores(context, recorder.interactions)
     phase = event.phase.value if hasattr(event.phase, "value") else str(event.phase)
     for case_id, nodes in recorder.checks.items():
         interaction = recorder.interactions.get(case_id)

@@ -95,7 +95,10 @@ def test_a_server_that_never_answers_ends_within_the_request_timeout(silent_serv
 def test_a_server_that_answers_garbage_fails_the_rule_it_broke_at_set_up(
     garbage_server: str,
 ) -> None:
-    record = execute(ServerOptions(endpoint=garbage_server, credentials=CREDENTIALS))
+    options = ServerOptions(
+        endpoint=garbage_server, credentials=CREDENTIALS, s3_endpoint="http://127.0.0.1:9"
+    )
+    record = execute(options)
     assert record.failed_checks() == ["RESPONSE-SCHEMA"]
     (outcome,) = [o for o in record.outcomes if o.check_id == "RESPONSE-SCHEMA"]
     assert outcome.subject == "CreateDatastore" and "no datastoreId" in outcome.message

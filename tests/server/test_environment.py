@@ -11,7 +11,7 @@ import pytest
 
 import harness
 from harness.model.scope import IN_SCOPE_OPERATIONS
-from harness.server import environment
+from harness.server import cleanup, environment
 
 IAM = Path(__file__).resolve().parents[2] / "docs" / "iam"
 # The boto3 S3 methods the harness calls, and the IAM action each needs
@@ -54,29 +54,22 @@ def test_buckets_outside_us_east_1_name_their_region(
     ]
 
 
-def test_the_plan_says_what_stays(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv(environment.KEEP_VARIABLE, raising=False)
+def test_the_plan_says_what_a_run_makes_and_removes(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(cleanup.KEEP_VARIABLE, raising=False)
     lines = environment.plan("https://imaging.test", "eu-west-1", 9, None, 4, 7)
     text = "\n".join(lines)
     assert lines[0].startswith("target: https://imaging.test; region eu-west-1; 7 worker")
     assert "S3 bucket ahi-contract-<run id> in eu-west-1" in text
     assert "emptied and deleted at the end" in text
-    assert "data store ahi-contract-<run id>: imports the known DICOM set; STAYS" in text
-    assert "ahi-contract-quota-<id> with 4 import jobs" in text
-    monkeypatch.setenv(environment.KEEP_VARIABLE, "1")
+    assert "data store ahi-contract-<run id>, for the known DICOM set's imports; deleted" in text
+    assert "ahi-contract-quota-<id> with 4 import jobs of an empty prefix; deleted" in text
+    assert "schemathesis's valid CreateDatastore cases; deleted at the end" in text
+    assert "STAYS" not in text and "kept" not in text
+    monkeypatch.setenv(cleanup.KEEP_VARIABLE, "1")
     kept = "\n".join(environment.plan(None, "us-east-1", 1, "a" * 32, None, 7))
-    assert "bucket" in kept and "kept (--keep)" in kept
-    assert f"data store {'a' * 32} (yours)" in kept and "quota" not in kept
-
-
-def test_left_behind_names_new_data_stores_that_are_not_going() -> None:
-    before = {"old": ("theirs", "ACTIVE")}
-    after = {
-        "old": ("theirs", "ACTIVE"),
-        "kept": ("ahi-contract-1", "ACTIVE"),
-        "going": ("ahi-contract-scope", "DELETING"),
-    }
-    assert environment.left_behind(before, after) == ["kept ahi-contract-1 ACTIVE"]
+    assert "bucket" in kept and "kept (--keep)" in kept and "deleted at the end" not in kept
+    assert f"nothing in data store {'a' * 32} (yours, never deleted)" in kept
+    assert "quota" not in kept
 
 
 def _actions(policy: dict[str, Any]) -> set[str]:
@@ -126,18 +119,20 @@ def test_the_import_role_reads_input_writes_results_and_trusts_only_healthimagin
 
 
 class _Context:
-    def __init__(self) -> None:
-        self.done: list[str] = []
-        self.cleanups = [lambda: self.done.append("scope data store deleted")]
-        self.environment = None
-        self.s3 = None
+    def __init__(self, disposable: bool) -> None:
+        self.target = type("Target", (), {"disposable": disposable})()
+        self.calls: list[str] = []
+
+    def call(self, operation: str, **params: object) -> None:
+        self.calls.append(operation)
+        raise AssertionError("tear-down sent a request")
 
 
-def test_keep_leaves_everything_tear_down_would_remove(monkeypatch: pytest.MonkeyPatch) -> None:
-    context = _Context()
-    monkeypatch.setenv(environment.KEEP_VARIABLE, "1")
-    environment.tear_down(context)  # type: ignore[arg-type]
-    assert context.done == []
-    monkeypatch.setenv(environment.KEEP_VARIABLE, "0")
-    environment.tear_down(context)  # type: ignore[arg-type]
-    assert context.done == ["scope data store deleted"]
+@pytest.mark.parametrize(("keep", "disposable"), [("1", False), ("0", True)])
+def test_kept_or_disposable_targets_are_not_touched_at_tear_down(
+    monkeypatch: pytest.MonkeyPatch, keep: str, disposable: bool
+) -> None:
+    monkeypatch.setenv(cleanup.KEEP_VARIABLE, keep)
+    context = _Context(disposable)
+    assert environment.tear_down(context) == []  # type: ignore[arg-type]
+    assert context.calls == []

@@ -37,8 +37,6 @@ class TokenOperation:
     """Parameters that differ from the first call's, for a conflicting replay."""
     send: Callable[[SuiteContext, str, dict[str, Any]], Exchange]
     existing: Callable[[SuiteContext], set[str]]
-    clean_up: Callable[[SuiteContext, str], None] | None
-    """What to arrange at tear-down for what a call made (a data store to delete)."""
 
 
 def _start_job(context: SuiteContext, token: str, changes: dict[str, Any]) -> Exchange:
@@ -60,14 +58,6 @@ def _datastores(context: SuiteContext) -> set[str]:
     return set(walk_pages(context, "ListDatastores", "datastoreId", 50).ids)
 
 
-def _delete_at_tear_down(context: SuiteContext, datastore_id: str) -> None:
-    def delete() -> None:
-        context.wait_for_datastore(datastore_id, 60.0)
-        context.delete_datastore(datastore_id)
-
-    context.cleanups.append(delete)
-
-
 TOKEN_OPERATIONS: dict[str, TokenOperation] = {
     "StartDICOMImportJob": TokenOperation(
         "StartDICOMImportJob",
@@ -75,7 +65,6 @@ TOKEN_OPERATIONS: dict[str, TokenOperation] = {
         {"jobName": "other-parameters"},
         _start_job,
         _jobs,
-        None,
     ),
     "CreateDatastore": TokenOperation(
         "CreateDatastore",
@@ -83,7 +72,6 @@ TOKEN_OPERATIONS: dict[str, TokenOperation] = {
         {"datastoreName": "ahi-contract-other-parameters"},
         _create_datastore,
         _datastores,
-        _delete_at_tear_down,
     ),
 }
 
@@ -94,23 +82,16 @@ def _made(exchange: Exchange, member: str) -> str | None:
     return made if isinstance(made, str) else None
 
 
-def _keep(context: SuiteContext, case: TokenOperation, made: str | None) -> None:
-    if made is not None and case.clean_up is not None:
-        case.clean_up(context, made)
-
-
 def _first_call(
     context: SuiteContext, check: Check, case: TokenOperation, token: str
 ) -> tuple[Exchange, str | None] | None:
-    """The first call with `token`, and the id of what the run's model says it made (kept
-    for tear-down); None when it failed (recorded under `check`)."""
+    """The first call with `token`, and the id of what the run's model says it made; None
+    when it failed (recorded under `check`)."""
     first = case.send(context, token, {})
     if success_json(context, check.id, case.operation, first, "first call") is None:
         return None
     made = context.model.made_with(case.operation, token)
-    made_id = None if made is None else made.id
-    _keep(context, case, made_id)
-    return first, made_id
+    return first, None if made is None else made.id
 
 
 @server_check(
@@ -188,8 +169,6 @@ def concurrent(context: SuiteContext, check: Check) -> None:
             answers = [call.result() for call in calls]
         appeared = case.existing(context) - before
         made = {_made(answer, case.made_member) for answer in answers} - {None}
-        for one in made:
-            _keep(context, case, str(one))
         context.verdict(
             check.id,
             case.operation,
