@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import errno
+import json
+import math
+import shlex
 import signal
 import sqlite3
 import sys
@@ -12,9 +16,39 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import IO, Any
 
+from harness.cli import TRACEBACK_VARIABLE, did_you_mean
 from harness.emulator import FAULTS, Emulator, EmulatorConfig, Limits
 from harness.emulator.http_server import HEALTH_PATH
+from harness.inputs import non_negative_int, url
 from harness.model.scope import IN_SCOPE_OPERATIONS
+
+DESCRIPTION = (
+    "Run the reference HealthImaging emulator in the foreground: all 18 operations on a "
+    "loopback port, SigV4 checked, import jobs that read DICOM files from S3 (an embedded "
+    "S3 unless --s3-endpoint is given). Once it answers it prints its URLs, region, the "
+    "credentials it accepts and `export` lines that point the AWS CLI, boto3 and other "
+    "SDKs at it, then `ready`; it serves until Ctrl-C or SIGTERM."
+)
+EPILOG = f"""\
+printed on stdout at start, one per line:
+  service: URL, s3: URL, health: URL, faults: ... (if any), resumed jobs: N (if any),
+  region: REGION, credentials: KEY / SECRET, the `export` lines to paste
+  (AWS_ENDPOINT_URL_MEDICAL_IMAGING, AWS_ENDPOINT_URL_S3, AWS_ACCESS_KEY_ID,
+  AWS_SECRET_ACCESS_KEY, AWS_REGION, AWS_DEFAULT_REGION, AWS_DISABLE_HOST_PREFIX_INJECTION),
+  then `ready`
+
+exit status:
+  0  stopped by SIGTERM or SIGINT (Ctrl-C); with --state, unfinished jobs resume on the
+     next start
+  2  refused before serving: a port in use, a bad option or value, an unknown --fault,
+     an unusable --state or --access-log file (one line on stderr says why)
+
+environment:
+  HTTP_PROXY, HTTPS_PROXY, NO_PROXY, AWS_CA_BUNDLE
+                             read by botocore for the emulator's own S3 calls
+  MOTO_*                     moto's settings, for the embedded S3
+  {TRACEBACK_VARIABLE}=1   show the traceback of an internal error
+"""
 
 
 class InputError(ValueError):
@@ -28,56 +62,147 @@ def check_port(port: int) -> int:
     return port
 
 
+def seconds(text: str) -> float:
+    """A finite number of seconds, 0 or more."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not math.isfinite(value) or value < 0:
+        raise argparse.ArgumentTypeError(f"{text} is not a number of seconds, 0 or more")
+    return value
+
+
 def register(subcommands: Any) -> None:
     """Add `emulator` to the root parser."""
     defaults = Limits()
     parser = subcommands.add_parser(
-        "emulator", help="run the reference HealthImaging import-job emulator"
+        "emulator",
+        help="run the reference HealthImaging emulator and its S3",
+        description=DESCRIPTION,
+        epilog=EPILOG,
     )
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=0, help="0 picks a free port (default)")
     parser.add_argument(
-        "--s3-endpoint", help="use this S3 endpoint instead of starting an embedded one"
+        "--host", default="127.0.0.1", metavar="ADDRESS", help="address the service listens on"
     )
-    parser.add_argument("--s3-access-key", default="test")
-    parser.add_argument("--s3-secret-key", default="test")
-    parser.add_argument("--state", type=Path, help="keep state in this SQLite file")
+    parser.add_argument(
+        "--port",
+        type=int,
+        default=0,
+        help="TCP port of the service; 0 picks a free port (default: 0)",
+    )
+    parser.add_argument(
+        "--s3-endpoint",
+        type=url,
+        metavar="URL",
+        help="S3 endpoint the import jobs read and write (default: start an embedded S3, "
+        "moto's, on a free port of --host)",
+    )
+    parser.add_argument(
+        "--s3-access-key",
+        default="test",
+        metavar="KEY",
+        help="access key the emulator signs its S3 calls with",
+    )
+    parser.add_argument(
+        "--s3-secret-key",
+        default="test",
+        metavar="SECRET",
+        help="secret key the emulator signs its S3 calls with",
+    )
+    parser.add_argument(
+        "--state",
+        type=Path,
+        metavar="FILE",
+        help="keep data stores, jobs and image sets in this SQLite file (created if missing), "
+        "so they survive a restart (default: in memory)",
+    )
     parser.add_argument(
         "--credentials",
         action="append",
         metavar="KEY:SECRET[:Action,...]",
-        help="accepted SigV4 credentials, optionally limited to actions (default test:test)",
+        help="SigV4 credentials the service accepts, optionally limited to these operations; "
+        "repeatable; the first is printed in the export lines (default: test:test)",
     )
-    parser.add_argument("--fault", action="append", default=[], metavar="NAME")
-    parser.add_argument("--list-faults", action="store_true", help="list the faults and exit")
-    parser.add_argument("--region", default="us-east-1")
+    parser.add_argument(
+        "--region",
+        default="us-east-1",
+        help="the region requests must be signed for and ARNs name",
+    )
+    parser.add_argument(
+        "--fault",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="turn on a named deviation from the documented service; repeatable "
+        "(default: none, the emulator is correct; names: --list-faults)",
+    )
+    parser.add_argument(
+        "--list-faults",
+        action="store_true",
+        help="print every fault (name, what it does, the check that catches it) and exit",
+    )
+    parser.add_argument(
+        "--format",
+        choices=("text", "json"),
+        default="text",
+        help="how --list-faults prints; json: a list of {name, description, caughtBy}",
+    )
     parser.add_argument(
         "--access-log",
         metavar="FILE",
-        help="one line per request (method, path, status, error type, milliseconds); - for stderr",
+        help="append one line per request (method, path, status, error type, milliseconds); "
+        "- for stderr (default: no log)",
     )
     parser.add_argument(
-        "--concurrent-job-quota", type=int, default=defaults.concurrent_jobs_per_datastore
+        "--datastore-quota",
+        type=non_negative_int,
+        default=defaults.datastores,
+        metavar="N",
+        help="data stores the account may hold (DELETED ones aside); CreateDatastore beyond "
+        "it is 402 ServiceQuotaExceededException (default: %(default)s, the documented quota)",
+    )
+    parser.add_argument(
+        "--concurrent-job-quota",
+        type=non_negative_int,
+        default=defaults.concurrent_jobs_per_datastore,
+        metavar="N",
+        help="unfinished import jobs per data store; StartDICOMImportJob beyond it is 402 "
+        "ServiceQuotaExceededException (default: %(default)s, the documented quota)",
     )
     parser.add_argument(
         "--datastore-delay",
-        type=float,
+        type=seconds,
         default=defaults.datastore_transition_seconds,
+        metavar="SECONDS",
         help="seconds a data store stays CREATING or DELETING",
     )
     parser.add_argument(
         "--job-delay",
-        type=float,
+        type=seconds,
         default=defaults.job_start_delay_seconds,
+        metavar="SECONDS",
         help="seconds a job stays SUBMITTED before it runs",
     )
     parser.add_argument(
         "--write-delay",
-        type=float,
+        type=seconds,
         default=defaults.image_set_write_seconds,
+        metavar="SECONDS",
         help="seconds an image set stays LOCKED after an update, copy or delete",
     )
     parser.set_defaults(run=run)
+
+
+def check_faults(names: list[str]) -> tuple[str, ...]:
+    """Fault names the switchboard knows; InputError naming the first unknown one."""
+    known = [fault.name for fault in FAULTS]
+    for name in names:
+        if name not in known:
+            raise InputError(
+                f"--fault {name}: no such fault{did_you_mean(name, known)} (see --list-faults)"
+            )
+    return tuple(names)
 
 
 def check_credentials(pairs: list[str]) -> tuple[str, ...]:
@@ -123,10 +248,11 @@ def config_from(arguments: argparse.Namespace, access_log: IO[str] | None = None
         s3_secret_key=arguments.s3_secret_key,
         state=arguments.state,
         credentials=check_credentials(arguments.credentials or ["test:test"]),
-        faults=tuple(arguments.fault),
+        faults=check_faults(arguments.fault),
         region=arguments.region,
         limits=Limits(
             concurrent_jobs_per_datastore=arguments.concurrent_job_quota,
+            datastores=arguments.datastore_quota,
             datastore_transition_seconds=arguments.datastore_delay,
             job_start_delay_seconds=arguments.job_delay,
             image_set_write_seconds=arguments.write_delay,
@@ -135,11 +261,27 @@ def config_from(arguments: argparse.Namespace, access_log: IO[str] | None = None
     )
 
 
+def fault_listing(form: str) -> str:
+    """Every fault, as aligned text lines or as a JSON list of objects with camelCase keys."""
+    if form == "json":
+        entries = [
+            {_camel(field.name): getattr(fault, field.name) for field in dataclasses.fields(fault)}
+            for fault in FAULTS
+        ]
+        return json.dumps(entries, indent=2)
+    width = max(len(fault.name) for fault in FAULTS)
+    return "\n".join(f"{fault.name:<{width}}  {fault.description}" for fault in FAULTS)
+
+
+def _camel(name: str) -> str:
+    first, *rest = name.split("_")
+    return first + "".join(word.capitalize() for word in rest)
+
+
 def run(arguments: argparse.Namespace) -> int:
+    """List the faults, or run the emulator until a signal stops it."""
     if arguments.list_faults:
-        width = max(len(fault.name) for fault in FAULTS)
-        for fault in FAULTS:
-            print(f"{fault.name:<{width}}  {fault.description}")
+        print(fault_listing(arguments.format))
         return 0
     with ExitStack() as stack:
         access_log: IO[str] | None = None
@@ -156,8 +298,50 @@ def run(arguments: argparse.Namespace) -> int:
     return 0
 
 
+def start_lines(emulator: Emulator) -> list[str]:
+    """What the emulator prints once it answers: URLs, region, credentials, export lines."""
+    config = emulator.config
+    lines = [
+        f"service: {emulator.url}",
+        f"s3: {emulator.s3_url}",
+        f"health: {emulator.url}{HEALTH_PATH}",
+    ]
+    if emulator.faults.enabled:
+        lines.append(f"faults: {', '.join(sorted(emulator.faults.enabled))}")
+    if emulator.resumed_jobs:
+        lines.append(f"resumed jobs: {emulator.resumed_jobs}")
+    accepted = [_credential_text(pair) for pair in config.credentials]
+    key, secret = config.credentials[0].split(":", 2)[:2]
+    lines += [f"region: {config.region}", f"credentials: {'; '.join(accepted)}"]
+    if config.s3_endpoint and config.s3_access_key != key:
+        lines.append(
+            f"note: the S3 at --s3-endpoint is used with key {config.s3_access_key}, the exports "
+            f"below hold the service's {key}; start with --credentials "
+            f"{config.s3_access_key}:SECRET to use one pair for both"
+        )
+    exports = {
+        "AWS_ENDPOINT_URL_MEDICAL_IMAGING": emulator.url,
+        "AWS_ENDPOINT_URL_S3": emulator.s3_url,
+        "AWS_ACCESS_KEY_ID": key,
+        "AWS_SECRET_ACCESS_KEY": secret,
+        "AWS_REGION": config.region,
+        "AWS_DEFAULT_REGION": config.region,
+        "AWS_DISABLE_HOST_PREFIX_INJECTION": "true",
+    }
+    lines.append("paste into a shell to point the AWS CLI, boto3 and other SDKs at it:")
+    lines += [f"export {name}={shlex.quote(value)}" for name, value in exports.items()]
+    lines.append("ready")
+    return lines
+
+
+def _credential_text(pair: str) -> str:
+    key, secret, *actions = pair.split(":", 2)
+    limited = f" (only {actions[0].replace(',', ', ')})" if actions else ""
+    return f"{key} / {secret}{limited}"
+
+
 def _serve(emulator: Emulator) -> int:
-    """Start, print the URLs, serve until SIGTERM or SIGINT; stop cleanly, exit 0."""
+    """Start, print the start lines, serve until SIGTERM or SIGINT; stop cleanly, exit 0."""
     stopping = threading.Event()
 
     def stop(signum: int, frame: Any) -> None:
@@ -174,13 +358,7 @@ def _serve(emulator: Emulator) -> int:
             raise
         except sqlite3.Error as error:
             raise InputError(f"--state {emulator.config.state}: {error}") from None
-        print(f"service: {emulator.url}", flush=True)
-        print(f"s3: {emulator.s3_url}", flush=True)
-        print(f"health: {emulator.url}{HEALTH_PATH}", flush=True)
-        if emulator.faults.enabled:
-            print(f"faults: {', '.join(sorted(emulator.faults.enabled))}", flush=True)
-        if emulator.resumed_jobs:
-            print(f"resumed jobs: {emulator.resumed_jobs}", flush=True)
+        print("\n".join(start_lines(emulator)), flush=True)
         while not stopping.wait(0.5):
             pass
         print("stopping", file=sys.stderr, flush=True)

@@ -51,42 +51,81 @@ class ContractError(ValueError):
 def register(subcommands: Any) -> None:
     """Add `spec` and its own subcommands to the root parser."""
     parser = subcommands.add_parser(
-        "spec", help="build, check and diff the OpenAPI spec", epilog=epilog()
+        "spec",
+        help="build, check and diff the OpenAPI spec",
+        description=(
+            "The OpenAPI 3.1 document the harness generates from the medical-imaging model "
+            "of the botocore it pins: write it, check a copy is current, classify the changes "
+            "between two models or specs, or find the model inside another Python's botocore. "
+            "`ahi-contract spec ACTION --help` describes each action."
+        ),
+        epilog=epilog(
+            "the action's verdict is negative: a stale spec (check), a breaking change (diff)",
+            success="the action did what it was asked and its verdict is positive",
+        ),
     )
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
 
     build = actions.add_parser(
-        "build", help="write the spec from the pinned botocore model", epilog=epilog()
+        "build",
+        help="write the spec from the pinned botocore model",
+        description=(
+            "Write the OpenAPI document generated from the medical-imaging model of the "
+            "installed (pinned) botocore, replacing the file."
+        ),
+        epilog=epilog(success="the spec was written (its path is printed)"),
     )
     build.add_argument(
-        "--output", type=Path, default=document.DEFAULT_SPEC_PATH, metavar="FILE", help="where"
+        "--output",
+        type=Path,
+        default=document.DEFAULT_SPEC_PATH,
+        metavar="FILE",
+        help="the file to write; its folder is created if missing",
     )
     build.set_defaults(run=run_build)
 
     check = actions.add_parser(
         "check",
         help="fail when the committed spec is out of date",
-        epilog=epilog(": the file differs from what `spec build` writes"),
+        description=(
+            "Compare a spec file with what `spec build` writes for the installed botocore; "
+            "on a difference, print the first 80 lines of a unified diff."
+        ),
+        epilog=epilog(
+            "the file differs from what `spec build` writes (run it and commit)",
+            success="the file is what `spec build` writes",
+        ),
     )
     check.add_argument(
         "--spec",
         type=readable_file,
-        default=str(document.DEFAULT_SPEC_PATH),
+        default=None,
         metavar="FILE",
-        help="the committed spec",
+        help=(
+            f"the spec to check (default: {document.DEFAULT_SPEC_PATH} in a checkout, "
+            "else the copy installed with the package)"
+        ),
     )
     check.set_defaults(run=run_check)
 
     diff = actions.add_parser(
         "diff",
         help="classify the changes between two models or specs (exit 1 if breaking)",
-        epilog=epilog(": a breaking change"),
+        description=(
+            "Classify every change between OLD and NEW (operations, members, bounds, "
+            "patterns, enums, types, bindings, routes, statuses, errors) as breaking for "
+            "existing callers or not; breaking changes print first."
+        ),
+        epilog=epilog("a breaking change", success="no change, or no breaking change"),
     )
     kinds = "a medical-imaging service-2.json (gzipped or not) or OpenAPI document (YAML or JSON)"
     diff.add_argument("old", type=readable_file, metavar="OLD", help=kinds)
     diff.add_argument("new", type=readable_file, metavar="NEW", help=kinds)
     diff.add_argument(
-        "--format", choices=("text", "json"), default="text", help="text for people, json for tools"
+        "--format",
+        choices=("text", "json"),
+        default="text",
+        help="how the changes print: text for people, json for tools",
     )
     diff.set_defaults(run=run_diff)
 
@@ -98,7 +137,7 @@ def register(subcommands: Any) -> None:
             "botocore that PYTHON imports, for `spec diff` against a newer botocore "
             "installed in a throwaway virtualenv."
         ),
-        epilog=epilog(),
+        epilog=epilog(success="the path was printed"),
     )
     model_path.add_argument(
         "--python",
@@ -128,14 +167,17 @@ def run_build(arguments: argparse.Namespace) -> int:
 
 
 def run_check(arguments: argparse.Namespace) -> int:
-    path: Path = arguments.spec
-    expected = expected_text()
+    path: Path = arguments.spec or document.committed_spec_path()
+    model = load_pinned_model()
+    expected = document.render(build_spec(model))
     try:
         actual = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return refuse("spec check", f"{path}: no such file (the package was installed without it)")
     except UnicodeDecodeError:
         return refuse("spec check", f"{path}: not UTF-8 text")
     if actual == expected:
-        print(f"{path} is up to date")
+        print(f"{path} is up to date with {model.origin}")
         return 0
     lines = list(
         difflib.unified_diff(
@@ -145,7 +187,13 @@ def run_check(arguments: argparse.Namespace) -> int:
     print("\n".join(lines[:80]))
     if len(lines) > 80:
         print(f"... {len(lines) - 80} more diff lines")
-    print(f"{path} differs from what `ahi-contract spec build` writes: run it and commit.")
+    if arguments.spec is None and path == document.PACKAGED_SPEC_PATH:
+        print(
+            f"{path}, the spec installed with ahi-contract, differs from what {model.origin} "
+            "generates: this botocore is not the one ahi-contract pins; reinstall ahi-contract."
+        )
+    else:
+        print(f"{path} differs from what `ahi-contract spec build` writes: run it and commit.")
     return 1
 
 

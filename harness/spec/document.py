@@ -7,7 +7,10 @@ from typing import Any
 
 import yaml
 
-DEFAULT_SPEC_PATH = Path("specs/medical-imaging.openapi.yaml")
+SPEC_NAME = "medical-imaging.openapi.yaml"
+DEFAULT_SPEC_PATH = Path("specs") / SPEC_NAME
+# The generated spec ships inside the package; the checkout's specs/ entry is a symlink to it.
+PACKAGED_SPEC_PATH = Path(__file__).with_name(SPEC_NAME)
 
 
 class _SpecDumper(yaml.SafeDumper):
@@ -20,6 +23,16 @@ def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
 
 
 _SpecDumper.add_representer(str, _represent_str)
+
+
+def committed_spec_path() -> Path:
+    """The spec `spec check` reads by default: a checkout's `specs/` file, else the package's.
+
+    In a checkout (the working directory holds `specs/medical-imaging.openapi.yaml`) that is
+    the committed file, named relative to the working directory; anywhere else, the copy
+    installed with the package.
+    """
+    return DEFAULT_SPEC_PATH if DEFAULT_SPEC_PATH.is_file() else PACKAGED_SPEC_PATH
 
 
 def render(spec: dict[str, Any]) -> str:

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import os
+import queue
+import shlex
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -26,25 +30,43 @@ from tests.emulator.conftest import ROLE, active_datastore, wait_until
 
 @contextmanager
 def emulator_process(*arguments: str) -> Iterator[dict[str, str]]:
-    """Run the CLI; yield the URLs it prints; kill it at the end."""
+    """Run the CLI; yield the URLs it prints, its pid and its start lines (`output`, up to
+    `ready`, each line read while the process runs); kill it at the end."""
     process = subprocess.Popen(
         [sys.executable, "-m", "harness", "emulator", *arguments],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
     )
-    urls: dict[str, str] = {}
+    lines: queue.Queue[str | None] = queue.Queue()
+    assert process.stdout is not None
+    stdout = process.stdout
+
+    def read() -> None:
+        for line in stdout:
+            lines.put(line)
+        lines.put(None)
+
+    threading.Thread(target=read, daemon=True).start()
     try:
-        assert process.stdout is not None
-        while len(urls) < 2:
-            line = process.stdout.readline()
-            if not line:
+        output: list[str] = []
+        while not output or output[-1] != "ready":
+            try:
+                line = lines.get(timeout=60)
+            except queue.Empty:
+                raise AssertionError(f"no `ready` line within 60 s: {output}") from None
+            if line is None:
+                process.wait(timeout=10)
                 raise AssertionError(f"emulator exited: {process.stderr.read()}")  # type: ignore[union-attr]
-            name, _, value = line.strip().partition(": ")
-            if name in ("service", "s3"):
-                urls[name] = value
-        urls["pid"] = str(process.pid)
-        yield urls
+            output.append(line.rstrip("\n"))
+        assert process.poll() is None, "the emulator exited after printing `ready`"
+        urls = dict(line.split(": ", 1) for line in output[:2])
+        yield {
+            "service": urls["service"],
+            "s3": urls["s3"],
+            "pid": str(process.pid),
+            "output": "\n".join(output),
+        }
     finally:
         if process.poll() is None:
             process.send_signal(signal.SIGTERM)
@@ -53,6 +75,12 @@ def emulator_process(*arguments: str) -> Iterator[dict[str, str]]:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+
+
+def exports(output: str) -> dict[str, str]:
+    """The `export NAME=VALUE` lines of the emulator's start lines, as the shell reads them."""
+    pairs = [shlex.split(line)[1] for line in output.splitlines() if line.startswith("export ")]
+    return dict(pair.split("=", 1) for pair in pairs)
 
 
 def _clients(service: str, s3_url: str) -> tuple[Any, Any]:
@@ -171,7 +199,10 @@ def test_the_command_line_sets_every_timing_limit() -> None:
     from harness.cli.emulator import config_from
 
     words = ["emulator", "--datastore-delay", "0.5", "--job-delay", "0.25", "--write-delay", "2"]
+    words += ["--datastore-quota", "10", "--concurrent-job-quota", "3"]
     limits = config_from(build_parser(words).parse_args(words)).limits
+    assert limits.datastores == 10
+    assert limits.concurrent_jobs_per_datastore == 3
     assert limits.datastore_transition_seconds == 0.5
     assert limits.job_start_delay_seconds == 0.25
     assert limits.image_set_write_seconds == 2.0
@@ -252,6 +283,12 @@ def test_a_port_in_use_is_one_line_and_exit_2() -> None:
         (("--port", "70000"), "70000"),
         (("--port", "-1"), "-1"),
         (("--fault", "no-such-fault"), "no-such-fault"),
+        (("--fault", "slow-respnses"), "did you mean slow-responses?"),
+        (("--datastore-quota", "-1"), "-1"),
+        (("--concurrent-job-quota", "many"), "many"),
+        (("--job-delay", "nan"), "nan"),
+        (("--datastore-delay", "-0.5"), "-0.5"),
+        (("--s3-endpoint", "localhost:9000"), "localhost:9000"),
     ],
 )
 def test_bad_inputs_are_one_line_and_exit_2(arguments: tuple[str, ...], named: str) -> None:
@@ -291,3 +328,136 @@ def test_health_endpoint_and_access_log(tmp_path: Path) -> None:
         "MissingAuthenticationTokenException",
     ]
     assert duration.endswith("ms") and float(duration[:-2]) >= 0
+
+
+def test_the_start_lines_give_region_credentials_and_exports_before_ready() -> None:
+    with emulator_process() as urls:
+        service, s3 = urls["service"], urls["s3"]
+        assert urls["output"].splitlines() == [
+            f"service: {service}",
+            f"s3: {s3}",
+            f"health: {service}/_health",
+            "region: us-east-1",
+            "credentials: test / test",
+            "paste into a shell to point the AWS CLI, boto3 and other SDKs at it:",
+            f"export AWS_ENDPOINT_URL_MEDICAL_IMAGING={service}",
+            f"export AWS_ENDPOINT_URL_S3={s3}",
+            "export AWS_ACCESS_KEY_ID=test",
+            "export AWS_SECRET_ACCESS_KEY=test",
+            "export AWS_REGION=us-east-1",
+            "export AWS_DEFAULT_REGION=us-east-1",
+            "export AWS_DISABLE_HOST_PREFIX_INJECTION=true",
+            "ready",
+        ]
+        assert service != s3
+
+
+_EXPORTS_ONLY_CLIENT = """
+import time, uuid
+import boto3
+
+imaging, s3 = boto3.client("medical-imaging"), boto3.client("s3")
+bucket = "exports-" + uuid.uuid4().hex[:12]
+s3.create_bucket(
+    Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": s3.meta.region_name}
+)
+s3.put_object(Bucket=bucket, Key="a/b.txt", Body=b"hello")
+assert [o["Key"] for o in s3.list_objects_v2(Bucket=bucket)["Contents"]] == ["a/b.txt"]
+store = imaging.create_datastore(datastoreName="exports")["datastoreId"]
+status = lambda: imaging.get_datastore(datastoreId=store)["datastoreProperties"]
+while status()["datastoreStatus"] != "ACTIVE":
+    time.sleep(0.1)
+assert imaging.search_image_sets(datastoreId=store)["imageSetsMetadataSummaries"] == []
+try:
+    imaging.get_image_set(datastoreId=store, imageSetId="0" * 32)
+except imaging.exceptions.ResourceNotFoundException:
+    pass
+print(imaging.meta.region_name, s3.get_object(Bucket=bucket, Key="a/b.txt")["Body"].read())
+"""
+
+
+def test_the_exports_alone_point_boto3_at_the_emulator_and_its_s3(
+    tmp_path: Path, external_s3: str
+) -> None:
+    options = ("--region", "eu-west-1", "--credentials", "alice:wonderland")
+    with emulator_process(
+        *options, "--s3-endpoint", external_s3, "--datastore-delay", "0.1"
+    ) as urls:
+        variables = exports(urls["output"])
+        assert variables == {
+            "AWS_ENDPOINT_URL_MEDICAL_IMAGING": urls["service"],
+            "AWS_ENDPOINT_URL_S3": external_s3,
+            "AWS_ACCESS_KEY_ID": "alice",
+            "AWS_SECRET_ACCESS_KEY": "wonderland",
+            "AWS_REGION": "eu-west-1",
+            "AWS_DEFAULT_REGION": "eu-west-1",
+            "AWS_DISABLE_HOST_PREFIX_INJECTION": "true",
+        }
+        assert "note: the S3 at --s3-endpoint is used with key test" in urls["output"]
+        result = subprocess.run(
+            [sys.executable, "-c", _EXPORTS_ONLY_CLIENT],
+            env={"PATH": os.defpath, "HOME": str(tmp_path), **variables},
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "eu-west-1 b'hello'"
+
+
+def test_the_datastore_quota_refuses_one_data_store_too_many() -> None:
+    with emulator_process("--datastore-quota", "2", "--datastore-delay", "0") as urls:
+        imaging, _ = _clients(urls["service"], urls["s3"])
+        for number in range(2):
+            imaging.create_datastore(datastoreName=f"quota-{number}")
+        with pytest.raises(imaging.exceptions.ServiceQuotaExceededException) as refused:
+            imaging.create_datastore(datastoreName="quota-2")
+        assert refused.value.response["ResponseMetadata"]["HTTPStatusCode"] == 402
+        assert "maximum of 2 data stores" in str(refused.value)
+        assert len(imaging.list_datastores()["datastoreSummaries"]) == 2
+        first = imaging.list_datastores()["datastoreSummaries"][0]["datastoreId"]
+        imaging.delete_datastore(datastoreId=first)
+        assert imaging.create_datastore(datastoreName="quota-3")["datastoreStatus"] == "CREATING"
+
+
+def test_list_faults_as_json_lists_every_fault_with_its_fields() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "harness", "emulator", "--list-faults", "--format", "json"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert json.loads(result.stdout) == [
+        {"name": fault.name, "description": fault.description, "caughtBy": fault.caught_by}
+        for fault in FAULTS
+    ]
+
+
+def test_help_explains_every_option_the_exit_codes_and_the_environment() -> None:
+    import argparse
+
+    from harness.cli import build_parser
+
+    root = build_parser(["emulator"])
+    commands = next(a for a in root._actions if isinstance(a, argparse._SubParsersAction))
+    parser = commands.choices["emulator"]
+    undocumented = [
+        action.option_strings for action in parser._actions if not (action.help or "").strip()
+    ]
+    assert undocumented == []
+    result = subprocess.run(
+        [sys.executable, "-m", "harness", "emulator", "--help"],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "COLUMNS": "200"},
+    )
+    text = result.stdout
+    assert "Run the reference HealthImaging emulator" in text
+    assert "0  stopped by SIGTERM or SIGINT" in text
+    assert "2  refused before serving: a port in use, a bad option" in text
+    assert "environment:" in text and "HTTP_PROXY" in text
+    assert "AHI_CONTRACT_TRACEBACK=1" in text
+    assert "--datastore-quota N" in text and "(default: 100, the documented quota)" in text
+    assert "--job-delay SECONDS" in text and "(default: 0.2)" in text
