@@ -21,7 +21,8 @@ def register(subcommands: Any) -> None:
             "vanished checks and changed tool or SDK versions."
         ),
         epilog=epilog(
-            ": a regression, or a check of OLD missing from NEW (unless --allow-vanished)"
+            "a regression, or a check of OLD missing from NEW (unless --allow-vanished)",
+            success="no regression and no vanished check",
         ),
     )
     parser.add_argument(
@@ -31,7 +32,10 @@ def register(subcommands: Any) -> None:
         "new", type=readable_file, metavar="NEW", help="results.json of the run to judge"
     )
     parser.add_argument(
-        "--format", choices=("text", "json"), default="text", help="text for people, json for tools"
+        "--format",
+        choices=("text", "json"),
+        default="text",
+        help="how the comparison prints: text for people, json for tools",
     )
     parser.add_argument(
         "--allow-vanished",

@@ -3,21 +3,27 @@
 from __future__ import annotations
 
 import argparse
+import json
 from pathlib import Path
 from typing import Any
 
-from harness.cli import epilog, refuse
+from harness.cli import epilog, misplaced, refuse, unmatched_patterns
 from harness.cli.progress import progress
 from harness.inputs import readable_file, unwritable_reason
-from harness.report.writers import write_reports
-from harness.sdk.bundled import ADAPTERS_DIR, BUNDLED, PROTOCOL_DOC, deviations_problem
+from harness.report.terminal import problem_lines
+from harness.report.writers import write_refusal, write_reports
+from harness.sdk.bundled import BUNDLED, PROTOCOL_DOC, deviations_problem
 from harness.sdk.bundled import unusable_reason as adapter_unusable
+from harness.sdk.protocol import AdapterNotStarted
 from harness.sdk.runner import certify
-from harness.sdk.scenarios import BY_ID, CATALOGUE
+from harness.sdk.scenarios import Scenario, load_catalogue
+from harness.selection import Selection
 
 ENVIRONMENT = (
-    "none read by the harness; the adapter runs without AWS_* credential, region,",
-    "profile and endpoint variables (docs/sdk-adapter-protocol.md, Process)",
+    "AWS_* credential, region, profile and endpoint variables",
+    "                                  not read, and removed from the adapter's environment",
+    "                                  (docs/sdk-adapter-protocol.md, Process)",
+    "AWS_NEW_RETRIES_2026              set to true for the adapter by --retries-2026 only",
 )
 
 
@@ -31,15 +37,22 @@ def register(subcommands: Any) -> None:
             "makes each scenario's calls through the SDK, as the adapter protocol defines "
             "(--protocol-doc prints where it is)."
         ),
-        epilog=epilog(" or an adapter broke the protocol", ENVIRONMENT),
+        epilog=epilog(
+            "a scenario failed (beyond the known deviations), or the adapter broke the "
+            "protocol\n       (crashed, hung, or answered out of turn) and the run ended early",
+            ENVIRONMENT,
+            success="every scenario passed or deviated as the adapter's list says, or a "
+            "listing was printed",
+        ),
     )
     parser.add_argument(
         "--adapter",
         default="reference",
         metavar="NAME|COMMAND",
         help=f"reference (the harness's client, in-process), a bundled adapter "
-        f"({', '.join(sorted(BUNDLED))}; in {ADAPTERS_DIR}), or the command line of any "
-        "adapter program",
+        f"({', '.join(sorted(BUNDLED))}; shipped in the package's harness/sdk/adapters), "
+        "or the command line of any "
+        "adapter program (started once, speaking JSON lines on stdin and stdout)",
     )
     parser.add_argument(
         "--known-deviations",
@@ -52,8 +65,17 @@ def register(subcommands: Any) -> None:
         "--scenario",
         action="append",
         default=[],
-        metavar="ID",
-        help="run only this scenario; repeat for more (default: the whole catalogue)",
+        metavar="PATTERN",
+        help="run only the scenarios matching this ID or family (glob, case-insensitive, "
+        "e.g. 'SDK-RETRY-*' or sdk-retries); repeatable (default: the whole catalogue)",
+    )
+    parser.add_argument(
+        "--exclude-scenario",
+        action="append",
+        default=[],
+        metavar="PATTERN",
+        help="do not run the scenarios matching this ID or family (glob); repeatable; "
+        "wins over --scenario",
     )
     parser.add_argument(
         "--retries-2026",
@@ -62,7 +84,16 @@ def register(subcommands: Any) -> None:
         "retry behaviour); retry scenarios follow the behaviour the adapter's greeting declares",
     )
     parser.add_argument(
-        "--list-scenarios", action="store_true", help="list every scenario and exit"
+        "--list-scenarios",
+        action="store_true",
+        help="list the scenarios (those --scenario and --exclude-scenario select) and exit",
+    )
+    parser.add_argument(
+        "--format",
+        choices=("text", "json"),
+        default="text",
+        help="how --list-scenarios prints: text (a table for people) or json (a list of "
+        "{id, family, operation, rule, source, reference} for tools)",
     )
     parser.add_argument(
         "--protocol-doc",
@@ -74,18 +105,58 @@ def register(subcommands: Any) -> None:
         type=Path,
         default=Path("reports"),
         metavar="DIR",
-        help="write junit.xml, results.json, summary.md, report.html here",
+        help="write junit.xml, results.json, summary.md, report.html here (checked before the run)",
     )
-    parser.add_argument("--quiet", action="store_true", help="print only the summary")
+    parser.add_argument(
+        "--quiet",
+        action="store_true",
+        help="no progress on stderr: print only the failures and the summary",
+    )
     parser.set_defaults(run=run)
+
+
+# Options that only mean something with another, or that answer and exit.
+NEEDS = {"--format": "--list-scenarios"}
+ALONE = {
+    "--list-scenarios": ("--scenario", "--exclude-scenario", "--format"),
+    "--protocol-doc": (),
+}
+PATTERN_OPTIONS = "--scenario and --exclude-scenario"
+
+
+def _selection(arguments: argparse.Namespace) -> Selection:
+    return Selection(tuple(arguments.scenario), tuple(arguments.exclude_scenario))
+
+
+def list_scenarios(selection: Selection, output: str) -> int:
+    """Print the scenarios `selection` selects, in catalogue order, as text or JSON."""
+    chosen = selection.chosen(load_catalogue())
+    if output == "json":
+        print(json.dumps([_listed(scenario) for scenario in chosen], indent=2))
+        return 0
+    for scenario in chosen:
+        print(f"{scenario.id:<58} {scenario.family:<19} [{scenario.source.value}] {scenario.rule}")
+    return 0
+
+
+def _listed(scenario: Scenario) -> dict[str, str]:
+    return {
+        "id": scenario.id,
+        "family": scenario.family,
+        "operation": scenario.operation,
+        "rule": scenario.rule,
+        "source": scenario.source.value,
+        "reference": scenario.reference,
+    }
 
 
 def _refusal(arguments: argparse.Namespace) -> str | None:
     """Why the parsed options cannot start a run, or None."""
-    unknown = [name for name in arguments.scenario if name not in BY_ID]
-    if unknown:
-        return f"unknown scenario(s): {', '.join(unknown)} (see --list-scenarios)"
-    reason = adapter_unusable(arguments.adapter)
+    reason = unmatched_patterns(
+        _selection(arguments), load_catalogue(), "scenario", PATTERN_OPTIONS
+    )
+    if reason is None:
+        reason = adapter_unusable(arguments.adapter)
     if reason is None and arguments.known_deviations is not None:
         reason = deviations_problem(arguments.known_deviations)
     if reason is None:
@@ -95,41 +166,47 @@ def _refusal(arguments: argparse.Namespace) -> str | None:
 
 
 def run(arguments: argparse.Namespace) -> int:
+    reason = misplaced(arguments, NEEDS, ALONE)
+    if reason is not None:
+        return refuse("sdk", reason)
     if arguments.list_scenarios:
-        for scenario in CATALOGUE:
-            print(f"{scenario.id:<58} [{scenario.source.value}] {scenario.rule}")
-        return 0
+        selection = _selection(arguments)
+        reason = unmatched_patterns(selection, load_catalogue(), "scenario", PATTERN_OPTIONS)
+        return refuse("sdk", reason) if reason else list_scenarios(selection, arguments.format)
     if arguments.protocol_doc:
         print(PROTOCOL_DOC)
         return 0
     reason = _refusal(arguments)
     if reason is not None:
+        if unwritable_reason(arguments.report_dir) is None:
+            write_refusal(arguments.report_dir, "sdk", reason, {"adapter": arguments.adapter})
         return refuse("sdk", reason)
-    scenarios = [BY_ID[name] for name in arguments.scenario] or None
-    with progress(arguments.quiet) as report:
-        record = certify(
-            arguments.adapter,
-            scenarios,
-            progress=report,
-            known_deviations=arguments.known_deviations,
-            retries_2026=arguments.retries_2026,
-        )
+    selection = _selection(arguments)
+    scenarios = None if selection.everything else selection.chosen(load_catalogue())
+    try:
+        with progress(arguments.quiet) as report:
+            record = certify(
+                arguments.adapter,
+                scenarios,
+                progress=report,
+                known_deviations=arguments.known_deviations,
+                retries_2026=arguments.retries_2026,
+            )
+    except AdapterNotStarted as error:
+        write_refusal(arguments.report_dir, "sdk", str(error), {"adapter": arguments.adapter})
+        return refuse("sdk", str(error))
     paths = write_reports(record, arguments.report_dir)
     outcomes = record.merged()
-    for outcome in outcomes:
-        if outcome.status == "passed":
-            continue
-        label = {"deviation": "KNOWN", "failed": "FAIL", "error": "ERROR"}[outcome.status]
-        print(f"{label} {outcome.check_id} [{outcome.subject}] {outcome.check.rule}")
-        print(f"     source: {outcome.check.source.value} ({outcome.check.reference})")
-        print(f"     {outcome.message[:400]}")
+    for line in problem_lines(record, first_line_only=False):
+        print(line)
     counts = {
         status: sum(o.status == status for o in outcomes)
         for status in ("passed", "deviation", "failed", "error")
     }
     print(
         f"{counts['passed']} passed, {counts['failed'] + counts['error']} failed, "
-        f"{counts['deviation']} known deviations ({record.target.get('sdk', {}).get('sdk')})"
+        f"{counts['deviation']} known deviations "
+        f"({record.target.get('sdk', {}).get('sdk') or arguments.adapter})"
     )
     if record.aborted:
         print(f"run ended early: {record.aborted}")

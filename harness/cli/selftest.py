@@ -7,11 +7,12 @@ from pathlib import Path
 from typing import Any
 
 from harness import selftest
-from harness.cli import epilog, refuse
+from harness.cli import epilog, refuse, suggestions
 from harness.cli.progress import progress
 from harness.emulator.faults import FAULTS_BY_NAME
 from harness.inputs import non_negative_int, positive_int, unwritable_reason
-from harness.report.writers import write_reports
+from harness.report.writers import write_refusal, write_reports
+from harness.sdk.protocol import AdapterNotStarted
 from harness.sdk.reference_adapter import BUGS
 
 
@@ -26,28 +27,50 @@ def register(subcommands: Any) -> None:
             "without: every fault and bug must be caught by the checks that declare it, and "
             "nothing correct flagged."
         ),
-        epilog=epilog(": a fault or bug missed, or the clean emulator or client flagged"),
+        epilog=epilog(
+            "a fault or bug missed (MISSED), or the clean emulator or client flagged (FLAGGED)",
+            success="every fault and bug caught by its declared checks, nothing correct flagged",
+        ),
     )
     parser.add_argument(
-        "--seed", type=non_negative_int, default=1, help="the server runs' seed (0 or more)"
+        "--seed",
+        type=non_negative_int,
+        default=1,
+        metavar="N",
+        help="the server runs' seed, 0 or more",
     )
     parser.add_argument(
-        "--workers", type=positive_int, default=2, help="processes running trials side by side"
+        "--workers",
+        type=positive_int,
+        default=2,
+        metavar="N",
+        help="processes running trials side by side, 1 or more",
     )
     parser.add_argument(
-        "--fault", action="append", metavar="NAME", help="only this fault; repeat for more"
+        "--fault",
+        action="append",
+        metavar="NAME",
+        help="only this emulator fault (`ahi-contract emulator --list-faults`); repeatable "
+        "(default: every fault)",
     )
     parser.add_argument(
-        "--bug", action="append", metavar="NAME", help="only this SDK bug; repeat for more"
+        "--bug",
+        action="append",
+        metavar="NAME",
+        help="only this reference-client bug; repeatable (default: every bug)",
     )
     parser.add_argument(
         "--report-dir",
         type=Path,
         default=Path("reports/selftest"),
         metavar="DIR",
-        help="write junit.xml, results.json, summary.md, report.html here",
+        help="write junit.xml, results.json, summary.md, report.html here (checked before the run)",
     )
-    parser.add_argument("--quiet", action="store_true", help="print only the summary")
+    parser.add_argument(
+        "--quiet",
+        action="store_true",
+        help="no progress on stderr: print only the verdicts and the summary",
+    )
     parser.set_defaults(run=run)
 
 
@@ -55,14 +78,23 @@ def run(arguments: argparse.Namespace) -> int:
     unknown = [f for f in arguments.fault or () if f not in FAULTS_BY_NAME]
     unknown += [b for b in arguments.bug or () if b not in BUGS]
     if unknown:
-        return refuse("selftest", f"unknown fault or bug: {', '.join(unknown)}")
+        unknown_text = f"unknown fault or bug: {', '.join(unknown)}" + suggestions(
+            unknown, [*FAULTS_BY_NAME, *BUGS]
+        )
+        if unwritable_reason(arguments.report_dir) is None:
+            write_refusal(arguments.report_dir, "selftest", unknown_text, seed=arguments.seed)
+        return refuse("selftest", unknown_text)
     reason = unwritable_reason(arguments.report_dir)
     if reason is not None:
         return refuse("selftest", f"--report-dir: {reason}")
-    with progress(arguments.quiet) as report:
-        record = selftest.run(
-            arguments.seed, arguments.workers, report, arguments.fault, arguments.bug
-        )
+    try:
+        with progress(arguments.quiet) as report:
+            record = selftest.run(
+                arguments.seed, arguments.workers, report, arguments.fault, arguments.bug
+            )
+    except AdapterNotStarted as error:
+        write_refusal(arguments.report_dir, "selftest", str(error), seed=arguments.seed)
+        return refuse("selftest", str(error))
     paths = write_reports(record, arguments.report_dir)
     for outcome in record.merged():
         verdict = "caught" if outcome.check_id != selftest.CLEAN.id else "clean"

@@ -5,29 +5,28 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import sys
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 from botocore.exceptions import BotoCoreError
 
-from harness.cli import epilog, refuse
+from harness.cli import epilog, misplaced, refuse, suggestions, unmatched_patterns
 from harness.cli.progress import progress
 from harness.emulator.faults import FAULTS_BY_NAME
 from harness.inputs import unwritable_reason, url
 from harness.report.record import RunRecord
-from harness.report.writers import write_reports
+from harness.report.terminal import problem_lines
+from harness.report.writers import write_refusal, write_reports
 from harness.server import environment, units
+from harness.server.cleanup import KEEP_VARIABLE
 from harness.server.environment import SetupError
 from harness.server.options import (
     CredentialsMissing,
-    ServerOptions,
     add_options,
     option_values,
     server_options,
 )
-from harness.server.probe import Probe
 from harness.server.registry import load_checks
 from harness.server.runner import TargetUnreachable, execute
 from harness.server.selection import Selection, UnknownCheck
@@ -38,7 +37,7 @@ ENVIRONMENT = (
     "AWS_PROFILE, AWS_CONFIG_FILE, AWS_SHARED_CREDENTIALS_FILE, AWS_ACCESS_KEY_ID,",
     "AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_REGION, AWS_DEFAULT_REGION",
     "                                  botocore's credential and region resolution (SSO too)",
-    f"{environment.KEEP_VARIABLE}=1               what --keep does (the pytest front end too)",
+    f"{KEEP_VARIABLE}=1               what --keep does (the pytest front end too)",
 )
 
 
@@ -53,7 +52,11 @@ def register(subcommands: Any) -> None:
             "emulator and its S3. Credentials and region come from botocore's resolution; "
             "the options override them."
         ),
-        epilog=epilog(environment=ENVIRONMENT),
+        epilog=epilog(
+            "a check failed (a FAIL line names each, with its source and evidence)",
+            ENVIRONMENT,
+            success="every check passed, or --list-checks or --plan printed what it was asked",
+        ),
     )
     add_options(parser.add_argument)
     parser.set_defaults(report_dir=Path("reports"))
@@ -66,7 +69,8 @@ def register(subcommands: Any) -> None:
         "--format",
         choices=("text", "json"),
         default="text",
-        help="how --list-checks prints",
+        help="how --list-checks prints: text (a table for people) or json (a list of "
+        "{id, family, rule, source, reference} for tools)",
     )
     parser.add_argument(
         "--plan",
@@ -76,23 +80,24 @@ def register(subcommands: Any) -> None:
     parser.add_argument(
         "--keep",
         action="store_true",
-        help="keep the S3 bucket and the empty scope data store a run would delete "
-        "(default: delete them; data stores holding image sets always stay)",
+        help="keep everything the run made on the target (image sets, data stores, the S3 "
+        "bucket); default: delete it all when the run ends, also after a failure or "
+        "SIGINT/SIGTERM",
     )
-    parser.add_argument("--quiet", action="store_true", help="print only the summary")
+    parser.add_argument(
+        "--quiet",
+        action="store_true",
+        help="no progress on stderr: print only the failures and the summary",
+    )
     parser.set_defaults(run=run)
 
 
 def list_checks(selection: Selection, output: str) -> int:
     """Print the server suite's checks that `selection` selects, as text or JSON."""
     catalogue = load_checks()
-    unknown = selection.unmatched(catalogue)
-    if unknown:
-        print(
-            f"ahi-contract server: no check ID or family matches {', '.join(unknown)}",
-            file=sys.stderr,
-        )
-        return 2
+    reason = unmatched_patterns(selection, catalogue, "check", PATTERN_OPTIONS)
+    if reason is not None:
+        return refuse("server", reason)
     chosen = sorted(
         (check for check in catalogue if selection.selects(check)), key=lambda c: (c.family, c.id)
     )
@@ -110,22 +115,10 @@ def list_checks(selection: Selection, output: str) -> int:
 
 
 def summary(record: RunRecord) -> str:
+    """The failures, each failed check's replay command, and the counts, as printed."""
     outcomes = record.merged()
     failed = [o for o in outcomes if o.status != "passed"]
-    lines = []
-    for outcome in failed:
-        check = outcome.check
-        lines.append(f"FAIL {check.id} [{outcome.subject}] {check.rule}")
-        lines.append(f"     source: {check.source.value} ({check.reference})")
-        lines.append(
-            f"     {outcome.message.splitlines()[0] if outcome.message else outcome.status}"
-        )
-        for evidence in outcome.evidence[:1]:
-            if evidence.curl:
-                lines.append(f"     {evidence.curl}")
-            if evidence.status is not None:
-                body = (evidence.response_body or "").replace("\n", " ")[:200]
-                lines.append(f"     -> HTTP {evidence.status} {body}")
+    lines = problem_lines(record)
     passed = len(outcomes) - len(failed)
     lines.append(
         f"{passed} passed, {len(failed)} failed"
@@ -134,11 +127,42 @@ def summary(record: RunRecord) -> str:
     return "\n".join(lines)
 
 
+# Options that only mean something with another, or that answer and exit.
+NEEDS = {"--format": "--list-checks"}
+ALONE = {"--list-checks": ("--check", "--exclude-check", "--format")}
+EXCLUDES = {
+    "--plan": ("--report-dir", "--record", "--quiet", "--seed", "--request-timeout"),
+}
+PATTERN_OPTIONS = "--check and --exclude-check"
+# Options the embedded emulator has no use for: they describe a given --endpoint.
+REMOTE_ONLY = {
+    "--access-key": "the embedded emulator takes its own test credentials",
+    "--secret-key": "the embedded emulator takes its own test credentials",
+    "--session-token": "the embedded emulator takes its own test credentials",
+    "--s3-endpoint": "the embedded emulator starts its own S3",
+    "--datastore-id": "the embedded emulator starts empty",
+    "--job-quota": "the embedded emulator's quota is known",
+}
+
+
+def _selection(arguments: argparse.Namespace) -> Selection:
+    return Selection(tuple(arguments.check), tuple(arguments.exclude_check))
+
+
 def _refusal(arguments: argparse.Namespace) -> str | None:
-    """Why the parsed options cannot start a run, or None."""
+    """Why the parsed options cannot start a run (or a listing or a plan), or None."""
+    if arguments.list_checks:
+        return None
+    if arguments.check or arguments.exclude_check:
+        reason = unmatched_patterns(_selection(arguments), load_checks(), "check", PATTERN_OPTIONS)
+        if reason is not None:
+            return reason
     unknown = [name for name in arguments.fault if name not in FAULTS_BY_NAME]
     if unknown:
-        return f"unknown fault(s): {', '.join(unknown)} (see `ahi-contract emulator --list-faults`)"
+        return (
+            f"unknown fault(s): {', '.join(unknown)}{suggestions(unknown, FAULTS_BY_NAME)} "
+            "(see `ahi-contract emulator --list-faults`)"
+        )
     from_environment = os.environ.get("AWS_ENDPOINT_URL_MEDICAL_IMAGING")
     if from_environment and not arguments.endpoint:
         try:
@@ -147,6 +171,14 @@ def _refusal(arguments: argparse.Namespace) -> str | None:
             return f"AWS_ENDPOINT_URL_MEDICAL_IMAGING: {error}"
     if arguments.fault and (arguments.endpoint or from_environment):
         return "--fault applies to the embedded emulator only"
+    if not (arguments.endpoint or from_environment):
+        for option, why in REMOTE_ONLY.items():
+            if getattr(arguments, option[2:].replace("-", "_")) is not None:
+                return f"{option} applies to a given --endpoint only ({why})"
+    if (arguments.access_key is None) != (arguments.secret_key is None):
+        return "--access-key and --secret-key go together"
+    if arguments.session_token is not None and arguments.access_key is None:
+        return "--session-token applies only with --access-key and --secret-key"
     if arguments.plan:
         return None
     reason = unwritable_reason(arguments.report_dir)
@@ -159,22 +191,31 @@ def _configured_region() -> str:
     return boto3.Session().region_name or "us-east-1"
 
 
-def _datastores(options: ServerOptions) -> dict[str, tuple[str, str]] | None:
-    if options.endpoint is None:
-        return None
-    return environment.datastores(Probe(options.endpoint, options.credentials, options.region))
+def _refused(arguments: argparse.Namespace, reason: str) -> int:
+    """Refuse the run; one (not a listing or a plan) whose --report-dir can be written leaves
+    there a report set saying it was refused and why, in place of an earlier run's."""
+    if not (arguments.list_checks or arguments.plan) and not unwritable_reason(
+        arguments.report_dir
+    ):
+        endpoint = arguments.endpoint or os.environ.get("AWS_ENDPOINT_URL_MEDICAL_IMAGING")
+        target = {"endpoint": endpoint, "embedded": not endpoint, "faults": arguments.fault}
+        write_refusal(
+            arguments.report_dir, "server", reason, target, arguments.seed, arguments.profile
+        )
+    return refuse("server", reason)
 
 
 def run(arguments: argparse.Namespace) -> int:
-    if arguments.list_checks:
-        return list_checks(
-            Selection(tuple(arguments.check), tuple(arguments.exclude_check)), arguments.format
-        )
+    reason = misplaced(arguments, NEEDS, ALONE, EXCLUDES)
+    if reason is not None:  # a usage mistake: refused before anything is looked at or written
+        return refuse("server", reason)
     reason = _refusal(arguments)
     if reason is not None:
-        return refuse("server", reason)
+        return _refused(arguments, reason)
+    if arguments.list_checks:
+        return list_checks(_selection(arguments), arguments.format)
     if arguments.keep:
-        os.environ[environment.KEEP_VARIABLE] = "1"
+        os.environ[KEEP_VARIABLE] = "1"
     if arguments.plan:
         endpoint = arguments.endpoint or os.environ.get("AWS_ENDPOINT_URL_MEDICAL_IMAGING")
         for line in environment.plan(
@@ -190,20 +231,17 @@ def run(arguments: argparse.Namespace) -> int:
     try:
         options = server_options(option_values(arguments))
     except (CredentialsMissing, BotoCoreError) as error:
-        return refuse("server", str(error))
+        return _refused(arguments, str(error))
     try:
-        before = _datastores(options)
         with progress(arguments.quiet) as report:
             record = execute(options, report)
     except UnknownCheck as error:
-        return refuse("server", str(error))
+        return _refused(arguments, str(error))
     except (TargetUnreachable, SetupError) as error:
-        return refuse("server", f"cannot run: {error}")
+        return _refused(arguments, f"cannot run: {error}")
     paths = write_reports(record, arguments.report_dir)
     print(summary(record))
-    if before is not None:
-        after = _datastores(options) or {}
-        for line in environment.left_behind(before, after):
-            print(f"left on the target: data store {line}")
+    for line in record.target.get("leftBehind", ()):
+        print(f"left on the target: {line}")
     print("reports: " + ", ".join(str(path) for path in paths))
     return 0 if record.passed else 1

@@ -2,7 +2,8 @@
 
 Only runs of one kind compare (a server run with a server run, an SDK run with
 an SDK run, a self-test with a self-test); a results file of another shape or
-schema version is refused with a one-line `ResultsError`.
+schema version, or of a run that was refused (nothing checked), is refused with
+a one-line `ResultsError`.
 """
 
 from __future__ import annotations
@@ -56,6 +57,11 @@ def load_results(path: Path) -> dict[str, Any]:
     if results.get("kind") not in KINDS:
         raise ResultsError(
             f"{path}: kind {results.get('kind')!r}, expected one of {', '.join(KINDS)}"
+        )
+    if results.get("status") == "refused":
+        raise ResultsError(
+            f"{path}: the {results['kind']} run was refused, nothing was checked: "
+            f"{results.get('refused')}"
         )
     checks = results.get("checks")
     if not isinstance(checks, list) or not all(_is_check(check) for check in checks):

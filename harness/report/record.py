@@ -80,6 +80,8 @@ class RunRecord:
     finished_at: float | None = None
     outcomes: list[Outcome] = field(default_factory=list)
     aborted: str | None = None
+    refused: str | None = None
+    """Why the run was refused before any check ran (the command exited 2)."""
     host: str = field(default_factory=socket.gethostname)
     exchanges: list[RecordedExchange] = field(default_factory=list, repr=False)
     exchanges_file: str | None = None
@@ -140,9 +142,18 @@ class RunRecord:
 
     @property
     def passed(self) -> bool:
-        return self.aborted is None and all(
-            o.status in ("passed", "deviation") for o in self.outcomes
+        return (
+            self.refused is None
+            and self.aborted is None
+            and all(o.status in ("passed", "deviation") for o in self.outcomes)
         )
+
+    @property
+    def verdict(self) -> str:
+        """`refused` (the run never started), `passed` or `failed`."""
+        if self.refused is not None:
+            return "refused"
+        return "passed" if self.passed else "failed"
 
     def failed_checks(self) -> list[str]:
         return sorted({o.check_id for o in self.outcomes if o.status in ("failed", "error")})

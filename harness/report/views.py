@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from harness.model.scope import IN_SCOPE_OPERATIONS
+from harness.report import replay
 from harness.report.record import Evidence, Outcome, RunRecord
 
 STATUS_ORDER = ("passed", "deviation", "failed", "error")
@@ -120,6 +121,60 @@ def shown_evidence(outcome: Outcome) -> list[Evidence]:
     ]
 
 
+@dataclass(frozen=True)
+class Shown:
+    """A piece of evidence as the reports show it.
+
+    `curl` is the request to send again: for an embedded run, to the emulator that
+    `replay.emulator_setup` starts. When `label` is set the request names resources the
+    run made and `curl` is the request as the run sent it, evidence rather than a
+    reproduction (the label names the check's replay command instead). `entry` is the
+    request's index in the run's HAR file.
+    """
+
+    evidence: Evidence
+    curl: str | None
+    label: str | None
+    entry: int | None
+
+
+def shown(record: RunRecord, outcome: Outcome) -> list[Shown]:
+    """The evidence of `outcome` as the reports show it (see `Shown`)."""
+    entries = record.exchange_entries()
+    command = replay.replay_command(record, outcome)
+    found = []
+    for evidence in shown_evidence(outcome):
+        curl, label = evidence.curl, None
+        if curl is not None:
+            label = replay.evidence_label(curl, command)
+            if label is None:
+                curl = replay.standalone_curl(record, curl)
+        entry = entries.get(evidence.exchange) if evidence.exchange else None
+        found.append(Shown(evidence, curl, label, entry))
+    return found
+
+
+def verdict(record: RunRecord) -> str:
+    """The run's verdict as the reports headline it: PASSED, FAILED or REFUSED."""
+    return record.verdict.upper()
+
+
+def counts_text(record: RunRecord) -> str:
+    """The outcome counts and, when known, the seed, profile and duration, as one line."""
+    if record.refused is not None:
+        return "no check ran"
+    counts = totals(record.merged())
+    text = (
+        f"{counts['passed']} passed, {counts['failed']} failed, {counts['error']} errors, "
+        f"{counts['deviation']} known deviations"
+    )
+    if record.seed is not None:
+        text += f", seed {record.seed}, profile {record.profile}"
+    if record.finished_at is not None:
+        text += f", {duration(record.finished_at - record.started_at)}"
+    return text
+
+
 def title(record: RunRecord) -> str:
     if record.kind == "selftest":
         return "Self-test: the suites against the emulator's faults and the reference SDK's bugs"
@@ -129,7 +184,8 @@ def title(record: RunRecord) -> str:
         return f"SDK certification: {name} {sdk.get('version', '')}".strip()
     where = "embedded emulator" if record.target.get("embedded") else record.target.get("endpoint")
     faults = record.target.get("faults") or []
-    return f"Server conformance: {where}" + (f" with faults {', '.join(faults)}" if faults else "")
+    text = f"Server conformance: {where}" if where else "Server conformance"
+    return text + (f" with faults {', '.join(faults)}" if faults else "")
 
 
 def timestamp(seconds: float) -> str:

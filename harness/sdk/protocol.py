@@ -10,9 +10,11 @@ from __future__ import annotations
 import json
 import os
 import queue
+import re
 import shlex
 import subprocess
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -33,6 +35,9 @@ SECRET_KEY = "wJalrXUtnFEMI/K7MDENG"
 GREETING_TIMEOUT = 30.0
 CALL_GRACE = 10.0
 EXIT_TIMEOUT = 5.0
+STDERR_KEPT = 2000
+_STACK_FRAME = re.compile(r"^\s+(at |File \")")
+_ERROR_LINE = re.compile(r"^[\w.]*(error|exception)\b", re.IGNORECASE)
 _CLEARED_ENVIRONMENT = (
     "AWS_ACCESS_KEY_ID",
     "AWS_SECRET_ACCESS_KEY",
@@ -56,6 +61,20 @@ def declared_retries(greeting: dict[str, Any]) -> str:
 
 class AdapterBroken(Exception):
     """The adapter crashed, hung, or broke the protocol; the run cannot go on with it."""
+
+
+class AdapterNotStarted(AdapterBroken):
+    """The adapter program could not be started, or exited before its greeting."""
+
+
+def stderr_tail(lines: Sequence[str], count: int = 3) -> str:
+    """What a program's stderr ends with, in one line: blank lines and stack frames left
+    out, from its last error line (`Error: ...`, `ModuleNotFoundError: ...`) when it has
+    one, at most `count` lines joined by ` | `."""
+    said = [line.strip() for line in lines if line.strip() and not _STACK_FRAME.match(line)]
+    errors = [index for index, line in enumerate(said) if _ERROR_LINE.match(line)]
+    start = errors[-1] if errors else max(0, len(said) - count)
+    return " | ".join(said[start : start + count])
 
 
 class Adapter(Protocol):
@@ -138,11 +157,16 @@ class SubprocessAdapter:
                 bufsize=1,
             )
         except OSError as error:
-            raise AdapterBroken(f"cannot start adapter {self.command!r}: {error}") from error
+            raise AdapterNotStarted(f"cannot start adapter `{self.command}`: {error}") from error
         self._lines: queue.Queue[str | None] = queue.Queue()
         threading.Thread(target=self._read_stdout, daemon=True).start()
-        threading.Thread(target=self._read_stderr, daemon=True).start()
-        first = self._next_line(GREETING_TIMEOUT, "greet")
+        self._stderr_reader = threading.Thread(target=self._read_stderr, daemon=True)
+        self._stderr_reader.start()
+        try:
+            first = self._next_line(GREETING_TIMEOUT, "greet")
+        except BaseException:
+            self.kill()
+            raise
         if first.get("hello") != HELLO:
             self.kill()
             raise AdapterBroken(f"adapter greeted with {first!r}, not hello {HELLO!r}")
@@ -157,8 +181,9 @@ class SubprocessAdapter:
     def _read_stderr(self) -> None:
         assert self._process.stderr is not None
         for line in self._process.stderr:
-            if len(self.stderr) < 2000:
-                self.stderr.append(line.rstrip("\n"))
+            self.stderr.append(line.rstrip("\n"))
+            if len(self.stderr) > STDERR_KEPT:
+                del self.stderr[0]
 
     def _next_line(self, timeout: float, doing: str) -> dict[str, Any]:
         try:
@@ -170,7 +195,12 @@ class SubprocessAdapter:
             ) from None
         if line is None:
             code = self._process.wait()
-            tail = " | ".join(self.stderr[-3:])
+            self._stderr_reader.join(timeout=2.0)
+            tail = stderr_tail(self.stderr) or "nothing on stderr"
+            if doing == "greet":
+                raise AdapterNotStarted(
+                    f"adapter `{self.command}` exited with status {code} before greeting: {tail}"
+                )
             raise AdapterBroken(
                 f"adapter exited with status {code} instead of answering to {doing}: {tail}"
             )

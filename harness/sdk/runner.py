@@ -21,6 +21,7 @@ from harness.sdk.protocol import (
     STANDARD,
     Adapter,
     AdapterBroken,
+    AdapterNotStarted,
     InProcessReference,
     SubprocessAdapter,
     call_config,
@@ -102,7 +103,8 @@ def certify(
     scenarios that depend on it follow the behaviour the adapter's greeting declares.
 
     `call_timeout` is each call's `timeoutSeconds`; an adapter silent for that
-    plus 10 s is reported as hung and the run ends.
+    plus 10 s is reported as hung and the run ends. An adapter that cannot start, or
+    exits before it greets, raises `AdapterNotStarted`: there is nothing to report on.
     """
     scenarios = scenarios if scenarios is not None else list(load_catalogue())
     record = RunRecord(
@@ -116,6 +118,8 @@ def certify(
     try:
         try:
             adapter, known_name = open_adapter(adapter_spec, retries_2026)
+        except AdapterNotStarted:
+            raise
         except AdapterBroken as error:
             record.add(Outcome(ADAPTER_RUN.id, adapter_spec, "error", str(error)))
             record.aborted = str(error)

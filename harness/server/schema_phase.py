@@ -351,7 +351,7 @@ def run_schema_phase(context: SuiteContext, spec: dict[str, Any]) -> None:
         with _interrupts_kept() as interrupted:
             _consume(context, stream, operations)
         if interrupted:
-            raise KeyboardInterrupt  # schemathesis stops on one, but does not pass it on
+            raise interrupted[0]  # schemathesis stops on one, but does not pass it on
     finally:
         timer.cancel()
         _remove_datastores_made(context)
@@ -366,10 +366,11 @@ def run_schema_phase(context: SuiteContext, spec: dict[str, Any]) -> None:
 
 
 @contextmanager
-def _interrupts_kept() -> Iterator[list[int]]:
-    """While the block runs, SIGINT and SIGTERM are noted in the list yielded, then handled
-    as before (a KeyboardInterrupt, which schemathesis's engine catches to stop)."""
-    noted: list[int] = []
+def _interrupts_kept() -> Iterator[list[BaseException]]:
+    """While the block runs, SIGINT and SIGTERM are handled as before (a KeyboardInterrupt,
+    which schemathesis's engine catches to stop) and what they raised is kept in the list
+    yielded, to be raised again once the engine has stopped."""
+    noted: list[BaseException] = []
     if threading.current_thread() is not threading.main_thread():
         yield noted
         return
@@ -378,11 +379,14 @@ def _interrupts_kept() -> Iterator[list[int]]:
     }
 
     def note(number: int, frame: FrameType | None) -> None:
-        noted.append(number)
         previous = before[number]
-        if callable(previous):
-            previous(number, frame)
-        raise KeyboardInterrupt
+        try:
+            if callable(previous):
+                previous(number, frame)
+            raise KeyboardInterrupt
+        except BaseException as interrupt:
+            noted.append(interrupt)
+            raise
 
     for number, previous in before.items():
         if previous is not signal.SIG_IGN:

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from harness.report.writers import REPORT_FILES
+
 REPO = Path(__file__).resolve().parents[2]
 SPEC = REPO / "specs" / "medical-imaging.openapi.yaml"
 
@@ -203,7 +205,9 @@ CASES: dict[str, Case] = {
     "sdk: adapter path missing": Case(("sdk", "--adapter", "{F}/absent-adapter"), "not found"),
     "sdk: adapter not a command line": Case(("sdk", "--adapter", "node 'open"), "not a command"),
     "sdk: adapter empty": Case(("sdk", "--adapter", " "), "empty"),
-    "sdk: unknown scenario": Case(("sdk", "--scenario", "NOPE"), "unknown scenario"),
+    "sdk: unknown scenario": Case(
+        ("sdk", "--scenario", "SDK-RETRY-50"), "no scenario ID or family matches SDK-RETRY-50"
+    ),
     "sdk: known deviations missing": Case(
         ("sdk", "--known-deviations", "{F}/absent.json"), "no such file"
     ),
@@ -217,6 +221,23 @@ CASES: dict[str, Case] = {
         ("sdk", "--known-deviations", "{F}/deviations-fields.json"), "entry 0"
     ),
     "sdk: report dir is a file": Case(("sdk", "--report-dir", "{F}/a-file"), "not a directory"),
+    "sdk: adapter exits before greeting": Case(
+        ("sdk", "--adapter", f"{sys.executable} -c \"raise SystemExit('no SDK here')\""),
+        "before greeting: no SDK here",
+    ),
+    "sdk: format without a listing": Case(
+        ("sdk", "--format", "json"), "only with --list-scenarios"
+    ),
+    # usage mistakes every command shares
+    "server: mistyped option": Case(
+        ("server", "--endpont", "http://x"), "did you mean --endpoint?"
+    ),
+    "server: format without a listing": Case(
+        ("server", "--format", "json"), "--format applies only with --list-checks"
+    ),
+    "server: listing with a plan": Case(
+        ("server", "--list-checks", "--plan"), "--list-checks does not combine with --plan"
+    ),
     # selftest
     "selftest: zero workers": Case(("selftest", "--workers", "0"), "not a positive"),
     "selftest: negative seed": Case(("selftest", "--seed", "-2"), "negative"),
@@ -267,5 +288,11 @@ def test_bad_input_is_one_line_and_exit_2(name: str, fixtures: Path, tmp_path: P
     assert len(stderr.splitlines()) == 1, stderr
     assert case.says in stderr
     assert stderr.startswith("ahi-contract")
-    assert list(tmp_path.iterdir()) == [], "written into the working directory"
+    written = sorted(path for path in tmp_path.rglob("*") if path.is_file())
+    if written:  # a run refused after its options were read replaces the reports it would write
+        folder = written[0].parent
+        assert [path.name for path in written] == sorted(REPORT_FILES)
+        assert folder.relative_to(tmp_path).parts[0] == "reports"
+        results = json.loads((folder / "results.json").read_text())
+        assert results["status"] == "refused" and case.says in results["refused"]
     assert _snapshot(fixtures) == before, "the fixtures changed"

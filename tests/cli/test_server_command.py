@@ -58,5 +58,5 @@ def test_plan_lists_what_a_run_creates_and_starts_nothing(
     output = capsys.readouterr().out
     assert output.startswith("target: https://imaging.test; region eu-west-1; 2 worker")
     assert "S3 bucket ahi-contract-<run id> in eu-west-1" in output
-    assert "to remove a data store that stays" in output
+    assert "at the end every image set the run made is deleted" in output
     assert list(tmp_path.iterdir()) == []

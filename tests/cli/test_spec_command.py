@@ -64,7 +64,7 @@ def test_every_command_help_states_exit_codes(capsys: pytest.CaptureFixture[str]
         with pytest.raises(SystemExit):
             main([*words, "--help"])
         text = capsys.readouterr().out
-        assert "exit status:" in text and "2  bad input" in text, words
+        assert "exit status:" in text and "2    bad input" in text, words
         assert "AHI_CONTRACT_TRACEBACK" in text
 
 

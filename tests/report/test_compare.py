@@ -95,3 +95,19 @@ def test_text_lists_every_kind_of_change() -> None:
     assert "new        D [GetDatastore]" in lines
     assert "VANISHED   C [GetDatastore]" in lines
     assert "version    botocore: 1.0 -> 1.1" in lines
+
+
+def test_a_refused_run_is_not_compared_as_if_every_check_vanished(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from harness.report.writers import write_refusal
+
+    good = tmp_path / "good.json"
+    good.write_text(json.dumps(_results({"A": "passed"})))
+    write_refusal(tmp_path / "refused", "server", "cannot run: cannot connect to h:1")
+    refused = tmp_path / "refused" / "results.json"
+    with pytest.raises(ResultsError, match="the server run was refused, nothing was checked"):
+        load_results(refused)
+    assert main(["diff", str(good), str(refused)]) == 2
+    error = capsys.readouterr().err
+    assert "refused" in error and "cannot connect to h:1" in error and "VANISHED" not in error

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.report.record import Outcome
-from harness.report.writers import write_reports
+from harness.report.writers import write_refusal, write_reports
 from tests.report.test_writers import CHECK, _record
 
 CHROMIUM = shutil.which("chromium") or "chromium"
@@ -46,28 +46,62 @@ def _chromium(tmp_path: Path, *arguments: str) -> str:
     return result.stdout
 
 
-def test_the_report_renders_with_its_matrix_and_opens_a_failure(tmp_path: Path) -> None:
+def test_the_report_opens_on_the_failure_and_a_link_unfolds_a_section(tmp_path: Path) -> None:
     write_reports(_record(), tmp_path)
     page = (tmp_path / "report.html").resolve()
     html = page.read_text()
     for fetch in ('src="http', "<link", "@import", "url(http"):
         assert fetch not in html  # one self-contained file: nothing is fetched
 
-    closed = _chromium(tmp_path, "--dump-dom", page.as_uri())
-    assert 'id="matrix"' in closed
-    assert '<td class="failed"' in closed and '<td class="passed"' in closed
-    assert "FAILED" in closed
+    plain = _chromium(tmp_path, "--dump-dom", page.as_uri())
+    assert 'id="matrix"' in plain and "FAILED" in plain
+    assert '<td class="failed"' in plain and '<td class="passed"' in plain
+    failure = re.search(r'<details[^>]*id="TEST-WRITER--1"[^>]*>', plain)
+    assert failure is not None and re.search(r"\sopen(=|\s|>)", failure.group(0)), failure
+    assert "curl -X GET http://x/datastore/a" in plain
+    folded = re.search(r'<details[^>]*id="run-details"[^>]*>', plain)
+    assert folded is not None and "open" not in folded.group(0)
 
-    opened = _chromium(tmp_path, "--dump-dom", page.as_uri() + "#TEST-WRITER--1")
-    tag = re.search(r'<details[^>]*id="TEST-WRITER--1"[^>]*>', opened)
-    assert tag is not None and re.search(r"\sopen(=|\s|>)", tag.group(0)), tag
-    closed_tag = re.search(r'<details[^>]*id="TEST-WRITER--1"[^>]*>', closed)
-    assert closed_tag is not None and "open" not in closed_tag.group(0)
-    assert "curl -X GET http://x/datastore/a" in opened
+    linked = _chromium(tmp_path, "--dump-dom", page.as_uri() + "#meta")
+    unfolded = re.search(r'<details[^>]*id="run-details"[^>]*>', linked)
+    assert unfolded is not None and re.search(r"\sopen(=|\s|>)", unfolded.group(0)), unfolded
 
     screenshot = tmp_path / "report.png"
     _chromium(tmp_path, f"--screenshot={screenshot}", "--window-size=1200,900", page.as_uri())
     assert screenshot.stat().st_size > 10_000
+
+
+def test_the_first_screen_shows_the_verdict_and_the_failures_evidence(tmp_path: Path) -> None:
+    write_reports(_record(), tmp_path)
+    page = (tmp_path / "report.html").resolve().as_uri()
+    top = "document.querySelector('{}').getBoundingClientRect().top"
+    shown = "document.querySelector('{}').checkVisibility()"
+    with devtools(tmp_path, page) as browser:
+        browser.send(  # a laptop's screen
+            "Emulation.setDeviceMetricsOverride",
+            width=1280,
+            height=720,
+            deviceScaleFactor=1,
+            mobile=False,
+        )
+        height = browser.evaluate("window.innerHeight")
+        assert height == 720
+        assert browser.evaluate(top.format("#verdict")) < 150
+        assert browser.evaluate(top.format('[id="TEST-WRITER--1"] pre.replay')) < height
+        assert browser.evaluate(top.format('[id="TEST-WRITER--1"] pre.curl')) < height
+        assert browser.evaluate(shown.format('[id="TEST-WRITER--1"] pre.response'))
+        assert not browser.evaluate(shown.format("#matrix"))  # folded
+        assert not browser.evaluate(shown.format("#meta"))  # folded
+
+
+def test_a_refused_runs_report_renders_the_reason(tmp_path: Path) -> None:
+    write_refusal(tmp_path, "server", "cannot run: cannot connect to 127.0.0.1:9")
+    page = (tmp_path / "report.html").resolve().as_uri()
+    with devtools(tmp_path, page) as browser:
+        assert browser.evaluate("document.getElementById('verdict').textContent") == "REFUSED"
+        reason = browser.evaluate("document.getElementById('refusal').innerText")
+        assert "cannot run: cannot connect to 127.0.0.1:9" in reason
+        assert browser.evaluate("document.querySelectorAll('.filterable').length") == 0
 
 
 class DevTools:

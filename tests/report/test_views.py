@@ -5,7 +5,15 @@ from __future__ import annotations
 from harness.checks import REGISTRY, Source, register
 from harness.model import IN_SCOPE_OPERATIONS
 from harness.report.record import Evidence, Outcome, RunRecord
-from harness.report.views import duration, matrix, shown_evidence, title, units_matrix
+from harness.report.views import (
+    counts_text,
+    duration,
+    matrix,
+    shown_evidence,
+    title,
+    units_matrix,
+    verdict,
+)
 
 CHECK = REGISTRY.get("VIEWS-TEST") or register(
     "VIEWS-TEST", "views", "a rule for this test", Source.HARNESS, "tests"
@@ -61,3 +69,16 @@ def test_each_kind_of_run_has_a_title_that_says_what_was_run() -> None:
     assert title(record("selftest")).startswith("Self-test")
     assert title(record("server", embedded=True)) == "Server conformance: embedded emulator"
     assert title(record("server", endpoint="http://x", faults=["f"])).endswith("with faults f")
+
+
+def test_the_counts_line_says_what_ran_and_a_refused_run_that_nothing_did() -> None:
+    record = RunRecord("server", {}, {}, seed=3, profile="quick", started_at=10.0)
+    record.add(Outcome("VIEWS-TEST", "GetDatastore", "failed"))
+    record.add(Outcome("VIEWS-TEST", "ListDatastores", "passed"))
+    record.finished_at = 12.5
+    assert counts_text(record) == (
+        "1 passed, 1 failed, 0 errors, 0 known deviations, seed 3, profile quick, 2.5 s"
+    )
+    refused = RunRecord("sdk", {}, {}, seed=None, profile=None, refused="bad adapter")
+    assert counts_text(refused) == "no check ran" and verdict(refused) == "REFUSED"
+    assert verdict(record) == "FAILED"

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 import xml.etree.ElementTree as ElementTree
 from pathlib import Path
@@ -10,10 +11,13 @@ import xmlschema
 from harness.checks import REGISTRY, Source, register
 from harness.report.record import Evidence, Outcome, RunRecord
 from harness.report.writers import (
+    REPORT_FILES,
     junit_xml,
+    refusal_record,
     report_html,
     results_json,
     summary_md,
+    write_refusal,
     write_reports,
 )
 
@@ -193,3 +197,135 @@ def test_characters_xml_cannot_carry_are_escaped_in_junit() -> None:
     text = junit_xml(record)
     JUNIT_SCHEMA.validate(text)
     assert "generated `\\x11\\xd800` data" in text
+
+
+def test_results_json_states_the_runs_status() -> None:
+    assert results_json(_record())["status"] == "failed"
+    passing = RunRecord(kind="server", target={}, tool={}, seed=1, profile="quick")
+    passing.add(Outcome(CHECK.id, "GetDatastore", "passed"))
+    assert results_json(passing)["status"] == "passed"
+    assert results_json(passing)["refused"] is None
+
+
+def test_html_opens_on_the_verdict_and_the_failures_and_folds_the_rest() -> None:
+    html = report_html(_record())
+    body = html.split("<body>", 1)[1]
+    verdict = body.index('id="verdict"')
+    failure = body.index('id="TEST-WRITER--1"')
+    assert verdict < failure < body.index('id="meta"') < body.index('id="matrix"')
+    tag = re.search(r'<details[^>]*id="TEST-WRITER--1"[^>]*>', body)
+    assert tag is not None and " open " in tag.group(0)
+    for section in ("run-details", "matrix-section", "passed-checks"):
+        folded = re.search(rf'<details[^>]*id="{section}"[^>]*>', body)
+        assert folded is not None and "open" not in folded.group(0), section
+    meta = body.index('id="meta"')
+    assert body.rindex("<details", 0, meta) == body.index(
+        '<details class="folded" id="run-details"'
+    )
+    first = body[failure : body.index("</details>", failure)]
+    for shown in (
+        "Rule:</strong> a rule for the writer tests",
+        "Source:</strong> harness decision (tests)",
+        "it broke",
+        "--seed 5 --profile quick --check TEST-WRITER",
+        "curl -X GET http://x/datastore/a",
+        "HTTP 500",
+    ):
+        assert shown in first, shown
+    assert first.index("--check TEST-WRITER") < first.index("curl -X GET")
+
+
+def _refused() -> RunRecord:
+    return refusal_record(
+        "server",
+        "cannot run: cannot connect to 127.0.0.1:9:\n  Connection refused",
+        {"endpoint": "http://127.0.0.1:9", "embedded": False, "faults": []},
+        profile="quick",
+    )
+
+
+def test_a_refused_runs_reports_say_it_was_refused_and_why() -> None:
+    record = _refused()
+    reason = "cannot run: cannot connect to 127.0.0.1:9: Connection refused"
+    assert record.refused == reason and not record.passed
+
+    results = results_json(record)
+    assert results["status"] == "refused" and results["refused"] == reason
+    assert results["passed"] is False and results["checks"] == []
+    assert results["replay"] == {"setup": [], "command": None}
+
+    text = junit_xml(record)
+    JUNIT_SCHEMA.validate(text)
+    suite = ElementTree.fromstring(text)
+    assert suite.get("tests") == "1" and suite.get("errors") == "1"
+    (case,) = suite.iter("testcase")
+    error = case.find("error")
+    assert error is not None and error.get("message") == f"refused: {reason}"
+
+    summary = summary_md(record)
+    assert summary.startswith("## Server conformance: http://127.0.0.1:9: REFUSED\n")
+    assert f"refused before any check ran:** {reason}" in summary
+    assert "passed," not in summary and "Reproduce" not in summary
+
+    html = report_html(record)
+    assert '<span id="verdict" class="verdict refused">REFUSED</span>' in html
+    assert reason in html.split('id="refusal"', 1)[1].split("</div>", 1)[0]
+    assert 'id="matrix"' not in html and 'id="filter"' not in html
+
+
+def test_a_refusal_replaces_every_report_of_an_earlier_run(tmp_path: Path) -> None:
+    write_reports(_record(), tmp_path)
+    (tmp_path / "summary.md").unlink()  # an earlier run that left only some of the set
+    (tmp_path / "exchanges.har").write_text("{}")  # not of the set: stays
+    written = write_refusal(tmp_path, "sdk", "unknown scenario(s): NOPE", {"adapter": "boto3"})
+    assert [path.name for path in written] == list(REPORT_FILES)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([*REPORT_FILES, "exchanges.har"])
+    for name in REPORT_FILES:
+        text = (tmp_path / name).read_text()
+        assert "TEST-WRITER" not in text and "it broke" not in text, name
+        assert "unknown scenario(s): NOPE" in text, name
+    assert json.loads((tmp_path / "results.json").read_text())["kind"] == "sdk"
+    assert "SDK certification: boto3: REFUSED" in (tmp_path / "summary.md").read_text()
+
+
+def test_a_refusal_into_a_folder_that_cannot_be_written_writes_nothing(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    assert write_refusal(blocker / "reports", "server", "why") == []
+    assert blocker.read_text() == "not a folder"
+
+
+def test_a_request_naming_resources_the_run_made_is_labelled_as_evidence() -> None:
+    own = "ee81664590de4c168e174602fa92e7e7"
+    record = _record()
+    record.add(
+        Outcome(
+            CHECK.id,
+            "GetImageSet",
+            "failed",
+            "answered 500",
+            [
+                Evidence(
+                    curl=f"curl -X POST http://x/datastore/{own}/imageSet/{'1' * 32}", status=500
+                )
+            ],
+        )
+    )
+    command = (
+        "ahi-contract server --endpoint http://x --region us-east-1 --seed 5 --profile quick "
+        "--check TEST-WRITER"
+    )
+    summary = summary_md(record)
+    assert (
+        f"GetImageSet, answered HTTP 500. Evidence: this request names resources the run made "
+        f"(data store {own}, image set {'1' * 32}); replay the check with: `{command}`\n\n"
+        f"```text\ncurl -X POST http://x/datastore/{own}"
+    ) in summary
+    assert "```sh\ncurl -X GET http://x/datastore/a\n```" in summary  # names none: a command
+    html = report_html(record)
+    section = html.split('id="TEST-WRITER--2"', 1)[1].split("</details>", 1)[0]
+    assert '<p class="evidence-label">evidence: this request names resources' in section
+    assert f"replay the check with: {command}</p>" in section
+    assert "evidence: this request" not in html.split('id="TEST-WRITER--2"', 1)[0]
+    junit = junit_xml(record)
+    assert junit.count("evidence: this request names resources the run made") == 1

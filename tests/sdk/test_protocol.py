@@ -9,7 +9,13 @@ from pathlib import Path
 import pytest
 
 from harness.client import ClientSideError
-from harness.sdk.protocol import ClientPool, call_config, client_for
+from harness.sdk.protocol import (
+    AdapterNotStarted,
+    ClientPool,
+    call_config,
+    client_for,
+    stderr_tail,
+)
 from harness.sdk.runner import certify, scenario_config
 from harness.sdk.scenarios import BY_ID, METADATA_GZIP, REMOVABLE, UPDATABLE
 from harness.sdk.stub import StubServer
@@ -172,3 +178,38 @@ def test_an_adapter_declaring_2026_without_the_opt_in_fails_the_behaviour_check(
     )
     record = certify(f"{sys.executable} {program}", [])
     assert record.failed_checks() == ["SDK-RETRY-BEHAVIOUR"]
+
+
+def test_stderr_tail_keeps_the_error_and_drops_blank_lines_and_stack_frames() -> None:
+    node = [
+        "node:internal/modules/cjs/loader:1210",
+        "  throw err;",
+        "  ^",
+        "",
+        "Error: Cannot find module '/x/missing.mjs'",
+        "    at Module._resolveFilename (node:internal/modules/cjs/loader:1207:15)",
+        "    at node:internal/main/run_main_module:28:49 {",
+        "  code: 'MODULE_NOT_FOUND',",
+        "  requireStack: []",
+        "}",
+        "",
+        "Node.js v20.20.2",
+    ]
+    assert stderr_tail(node) == (
+        "Error: Cannot find module '/x/missing.mjs' | code: 'MODULE_NOT_FOUND', | requireStack: []"
+    )
+    python = [
+        "Traceback (most recent call last):",
+        '  File "adapter.py", line 1, in <module>',
+        "    import no_such_sdk",
+        "ModuleNotFoundError: No module named 'no_such_sdk'",
+    ]
+    assert stderr_tail(python) == "ModuleNotFoundError: No module named 'no_such_sdk'"
+    assert stderr_tail(["one", "", "two", "three", "four"]) == "two | three | four"
+    assert stderr_tail([]) == ""
+
+
+def test_an_adapter_that_exits_before_greeting_does_not_start_a_run() -> None:
+    command = f"{sys.executable} -c \"import sys; sys.stderr.write('boom\\n'); sys.exit(3)\""
+    with pytest.raises(AdapterNotStarted, match=r"exited with status 3 before greeting: boom$"):
+        certify(command, [BY_ID["SDK-RETRY-500"]])

@@ -6,6 +6,7 @@ import pytest
 
 from harness.checks import REGISTRY
 from harness.report.record import Outcome, RunRecord
+from harness.selection import Selection as SharedSelection
 from harness.server import units
 from harness.server.options import ServerOptions
 from harness.server.registry import load_checks
@@ -91,3 +92,18 @@ def test_a_step_that_judges_an_undeclared_check_is_an_error() -> None:
     assert steps["declares replay"].status == "error"
     assert "SEARCH-FILTER" in steps["declares replay"].message
     assert steps["declares search"].status == "passed"
+
+
+def test_the_sdk_catalogue_is_selected_with_the_same_grammar() -> None:
+    from harness.sdk.scenarios import load_catalogue
+    from harness.selection import pattern_choices
+
+    catalogue = load_catalogue()
+    retries = SharedSelection(("sdk-RETRY-50*",), ("SDK-RETRY-504",)).chosen(catalogue)
+    assert [s.id for s in retries] == ["SDK-RETRY-500", "SDK-RETRY-502", "SDK-RETRY-503"]
+    blobs = SharedSelection(("SDK-BLOBS",)).chosen(catalogue)
+    assert blobs and {s.family for s in blobs} == {"sdk-blobs"}
+    assert SharedSelection(("sdk-retrys",)).unmatched(catalogue) == ["sdk-retrys"]
+    assert "SDK-RETRY-*" in pattern_choices("SDK-RETRI-*", catalogue)
+    assert "SDK-RETRY-*" not in pattern_choices("sdk-retrys", catalogue)
+    assert Selection is SharedSelection

@@ -121,7 +121,7 @@ def copy_destination(context: SuiteContext, check: Check) -> None:
 
 @server_check(
     "IMAGESET-DELETE",
-    "image sets",
+    "image-sets",
     "After DeleteImageSet the image set is, within 30 s, not found (404) or DELETED, and "
     "search no longer lists it",
     Source.HARNESS,

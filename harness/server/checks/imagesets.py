@@ -48,7 +48,7 @@ def _level_value(document: dict[str, Any], imported: ImportedFile, keyword: str)
 
 @server_check(
     "IMPORT-INSTANCES-FOUND",
-    "image sets",
+    "image-sets",
     "Every known-good file is an instance of the image set success.ndjson names, and that "
     "set's metadata carries the file's Patient, Study, Series and SOP attributes value by value",
     Source.SERVICE_DOCS,
@@ -93,7 +93,7 @@ def instances_found(context: SuiteContext, check: Check) -> None:
 
 @server_check(
     "IMAGESET-METADATA-GZIP",
-    "image sets",
+    "image-sets",
     "GetImageSetMetadata answers gzip bytes with Content-Encoding gzip and Content-Type "
     "application/json, gunzipping to a document naming its data store and image set",
     Source.SERVICE_DOCS,
@@ -175,7 +175,7 @@ def _instance_of(scene: Scene, imported: ImportedFile) -> dict[str, Any]:
 
 @server_check(
     "IMAGESET-FRAME-PIXELS",
-    "image sets",
+    "image-sets",
     "Every frame GetImageFrame returns decodes to the input file's pixel data exactly, and the "
     "CRC32 of the decoded frame equals the metadata's full-resolution checksum",
     Source.SERVICE_DOCS,
@@ -242,7 +242,7 @@ def frame_pixels(context: SuiteContext, check: Check) -> None:
 
 @server_check(
     "IMAGESET-FRAME-CONTENT-TYPE",
-    "image sets",
+    "image-sets",
     "GetImageFrame's Content-Type is the one the model lists for the frame's stored transfer "
     "syntax (image/jph for HTJ2K)",
     Source.MODEL,
@@ -272,7 +272,7 @@ def frame_content_type(context: SuiteContext, check: Check) -> None:
 
 @server_check(
     "IMAGESET-SCOPE",
-    "image sets",
+    "image-sets",
     "An image set is found only under its own data store: GetImageSet and "
     "GetImageSetMetadata under another data store's id are 404 ResourceNotFoundException",
     Source.MODEL,
