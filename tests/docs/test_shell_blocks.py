@@ -50,9 +50,6 @@ REPO = Path(__file__).resolve().parents[2]
 VENV_BIN = Path(sys.executable).parent
 DOC_FILES = [REPO / "README.md", *sorted((REPO / "docs").glob("**/*.md"))]
 SHELL_LANGUAGES = frozenset({"sh", "bash", "shell", "console"})
-# The adapter protocol document ships byte for byte inside the package (its tests compare
-# the two copies); its one shell block names the adapter program the reader writes.
-NOT_RUN = {"docs/sdk-adapter-protocol.md"}
 DEFAULT_TIMEOUT = 180.0
 EMULATOR_EXPORTS = (
     "AWS_ENDPOINT_URL_MEDICAL_IMAGING",
@@ -200,8 +197,6 @@ def doc_path(path: Path) -> str:
 def shell_blocks() -> list[Block]:
     blocks: list[Block] = []
     for path in DOC_FILES:
-        if doc_path(path) in NOT_RUN:
-            continue
         for fenced in fenced_blocks(path.read_text(encoding="utf-8")):
             if fenced.language not in SHELL_LANGUAGES:
                 continue
@@ -487,11 +482,7 @@ def misplaced_directives(name: str, text: str) -> list[str]:
     """Where `text` (the file `name`) holds a `docs-test` comment that no block that runs
     follows directly (through further comment lines only)."""
     lines = text.splitlines()
-    run = {
-        fenced.line
-        for fenced in fenced_blocks(text)
-        if fenced.language in SHELL_LANGUAGES and name not in NOT_RUN
-    }
+    run = {fenced.line for fenced in fenced_blocks(text) if fenced.language in SHELL_LANGUAGES}
     misplaced: list[str] = []
     for number, line in enumerate(lines, start=1):
         comment = COMMENT.match(line)
@@ -544,9 +535,6 @@ def test_a_directive_away_from_a_block_that_runs_is_found() -> None:
         "probe.md:1",
         "probe.md:6",
         "probe.md:15 (a comment of one line, please)",
-    ]
-    assert misplaced_directives("docs/sdk-adapter-protocol.md", text)[2:3] == [
-        "docs/sdk-adapter-protocol.md:10"
     ]
 
 
