@@ -179,15 +179,18 @@ def _s3_problem(context: SuiteContext, error: Exception) -> str:
 
 def tear_down(context: SuiteContext) -> list[Leftover]:
     """Remove everything the run made (see `harness.server.cleanup`); what is left, with
-    the reason. Nothing is removed with `AHI_CONTRACT_KEEP=1` or from a disposable target."""
-    if keep_requested() or context.target.disposable:
+    the reason. Nothing is removed with `AHI_CONTRACT_KEEP=1`; from a disposable target
+    only the bucket (its S3 may live on in this process: moto keeps one state for all)."""
+    if keep_requested():
         return []
-    context.probe.deadline = None  # clean-up has a bound of its own, past the run's deadline
-    sweeper = Sweeper(context.call)
-    lent = context.target.datastore_id
-    made = [*context.model.datastores, *sorted(context.unobserved_datastores)]
-    sweeper.sweep((d for d in made if d != lent), lent, context.spare_image_sets)
-    left = sweeper.left
+    left: list[Leftover] = []
+    if not context.target.disposable:
+        context.probe.deadline = None  # clean-up has a bound of its own, past the deadline
+        sweeper = Sweeper(context.call)
+        lent = context.target.datastore_id
+        made = [*context.model.datastores, *sorted(context.unobserved_datastores)]
+        sweeper.sweep((d for d in made if d != lent), lent, context.spare_image_sets)
+        left = sweeper.left
     if context.bucket is not None and context.s3 is not None:
         problem = remove_bucket(context.s3, context.bucket)
         if problem is not None:

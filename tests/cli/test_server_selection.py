@@ -36,7 +36,8 @@ def test_a_pattern_that_matches_no_check_is_exit_2_in_one_line(
     assert main(["server", "--check", "SERACH-*", "--report-dir", str(tmp_path)]) == 2
     error = capsys.readouterr().err
     assert error.strip().count("\n") == 0 and "SERACH-*" in error
-    assert not list(tmp_path.iterdir())
+    results = json.loads((tmp_path / "results.json").read_text())
+    assert results["status"] == "refused" and "SERACH-*" in results["refused"]
 
 
 def test_a_selected_run_reports_only_the_selected_checks(

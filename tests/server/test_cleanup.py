@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from harness.emulator import Emulator, Limits
+from harness.server.cleanup import remove_bucket
 from tests.emulator.conftest import (
     active_datastore,
     imaging_client,
@@ -91,7 +92,18 @@ def _standing(emulator: Emulator) -> list[tuple[str, str]]:
 
 
 def _buckets(emulator: Emulator) -> list[str]:
-    return [bucket["Name"] for bucket in emulator.s3.client().list_buckets()["Buckets"]]
+    """The suite's buckets (moto's S3 state is shared by every emulator of this process)."""
+    listed = emulator.s3.client().list_buckets()["Buckets"]
+    return [bucket["Name"] for bucket in listed if bucket["Name"].startswith("ahi-contract-")]
+
+
+@pytest.fixture(autouse=True)
+def _no_suite_buckets_before(emulator: Emulator) -> None:
+    """Buckets left by embedded runs earlier in this process (their state vanishes, so they
+    are not cleaned up) would be taken for this test's."""
+    s3 = emulator.s3.client()
+    for name in _buckets(emulator):
+        assert remove_bucket(s3, name) is None
 
 
 def test_three_quick_runs_against_a_quota_of_ten_pass_and_leave_nothing(
@@ -112,7 +124,7 @@ def test_keep_keeps_what_the_run_made_and_the_default_removes_it(
     assert kept.returncode == 0, kept.stdout[-3000:] + kept.stderr[-3000:]
     standing = _standing(emulator)
     assert [name for name, _ in standing if name.startswith("ahi-contract-")], standing
-    assert [bucket for bucket in _buckets(emulator) if bucket.startswith("ahi-contract-")]
+    assert _buckets(emulator)
 
     before = {name for name, _ in standing}
     removed = _server(emulator, tmp_path / "removed", "--check", "IMPORT-INSTANCES-FOUND")

@@ -122,6 +122,8 @@ class _Context:
     def __init__(self, disposable: bool) -> None:
         self.target = type("Target", (), {"disposable": disposable})()
         self.calls: list[str] = []
+        self.bucket = None
+        self.s3 = None
 
     def call(self, operation: str, **params: object) -> None:
         self.calls.append(operation)
