@@ -19,6 +19,7 @@ import traceback
 import warnings
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 from types import FrameType
 from typing import Any, NoReturn
 
@@ -203,7 +204,9 @@ class Parser(argparse.ArgumentParser):
             hint = suggestions(flags, names) if flags else ""
         elif choice:
             hint = did_you_mean(choice.group(1), re.findall(r"'([^']*)'", choice.group(2)))
-        self.exit(2, f"{prog}: {' '.join(message.split())}{hint} (see --help)\n")
+        text = f"{' '.join(message.split())}{hint}"
+        _refused_run_report(self.chosen(), self.words, text)
+        self.exit(2, f"{prog}: {text} (see --help)\n")
 
     def given(self, words: Sequence[str]) -> frozenset[str]:
         """The options `words` name (`--format`, whatever spelling was typed), found by
@@ -254,6 +257,9 @@ def build_parser(argv: Sequence[str] = ()) -> Parser:
             importlib.import_module(f"harness.cli.{name}").register(subcommands)
         else:
             subcommands.add_parser(name, help=summary)
+    for each in _all_parsers(parser):
+        if isinstance(each, Parser):
+            each.words = list(argv)  # a subcommand's own usage error reads them too
     return parser
 
 
@@ -300,6 +306,47 @@ def misplaced(
         if option in typed and clashing:
             return f"{option} does not combine with {', '.join(clashing)}"
     return None
+
+
+REPORTING = ("server", "sdk", "selftest")
+"""The commands whose runs write reports."""
+NOT_RUNS = frozenset({"--list-checks", "--list-scenarios", "--plan", "--protocol-doc"})
+"""Options that make those commands print something instead of running."""
+
+
+def _refused_run_report(parser: argparse.ArgumentParser, words: Sequence[str], reason: str) -> None:
+    """A run refused for its command line replaces the reports its folder holds with a set
+    that says so, as a run refused later does, so that CI never shows an earlier run's."""
+    command = parser.prog.split()[-1]
+    if command not in REPORTING or NOT_RUNS & set(words):
+        return
+    folder = Path(parser.get_default("report_dir") or "reports")
+    for index, word in enumerate(words):
+        if word == "--report-dir" and index + 1 < len(words):
+            folder = Path(words[index + 1])
+        elif word.startswith("--report-dir="):
+            folder = Path(word.split("=", 1)[1])
+    refuse_run(command, reason, folder, quiet=True)
+
+
+def refuse_run(
+    command: str,
+    reason: str,
+    report_dir: Path,
+    target: dict[str, Any] | None = None,
+    seed: int | None = None,
+    profile: str | None = None,
+    *,
+    quiet: bool = False,
+) -> int:
+    """Refuse a run (`refuse`); when `report_dir` can be written, a report set saying it was
+    refused and why replaces the reports there. `quiet`: write the reports only."""
+    from harness.inputs import unwritable_reason
+    from harness.report.writers import write_refusal
+
+    if unwritable_reason(report_dir) is None:
+        write_refusal(report_dir, command, reason, target, seed, profile)
+    return 2 if quiet else refuse(command, reason)
 
 
 def refuse(command: str, reason: str) -> int:

@@ -7,11 +7,11 @@ import json
 from pathlib import Path
 from typing import Any
 
-from harness.cli import epilog, misplaced, refuse, unmatched_patterns
+from harness.cli import epilog, misplaced, refuse, refuse_run, unmatched_patterns
 from harness.cli.progress import progress
 from harness.inputs import readable_file, unwritable_reason
 from harness.report.terminal import problem_lines
-from harness.report.writers import write_refusal, write_reports
+from harness.report.writers import write_reports
 from harness.sdk.bundled import BUNDLED, PROTOCOL_DOC, deviations_problem
 from harness.sdk.bundled import unusable_reason as adapter_unusable
 from harness.sdk.protocol import AdapterNotStarted
@@ -168,7 +168,9 @@ def _refusal(arguments: argparse.Namespace) -> str | None:
 def run(arguments: argparse.Namespace) -> int:
     reason = misplaced(arguments, NEEDS, ALONE)
     if reason is not None:
-        return refuse("sdk", reason)
+        if arguments.list_scenarios or arguments.protocol_doc:
+            return refuse("sdk", reason)
+        return refuse_run("sdk", reason, arguments.report_dir, {"adapter": arguments.adapter})
     if arguments.list_scenarios:
         selection = _selection(arguments)
         reason = unmatched_patterns(selection, load_catalogue(), "scenario", PATTERN_OPTIONS)
@@ -178,9 +180,7 @@ def run(arguments: argparse.Namespace) -> int:
         return 0
     reason = _refusal(arguments)
     if reason is not None:
-        if unwritable_reason(arguments.report_dir) is None:
-            write_refusal(arguments.report_dir, "sdk", reason, {"adapter": arguments.adapter})
-        return refuse("sdk", reason)
+        return refuse_run("sdk", reason, arguments.report_dir, {"adapter": arguments.adapter})
     selection = _selection(arguments)
     scenarios = None if selection.everything else selection.chosen(load_catalogue())
     try:
@@ -193,8 +193,7 @@ def run(arguments: argparse.Namespace) -> int:
                 retries_2026=arguments.retries_2026,
             )
     except AdapterNotStarted as error:
-        write_refusal(arguments.report_dir, "sdk", str(error), {"adapter": arguments.adapter})
-        return refuse("sdk", str(error))
+        return refuse_run("sdk", str(error), arguments.report_dir, {"adapter": arguments.adapter})
     paths = write_reports(record, arguments.report_dir)
     outcomes = record.merged()
     for line in problem_lines(record, first_line_only=False):

@@ -7,11 +7,11 @@ from pathlib import Path
 from typing import Any
 
 from harness import selftest
-from harness.cli import epilog, refuse, suggestions
+from harness.cli import epilog, refuse, refuse_run, suggestions
 from harness.cli.progress import progress
 from harness.emulator.faults import FAULTS_BY_NAME
 from harness.inputs import non_negative_int, positive_int, unwritable_reason
-from harness.report.writers import write_refusal, write_reports
+from harness.report.writers import write_reports
 from harness.sdk.protocol import AdapterNotStarted
 from harness.sdk.reference_adapter import BUGS
 
@@ -81,9 +81,7 @@ def run(arguments: argparse.Namespace) -> int:
         unknown_text = f"unknown fault or bug: {', '.join(unknown)}" + suggestions(
             unknown, [*FAULTS_BY_NAME, *BUGS]
         )
-        if unwritable_reason(arguments.report_dir) is None:
-            write_refusal(arguments.report_dir, "selftest", unknown_text, seed=arguments.seed)
-        return refuse("selftest", unknown_text)
+        return refuse_run("selftest", unknown_text, arguments.report_dir, seed=arguments.seed)
     reason = unwritable_reason(arguments.report_dir)
     if reason is not None:
         return refuse("selftest", f"--report-dir: {reason}")
@@ -93,8 +91,7 @@ def run(arguments: argparse.Namespace) -> int:
                 arguments.seed, arguments.workers, report, arguments.fault, arguments.bug
             )
     except AdapterNotStarted as error:
-        write_refusal(arguments.report_dir, "selftest", str(error), seed=arguments.seed)
-        return refuse("selftest", str(error))
+        return refuse_run("selftest", str(error), arguments.report_dir, seed=arguments.seed)
     paths = write_reports(record, arguments.report_dir)
     for outcome in record.merged():
         verdict = "caught" if outcome.check_id != selftest.CLEAN.id else "clean"

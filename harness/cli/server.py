@@ -11,13 +11,20 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError
 
-from harness.cli import epilog, misplaced, refuse, suggestions, unmatched_patterns
+from harness.cli import (
+    epilog,
+    misplaced,
+    refuse,
+    refuse_run,
+    suggestions,
+    unmatched_patterns,
+)
 from harness.cli.progress import progress
 from harness.emulator.faults import FAULTS_BY_NAME
 from harness.inputs import unwritable_reason, url
 from harness.report.record import RunRecord
 from harness.report.terminal import problem_lines
-from harness.report.writers import write_refusal, write_reports
+from harness.report.writers import write_reports
 from harness.server import environment, units
 from harness.server.cleanup import KEEP_VARIABLE
 from harness.server.environment import SetupError
@@ -192,23 +199,21 @@ def _configured_region() -> str:
 
 
 def _refused(arguments: argparse.Namespace, reason: str) -> int:
-    """Refuse the run; one (not a listing or a plan) whose --report-dir can be written leaves
-    there a report set saying it was refused and why, in place of an earlier run's."""
-    if not (arguments.list_checks or arguments.plan) and not unwritable_reason(
-        arguments.report_dir
-    ):
-        endpoint = arguments.endpoint or os.environ.get("AWS_ENDPOINT_URL_MEDICAL_IMAGING")
-        target = {"endpoint": endpoint, "embedded": not endpoint, "faults": arguments.fault}
-        write_refusal(
-            arguments.report_dir, "server", reason, target, arguments.seed, arguments.profile
-        )
-    return refuse("server", reason)
+    """Refuse the run; a run (not a listing or a plan) leaves in its --report-dir a report
+    set saying it was refused and why, in place of an earlier run's."""
+    if arguments.list_checks or arguments.plan:
+        return refuse("server", reason)
+    endpoint = arguments.endpoint or os.environ.get("AWS_ENDPOINT_URL_MEDICAL_IMAGING")
+    target = {"endpoint": endpoint, "embedded": not endpoint, "faults": arguments.fault}
+    return refuse_run(
+        "server", reason, arguments.report_dir, target, arguments.seed, arguments.profile
+    )
 
 
 def run(arguments: argparse.Namespace) -> int:
     reason = misplaced(arguments, NEEDS, ALONE, EXCLUDES)
-    if reason is not None:  # a usage mistake: refused before anything is looked at or written
-        return refuse("server", reason)
+    if reason is not None:
+        return _refused(arguments, reason)
     reason = _refusal(arguments)
     if reason is not None:
         return _refused(arguments, reason)

@@ -17,7 +17,8 @@ from pathlib import Path
 import pytest
 
 import harness.cli.diff
-from harness.cli import SUBCOMMANDS, build_parser, did_you_mean, main, parse
+from harness.cli import NOT_RUNS, SUBCOMMANDS, build_parser, did_you_mean, main, parse
+from harness.report.writers import REPORT_FILES
 from harness.sdk.scenarios import load_catalogue
 from harness.server.registry import load_checks
 
@@ -204,7 +205,13 @@ def test_options_that_mean_nothing_together_are_refused(
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("AWS_ENDPOINT_URL_MEDICAL_IMAGING", raising=False)
     assert says in _refused(words, capsys)
-    assert list(tmp_path.iterdir()) == [], "a usage mistake wrote something"
+    written = sorted(path for path in tmp_path.rglob("*") if path.is_file())
+    if NOT_RUNS & set(words):  # a listing or a plan writes no reports, refused or not
+        assert written == [], "a usage mistake wrote something"
+    else:  # a run refused for its command line replaces the reports with a refused set
+        assert [path.name for path in written] == sorted(REPORT_FILES)
+        results = json.loads((tmp_path / "reports" / "results.json").read_text())
+        assert results["status"] == "refused" and says in results["refused"]
 
 
 @pytest.mark.parametrize(
@@ -387,3 +394,29 @@ def test_sigterm_during_a_run_exits_143_and_stops_the_adapter(tmp_path: Path) ->
     assert process.returncode == 143, (stdout, stderr)
     assert stderr.strip() == "ahi-contract sdk: stopped by SIGTERM"
     assert _state(adapter) in (None, "Z"), "the adapter outlived the run"
+
+
+@pytest.mark.parametrize(
+    "words",
+    [
+        ["server", "--workers", "0", "--report-dir", "out"],
+        ["server", "--endpont", "http://x", "--report-dir=out"],
+        ["sdk", "--adapter", "boto3", "--report-dir", "out", "--quiet", "--bogus"],
+    ],
+)
+def test_a_command_line_the_parser_refuses_replaces_the_reports_of_its_run(
+    words: list[str],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "results.json").write_text('{"status": "passed"}')
+    with pytest.raises(SystemExit) as stopped:
+        main(words)
+    assert stopped.value.code == 2
+    error = capsys.readouterr().err
+    results = json.loads((tmp_path / "out" / "results.json").read_text())
+    assert results["status"] == "refused" and results["refused"] in error
+    assert sorted(path.name for path in (tmp_path / "out").iterdir()) == sorted(REPORT_FILES)
