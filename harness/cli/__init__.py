@@ -16,7 +16,6 @@ import signal
 import sys
 import textwrap
 import traceback
-import warnings
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -24,6 +23,7 @@ from types import FrameType
 from typing import Any, NoReturn
 
 from harness import __version__
+from harness.dicom_samples import silence_pydicom_warnings
 from harness.selection import Selectable, Selection, pattern_choices
 
 SUBCOMMANDS: dict[str, str] = {
@@ -321,11 +321,16 @@ def _refused_run_report(parser: argparse.ArgumentParser, words: Sequence[str], r
     if command not in REPORTING or NOT_RUNS & set(words):
         return
     folder = Path(parser.get_default("report_dir") or "reports")
+    options = [option for action in parser._actions for option in action.option_strings]
     for index, word in enumerate(words):
-        if word == "--report-dir" and index + 1 < len(words):
+        name, equals, value = word.partition("=")
+        meant = [option for option in options if name[:2] == "--" and option.startswith(name)]
+        if meant != ["--report-dir"]:
+            continue  # argparse takes a unique prefix (an abbreviation) for the option
+        if equals:
+            folder = Path(value)
+        elif index + 1 < len(words):
             folder = Path(words[index + 1])
-        elif word.startswith("--report-dir="):
-            folder = Path(word.split("=", 1)[1])
     refuse_run(command, reason, folder, quiet=True)
 
 
@@ -393,9 +398,7 @@ def _silence_stdout() -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script; returns the process exit status."""
     words = list(sys.argv[1:] if argv is None else argv)
-    # The known DICOM set holds deliberately invalid values; the harness reports what the
-    # target does with them, and pydicom's warnings about them would only be noise.
-    warnings.filterwarnings("ignore", category=UserWarning, module=r"pydicom(\.|$)")
+    silence_pydicom_warnings()
     arguments = parse(words)
     command: str = getattr(arguments, COMMAND)
     try:

@@ -4,8 +4,9 @@ When a run ends (passed, failed or interrupted) every image set it made is
 deleted, a LOCKED one retried until its write is over; then every data store it
 made, whichever step made it (schemathesis's valid CreateDatastore cases
 included), once its imports have ended; then its S3 bucket. In a data store the
-user lent (`--datastore-id`) only the image sets that appeared during the run
-are deleted; the data store stays. What cannot be removed within the bound is
+user lent (`--datastore-id`) only the image sets the run's own imports and
+copies created are deleted (those its imports only added a version to stay, as
+do the import jobs and versions); the data store stays. What cannot be removed within the bound is
 named with the reason. `--keep` (`AHI_CONTRACT_KEEP=1`) keeps everything.
 """
 
@@ -19,6 +20,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from harness.server.outputs import SUCCESS, WARNING, ndjson_objects
 from harness.server.probe import Exchange
 from harness.server.run_model import NOT_FOUND, datastore_status
 
@@ -27,7 +29,7 @@ KEEP_VARIABLE = "AHI_CONTRACT_KEEP"
 PAUSE_SECONDS = 0.5
 """The pause before asking again while something is LOCKED, CREATING or throttled."""
 BOUND_SECONDS = 300.0
-"""How long clean-up may take in all before it names what is left and gives up."""
+"""How long clean-up may take (plus one request's timeout) before it names what is left."""
 GONE = ("DELETING", "DELETED", NOT_FOUND)
 
 
@@ -62,6 +64,11 @@ class Sweeper:
         self.deadline = time.monotonic() + bound
         self.left: list[Leftover] = []
 
+    def leave(self, what: str, reason: str) -> None:
+        """Name something that could not be removed (once, with the latest reason)."""
+        self.left = [leftover for leftover in self.left if leftover.what != what]
+        self.left.append(Leftover(what, reason))
+
     def _send(self, operation: str, **params: Any) -> Exchange:
         """One call, repeated while it is throttled (429) and time remains."""
         while True:
@@ -88,9 +95,10 @@ class Sweeper:
             return set()
         found: set[str] = set()
         token: str | None = None
-        while status == "ACTIVE":
+        tokens: set[str] = set()
+        while status == "ACTIVE" and time.monotonic() < self.deadline:
             params: dict[str, Any] = {"datastoreId": datastore_id, "maxResults": 50}
-            if token:
+            if token is not None:
                 params["nextToken"] = token
             exchange = self._send("SearchImageSets", **params)
             body = exchange.json() if exchange.status == 200 else None
@@ -99,30 +107,57 @@ class Sweeper:
             for summary in body.get("imageSetsMetadataSummaries") or ():
                 if isinstance(summary, dict) and isinstance(summary.get("imageSetId"), str):
                     found.add(summary["imageSetId"])
-            token = body.get("nextToken")
-            if not isinstance(token, str) or not token:
+            following = body.get("nextToken")
+            if not isinstance(following, str) or not following:
                 return found
-        self.left.append(Leftover(f"image sets of data store {datastore_id}", _why(exchange)))
+            if following in tokens:
+                self.leave(f"image sets of data store {datastore_id}", "nextToken repeats")
+                return None
+            tokens.add(token := following)
+        self.leave(f"image sets of data store {datastore_id}", _why(exchange))
         return None
 
-    def delete_image_sets(self, datastore_id: str, spare: Iterable[str] = ()) -> None:
-        """Delete every image set of the data store but those in `spare`, waiting out LOCKED."""
-        found = self.image_sets(datastore_id)
-        for image_set_id in sorted((found or set()) - set(spare)):
-            while True:
-                exchange = self._send(
-                    "DeleteImageSet", datastoreId=datastore_id, imageSetId=image_set_id
-                )
-                if exchange.status in (200, 404):
-                    break
-                if exchange.status != 409 or time.monotonic() > self.deadline:
-                    self.left.append(Leftover(f"image set {image_set_id}", _why(exchange)))
-                    break
-                time.sleep(PAUSE_SECONDS)  # LOCKED by a write that is not over yet
+    def delete_image_set(self, datastore_id: str, image_set_id: str) -> None:
+        """Delete one image set, waiting out LOCKED (a write not over yet)."""
+        while True:
+            exchange = self._send(
+                "DeleteImageSet", datastoreId=datastore_id, imageSetId=image_set_id
+            )
+            if exchange.status in (200, 404):
+                return
+            if exchange.status != 409 or time.monotonic() > self.deadline:
+                self.leave(f"image set {image_set_id}", _why(exchange))
+                return
+            time.sleep(PAUSE_SECONDS)
+
+    def delete_image_sets(self, datastore_id: str) -> None:
+        """Delete every image set of a data store the run made."""
+        for image_set_id in sorted(self.image_sets(datastore_id) or ()):
+            self.delete_image_set(datastore_id, image_set_id)
+
+    def delete_new_image_sets(
+        self, datastore_id: str, candidates: Iterable[str], since: float
+    ) -> None:
+        """Delete those of `candidates` (image sets the run's imports and copies named in a
+        data store it did not make) that GetImageSet says were created at `since` or later
+        (epoch seconds on the target's clock): an older one was there before the run, which
+        only added a version to it."""
+        for image_set_id in sorted(set(candidates)):
+            exchange = self._send("GetImageSet", datastoreId=datastore_id, imageSetId=image_set_id)
+            body = exchange.json() if exchange.status == 200 else None
+            created = body.get("createdAt") if isinstance(body, dict) else None
+            if exchange.status == 404:
+                continue
+            if not isinstance(created, (int, float)):
+                self.leave(f"image set {image_set_id}", _why(exchange))
+            elif created >= since:
+                self.delete_image_set(datastore_id, image_set_id)
 
     def delete_datastore(self, datastore_id: str) -> bool:
-        """Delete the data store once it is no longer CREATING; a 409 (imports or image set
-        deletions not over) is asked again until the deadline. Whether it is going or gone."""
+        """Delete the data store once it is no longer CREATING; after a 409 (an import or
+        image set deletion not over, or image sets an import made since they were listed)
+        its image sets are deleted again and it is asked again, until the deadline.
+        Whether it is going or gone."""
         while True:
             status, exchange = self.status(datastore_id)
             if status in GONE:
@@ -131,9 +166,10 @@ class Sweeper:
             if exchange.status in (200, 404):
                 return True
             if exchange.status != 409 or time.monotonic() > self.deadline:
-                self.left.append(Leftover(f"data store {datastore_id}", _why(exchange)))
+                self.leave(f"data store {datastore_id}", _why(exchange))
                 return False
             time.sleep(PAUSE_SECONDS)
+            self.delete_image_sets(datastore_id)
 
     def wait_gone(self, datastore_ids: Iterable[str]) -> None:
         """Return once each data store is DELETED or unknown, or the deadline has passed."""
@@ -143,19 +179,31 @@ class Sweeper:
                     return
                 time.sleep(PAUSE_SECONDS)
 
-    def sweep(
-        self, made: Iterable[str], lent: str | None, spare: Iterable[str], until_gone: bool = False
-    ) -> None:
-        """Image sets first (in the data stores made, and the new ones in the lent one),
-        then the data stores made; with `until_gone`, wait until they no longer count."""
+    def sweep(self, made: Iterable[str], until_gone: bool = False) -> None:
+        """Delete the data stores the run made, their image sets first; with `until_gone`,
+        wait until they no longer count against the quota."""
         made = list(dict.fromkeys(made))
         for datastore_id in made:
             self.delete_image_sets(datastore_id)
-        if lent is not None:
-            self.delete_image_sets(lent, spare)
         going = [datastore_id for datastore_id in made if self.delete_datastore(datastore_id)]
         if until_gone:
             self.wait_gone(going)
+
+
+def imported_image_sets(s3: Any, bucket: str, prefix: str, datastore_id: str) -> set[str]:
+    """The image sets named by the success and warning lines of every import into
+    `datastore_id` whose results are in the bucket under `prefix`."""
+    found: set[str] = set()
+    paginator = s3.get_paginator("list_objects_v2")
+    for page in paginator.paginate(Bucket=bucket, Prefix=f"{prefix}{datastore_id}-DicomImport-"):
+        for item in page.get("Contents", ()):
+            if item["Key"].endswith(("/" + SUCCESS, "/" + WARNING)):
+                raw = s3.get_object(Bucket=bucket, Key=item["Key"])["Body"].read()
+                for line in ndjson_objects(raw):
+                    response = line.get("importResponse")
+                    if isinstance(response, dict) and isinstance(response.get("imageSetId"), str):
+                        found.add(response["imageSetId"])
+    return found
 
 
 def remove_bucket(s3: Any, bucket: str) -> Leftover | None:

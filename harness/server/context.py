@@ -100,10 +100,10 @@ class SuiteContext:
         self._shared: dict[str, Any] = {}
         self.bucket: str | None = None
         """The S3 bucket set-up made, removed at tear-down."""
-        self.spare_image_sets: set[str] = set()
-        """The image sets a lent data store (`--datastore-id`) held before the run."""
-        self.unobserved_datastores: set[str] = set()
-        """Data stores made by requests the probe did not send (schemathesis's)."""
+        self.started = time.time()
+        """When the run began, on this machine's clock."""
+        self.unobserved = RunModel()
+        """What requests the probe did not send (schemathesis's) made, for tear-down."""
 
     @property
     def env(self) -> Environment:

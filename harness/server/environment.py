@@ -21,6 +21,7 @@ from harness.server.checks.datastores import status_follows
 from harness.server.cleanup import (
     Leftover,
     Sweeper,
+    imported_image_sets,
     keep_requested,
     remove_bucket,
 )
@@ -32,6 +33,11 @@ from harness.server.schema_phase import BUILTIN_CHECKS
 # (S3 API Reference, CreateBucket, CreateBucketConfiguration).
 S3_DEFAULT_REGION = "us-east-1"
 
+
+INPUT_PREFIX, OUTPUT_PREFIX = "input/", "output/"
+"""Where in the run's bucket set-up puts the known set, and where imports write results."""
+CLOCK_MARGIN_SECONDS = 1.0
+"""The resolution of the `Date` headers the target's clock offset is read from."""
 
 THROTTLED_RETRIES = (0.2, 0.5, 1.0)
 """Pauses before retrying a throttled (429) set-up request; THROTTLE-WITHIN-LIMITS judges
@@ -139,18 +145,13 @@ def prepare(context: SuiteContext, run_id: str, timeout: float = 120.0) -> Envir
             )
         datastore_id = str(body["datastoreId"])
     _wait_until_active(context, datastore_id, timeout)
-    if not owns:
-        found = Sweeper(context.call).image_sets(datastore_id)
-        if found is None:
-            raise SetupError(f"cannot list the image sets of data store {datastore_id}")
-        context.spare_image_sets = found
 
     s3 = context.s3 = s3_client(context)
     bucket = f"ahi-contract-{run_id}"
     try:
         create_bucket(s3, bucket, context.target.region)
         context.bucket = bucket
-        samples = upload(s3, bucket, "input/")
+        samples = upload(s3, bucket, INPUT_PREFIX)
     except (ClientError, BotoCoreError) as error:
         raise SetupError(_s3_problem(context, error)) from error
 
@@ -158,9 +159,9 @@ def prepare(context: SuiteContext, run_id: str, timeout: float = 120.0) -> Envir
         datastore_id=datastore_id,
         owns_datastore=owns,
         input_bucket=bucket,
-        input_prefix="input/",
+        input_prefix=INPUT_PREFIX,
         output_bucket=bucket,
-        output_prefix="output/",
+        output_prefix=OUTPUT_PREFIX,
         samples=samples,
     )
 
@@ -180,22 +181,38 @@ def _s3_problem(context: SuiteContext, error: Exception) -> str:
 def tear_down(context: SuiteContext) -> list[Leftover]:
     """Remove everything the run made (see `harness.server.cleanup`); what is left, with
     the reason. Nothing is removed with `AHI_CONTRACT_KEEP=1`; from a disposable target
-    only the bucket (its S3 may live on in this process: moto keeps one state for all)."""
+    only the bucket (its S3 may live on in this process: moto keeps one state for all).
+    Clean-up that breaks is named as a leftover, never raised."""
     if keep_requested():
         return []
     left: list[Leftover] = []
     if not context.target.disposable:
         context.probe.deadline = None  # clean-up has a bound of its own, past the deadline
         sweeper = Sweeper(context.call)
-        lent = context.target.datastore_id
-        made = [*context.model.datastores, *sorted(context.unobserved_datastores)]
-        sweeper.sweep((d for d in made if d != lent), lent, context.spare_image_sets)
+        try:
+            _sweep(context, sweeper)
+        except Exception as error:
+            sweeper.leave("clean-up", f"{type(error).__name__}: {error}")
         left = sweeper.left
     if context.bucket is not None and context.s3 is not None:
         problem = remove_bucket(context.s3, context.bucket)
         if problem is not None:
             left.append(problem)
     return left
+
+
+def _sweep(context: SuiteContext, sweeper: Sweeper) -> None:
+    """The new image sets of a lent data store, then the data stores the run made."""
+    lent = context.target.datastore_id
+    made = [*context.model.datastores, *context.unobserved.datastores]
+    if lent is not None:
+        copies = {**context.model.copies, **context.unobserved.copies}
+        candidates = {image_set for image_set, store in copies.items() if store == lent}
+        if context.bucket is not None and context.s3 is not None:
+            candidates |= imported_image_sets(context.s3, context.bucket, OUTPUT_PREFIX, lent)
+        since = context.started + context.model.offset - CLOCK_MARGIN_SECONDS
+        sweeper.delete_new_image_sets(lent, candidates, since)
+    sweeper.sweep(d for d in made if d != lent)
 
 
 def plan(

@@ -21,6 +21,7 @@ from pydicom.dataset import Dataset
 from harness.checks import Check
 from harness.dicom_samples import SampleFile
 from harness.server.context import SuiteContext
+from harness.server.outputs import SUCCESS, job_folder, ndjson_objects
 from harness.server.probe import Exchange
 
 UNIT = "image sets"
@@ -144,20 +145,12 @@ def wait_for_image_set(
 
 def _success_lines(context: SuiteContext, job_id: str) -> list[dict[str, Any]]:
     env = context.env
-    key = f"{env.output_prefix}{env.datastore_id}-DicomImport-{job_id}/SUCCESS/success.ndjson"
+    key = job_folder(env.output_prefix, env.datastore_id, job_id) + SUCCESS
     try:
         body = context.s3.get_object(Bucket=env.output_bucket, Key=key)["Body"].read()
     except Exception:
         return []
-    lines = []
-    for line in body.decode("utf-8", "replace").splitlines():
-        try:
-            item = json.loads(line)
-        except ValueError:
-            continue
-        if isinstance(item, dict):
-            lines.append(item)
-    return lines
+    return ndjson_objects(body)
 
 
 def import_scene(context: SuiteContext) -> Scene:

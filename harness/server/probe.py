@@ -177,14 +177,11 @@ class Probe:
         self._prefix = uuid.uuid4().hex[:6]
         self._sent = 0
 
-    def adopt(self, interactions: dict[str, Any], step: str) -> None:
-        """Keep the exchanges schemathesis made (its interactions by test case id) in the
-        run's journal, when the run is recorded."""
+    def adopt(self, exchanges: list[Exchange]) -> None:
+        """Keep exchanges this probe did not send (schemathesis's) in the run's journal,
+        when the run is recorded."""
         if self.journal is not None:
-            self.journal += [
-                exchange_from_schemathesis(case_id, interaction, step)
-                for case_id, interaction in interactions.items()
-            ]
+            self.journal += exchanges
 
     def call(
         self, operation: str, *, auth: requests.auth.AuthBase | bool = True, **params: Any

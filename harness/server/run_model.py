@@ -82,6 +82,8 @@ class RunModel:
         self.jobs: dict[str, Made] = {}
         self.image_sets: dict[str, str] = {}
         """Image set id -> the data store it was first answered under."""
+        self.copies: dict[str, str] = {}
+        """Image set id -> data store, for each destination a CopyImageSet answer named."""
         self.tokens: dict[tuple[str, str], Made] = {}
         """(operation, clientToken) -> what the first call with that token made."""
         self.updates: dict[tuple[str, str], Update] = {}
@@ -229,6 +231,7 @@ class RunModel:
             destination = answer.get("destinationImageSetProperties") or {}
             if "imageSetId" in destination:
                 self.image_sets.setdefault(str(destination["imageSetId"]), str(datastore_id))
+                self.copies[str(destination["imageSetId"])] = str(datastore_id)
                 self._made_version(
                     str(destination["imageSetId"]), destination.get("latestVersionId")
                 )

@@ -9,6 +9,7 @@ import platform
 import random
 import signal
 import socket
+import sys
 import time
 import traceback
 import uuid
@@ -20,6 +21,7 @@ from importlib.metadata import version
 from urllib.parse import urlsplit
 
 from harness import __version__
+from harness.dicom_samples import silence_pydicom_warnings
 from harness.emulator import Emulator, EmulatorConfig, Limits
 from harness.model import load_pinned_model
 from harness.report.har import Recording
@@ -191,12 +193,15 @@ def execute(
 
 
 def _in_workers(target: Target, plan: Plan, shares: list[list[str]], journal: bool) -> list[Units]:
-    """Run each share of the units in a process of its own. On SIGINT or SIGTERM the
-    workers are interrupted too, so that each removes what it made before the run ends."""
+    """Run each share of the units in a process of its own. Workers ignore the terminal's
+    SIGINT; on SIGINT or SIGTERM here each busy worker is told once (SIGUSR1) to stop its
+    units and remove what it made, and the pool waits for that before the run ends."""
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=len(shares), mp_context=context) as pool:
+    with ProcessPoolExecutor(
+        max_workers=len(shares), mp_context=context, initializer=_worker_start
+    ) as pool:
         futures = [
-            pool.submit(run_units, target, plan, share, None, [] if journal else None)
+            pool.submit(_run_share, target, plan, share, [] if journal else None)
             for share in shares
         ]
         try:
@@ -204,8 +209,39 @@ def _in_workers(target: Target, plan: Plan, shares: list[list[str]], journal: bo
         except KeyboardInterrupt:
             for process in list(getattr(pool, "_processes", {}).values()):
                 with contextlib.suppress(OSError):
-                    os.kill(process.pid, signal.SIGINT)
+                    os.kill(process.pid, signal.SIGUSR1)
             raise
+
+
+_share_running = False
+_share_interrupted = False
+
+
+def _worker_start() -> None:
+    """A worker's start: the terminal's SIGINT is the parent's to handle; SIGUSR1 from the
+    parent interrupts the share it runs, once, so that its clean-up is not cut short."""
+    silence_pydicom_warnings()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGUSR1, _interrupt_share)
+
+
+def _interrupt_share(signum: int, frame: object) -> None:
+    global _share_interrupted
+    if _share_running and not _share_interrupted:
+        _share_interrupted = True
+        raise KeyboardInterrupt
+
+
+def _run_share(
+    target: Target, plan: Plan, names: list[str], journal: list[Exchange] | None
+) -> Units:
+    """`run_units` in a worker, interruptible by `_interrupt_share` while it runs."""
+    global _share_running
+    _share_running = True
+    try:
+        return run_units(target, plan, names, None, journal)
+    finally:
+        _share_running = False
 
 
 @dataclass(frozen=True)
@@ -256,7 +292,7 @@ def run_units(
         context.verdict(broke.check.id, broke.subject, False, broke.message, *broke.exchanges)
         return Units(record.outcomes, [], journal, tear_down(context))
     except BaseException:
-        tear_down(context)
+        _name_left(tear_down(context))
         raise
     spec = build_spec(load_pinned_model())
     selection = plan.selection
@@ -273,11 +309,14 @@ def run_units(
             conformance.validate_successes(context, spec)
         if selection.selects_any(oracle.JUDGED):
             oracle.judge_history(context)
-    finally:
+    except BaseException:
         probe.step = "tear-down"
-        if progress is not None and not target.disposable and not keep_requested():
-            progress("removing what the run made")
-        left = tear_down(context)
+        _name_left(tear_down(context))
+        raise
+    probe.step = "tear-down"
+    if progress is not None and not target.disposable and not keep_requested():
+        progress("removing what the run made")
+    left = tear_down(context)
     outcomes = [
         outcome
         for outcome in record.outcomes
@@ -286,6 +325,13 @@ def run_units(
     answered = [seen for seen in context.model.observations if seen.exchange.status is not None]
     timings = [(seen.operation, seen.exchange.elapsed) for seen in answered]
     return Units(outcomes, timings, journal, left)
+
+
+def _name_left(left: list[Leftover]) -> None:
+    """Name on stderr what a run that did not finish left on its target (a finished run's
+    report holds it)."""
+    for leftover in left:
+        print(f"left on the target: {leftover}", file=sys.stderr, flush=True)
 
 
 def _step(context: SuiteContext, step: units.Step) -> None:

@@ -41,7 +41,6 @@ from harness.model import operations
 from harness.report.record import Evidence, Outcome
 from harness.server.cleanup import Sweeper, keep_requested
 from harness.server.context import SuiteContext
-from harness.server.observation import observe
 from harness.server.probe import (
     MAX_BODY_SHOWN,
     exchange_from_schemathesis,
@@ -367,30 +366,29 @@ def run_schema_phase(context: SuiteContext, spec: dict[str, Any]) -> None:
 
 @contextmanager
 def _interrupts_kept() -> Iterator[list[BaseException]]:
-    """While the block runs, SIGINT and SIGTERM are handled as before (a KeyboardInterrupt,
-    which schemathesis's engine catches to stop) and what they raised is kept in the list
-    yielded, to be raised again once the engine has stopped."""
+    """While the block runs, the Python handlers of SIGINT, SIGTERM and SIGUSR1 (a pool
+    worker's stop) run as before, and what they raise (a KeyboardInterrupt, which
+    schemathesis's engine catches to stop) is kept in the list yielded, to be raised again
+    once the engine has stopped."""
     noted: list[BaseException] = []
     if threading.current_thread() is not threading.main_thread():
         yield noted
         return
     before: dict[int, Any] = {
-        number: signal.getsignal(number) for number in (signal.SIGINT, signal.SIGTERM)
+        number: signal.getsignal(number)
+        for number in (signal.SIGINT, signal.SIGTERM, signal.SIGUSR1)
+        if callable(signal.getsignal(number))
     }
 
     def note(number: int, frame: FrameType | None) -> None:
-        previous = before[number]
         try:
-            if callable(previous):
-                previous(number, frame)
-            raise KeyboardInterrupt
+            before[number](number, frame)
         except BaseException as interrupt:
             noted.append(interrupt)
             raise
 
-    for number, previous in before.items():
-        if previous is not signal.SIG_IGN:
-            signal.signal(number, note)
+    for number in before:
+        signal.signal(number, note)
     try:
         yield noted
     finally:
@@ -420,22 +418,16 @@ def _consume(context: SuiteContext, stream: Any, operations: dict[str, str]) -> 
             )
 
 
-def _learn_datastores(context: SuiteContext, interactions: dict[str, Any]) -> None:
-    """Keep the data stores schemathesis's CreateDatastore cases made, for tear-down."""
-    for case_id, interaction in interactions.items():
-        seen = observe(exchange_from_schemathesis(case_id, interaction, "schemathesis"))
-        made = seen.answer if seen is not None and seen.operation == "CreateDatastore" else None
-        if made is not None and isinstance(made.get("datastoreId"), str):
-            context.unobserved_datastores.add(made["datastoreId"])
-
-
 def _remove_datastores_made(context: SuiteContext) -> None:
     """Delete, as soon as the phase ends, the data stores its cases made (tear-down tries
     again), so that they do not count against the account's quota for the rest of the run."""
     if context.target.disposable or keep_requested():
         return
-    sweeper = Sweeper(context.call, bound=30.0)
-    sweeper.sweep(sorted(context.unobserved_datastores), None, (), until_gone=True)
+    deadline, context.probe.deadline = context.probe.deadline, None  # past the run's too
+    try:
+        Sweeper(context.call, bound=30.0).sweep(context.unobserved.datastores, until_gone=True)
+    finally:
+        context.probe.deadline = deadline
 
 
 def _record_scenario(
@@ -443,8 +435,13 @@ def _record_scenario(
 ) -> None:
     recorder = event.recorder
     subject = operations.get(recorder.label, recorder.label)
-    context.probe.adopt(recorder.interactions, "schemathesis")
-    _learn_datastores(context, recorder.interactions)
+    exchanges = [
+        exchange_from_schemathesis(case_id, interaction, "schemathesis")
+        for case_id, interaction in recorder.interactions.items()
+    ]
+    context.probe.adopt(exchanges)
+    for exchange in exchanges:
+        context.unobserved.observe(exchange)
     phase = event.phase.value if hasattr(event.phase, "value") else str(event.phase)
     for case_id, nodes in recorder.checks.items():
         interaction = recorder.interactions.get(case_id)

@@ -402,6 +402,8 @@ def test_sigterm_during_a_run_exits_143_and_stops_the_adapter(tmp_path: Path) ->
         ["server", "--workers", "0", "--report-dir", "out"],
         ["server", "--endpont", "http://x", "--report-dir=out"],
         ["sdk", "--adapter", "boto3", "--report-dir", "out", "--quiet", "--bogus"],
+        ["server", "--workers", "0", "--report-d", "out"],  # argparse takes the abbreviation
+        ["selftest", "--rep=out", "--bogus"],
     ],
 )
 def test_a_command_line_the_parser_refuses_replaces_the_reports_of_its_run(

@@ -3,20 +3,32 @@ clean runs, interrupted runs and runs in a lent data store; `--keep` keeps it al
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
 import signal
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from harness.emulator import Emulator, Limits
-from harness.server.cleanup import remove_bucket
+from harness.report.record import RunRecord
+from harness.server.cleanup import Sweeper, remove_bucket
+from harness.server.context import PROFILES, SuiteContext, Target
+from harness.server.environment import OUTPUT_PREFIX, tear_down
+from harness.server.probe import Exchange, Probe
+from harness.server.run_model import Made
+from harness.sigv4 import AwsCredentials
 from tests.emulator.conftest import (
+    ROLE,
     active_datastore,
+    finished_job,
     imaging_client,
     import_files,
     sample_bytes,
@@ -35,6 +47,11 @@ def emulator() -> Iterator[Emulator]:
             datastores=QUOTA, datastore_transition_seconds=0.3, job_start_delay_seconds=0.2
         )
     )
+    # Buckets left by embedded runs earlier in this process (their state vanishes, so they
+    # are not cleaned up) would be taken for this test's.
+    s3 = running.s3.client()
+    for name in _buckets(running):
+        assert remove_bucket(s3, name) is None
     yield running
     running.stop()
 
@@ -95,15 +112,6 @@ def _buckets(emulator: Emulator) -> list[str]:
     """The suite's buckets (moto's S3 state is shared by every emulator of this process)."""
     listed = emulator.s3.client().list_buckets()["Buckets"]
     return [bucket["Name"] for bucket in listed if bucket["Name"].startswith("ahi-contract-")]
-
-
-@pytest.fixture(autouse=True)
-def _no_suite_buckets_before(emulator: Emulator) -> None:
-    """Buckets left by embedded runs earlier in this process (their state vanishes, so they
-    are not cleaned up) would be taken for this test's."""
-    s3 = emulator.s3.client()
-    for name in _buckets(emulator):
-        assert remove_bucket(s3, name) is None
 
 
 def test_three_quick_runs_against_a_quota_of_ten_pass_and_leave_nothing(
@@ -186,6 +194,39 @@ def test_an_interrupted_run_removes_what_it_made(
     assert _standing(emulator) == []
 
 
+def test_ctrl_c_at_the_terminal_stops_every_worker_and_each_removes_what_it_made(
+    emulator: Emulator, tmp_path: Path
+) -> None:
+    process = subprocess.Popen(
+        _command(emulator, tmp_path, "--workers", "2"),
+        env=_environment(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,  # a process group of its own, as a shell's job is
+    )
+    try:
+        wait_until(
+            lambda: (
+                process.poll() is not None
+                or sum(status == "ACTIVE" for _, status in _standing(emulator)) >= 2
+            ),
+            90,
+            0.2,
+        )
+        time.sleep(1.0)
+        os.killpg(process.pid, signal.SIGINT)  # the terminal signals the whole group
+        stdout, stderr = process.communicate(timeout=180)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+    assert process.returncode in (130, -signal.SIGINT), stdout[-2000:] + stderr[-2000:]
+    assert "stopped by SIGINT" in stderr
+    assert "BrokenProcessPool" not in stderr and "left on the target" not in stderr, stderr
+    assert _standing(emulator) == []
+    assert _buckets(emulator) == []
+
+
 def test_a_target_without_usable_s3_is_refused_and_left_as_it_was(
     emulator: Emulator, tmp_path: Path
 ) -> None:
@@ -217,3 +258,144 @@ def test_a_target_outside_aws_without_an_s3_endpoint_is_refused_with_what_to_do(
     assert finished.returncode == 2
     assert "--s3-endpoint" in finished.stderr and "AWS_ENDPOINT_URL_S3" in finished.stderr
     assert _standing(emulator) == []
+
+
+def _context_at(endpoint: str, s3: str | None = None, lent: str | None = None) -> SuiteContext:
+    credentials = AwsCredentials("test", "test")
+    target = Target(endpoint, "us-east-1", credentials, s3, credentials, ROLE, lent)
+    probe = Probe(endpoint, credentials, "us-east-1", 10.0)
+    record = RunRecord(kind="server", target={}, tool={}, seed=0, profile="quick")
+    return SuiteContext(target, probe, record, PROFILES["quick"], 0)
+
+
+def _image_sets(imaging: Any, datastore_id: str) -> set[str]:
+    found = imaging.search_image_sets(datastoreId=datastore_id)["imageSetsMetadataSummaries"]
+    return {summary["imageSetId"] for summary in found}
+
+
+def test_tear_down_in_a_lent_data_store_deletes_only_what_the_runs_imports_and_copies_created(
+    emulator: Emulator,
+) -> None:
+    imaging, s3 = imaging_client(emulator), emulator.s3.client()
+    lent = active_datastore(imaging)
+    (theirs,) = {
+        line["importResponse"]["imageSetId"]
+        for line in import_files(imaging, s3, lent, {"ct.dcm": sample_bytes("CT_small.dcm")})
+    }
+    time.sleep(1.5)  # older than the run by more than the clock margin
+    context = _context_at(emulator.url, emulator.s3_url, lent)
+    assert context.call("SearchImageSets", datastoreId=lent).status == 200  # seen, not made
+
+    # Set-up stopped before its bucket: the run imported nothing, so nothing is deleted.
+    assert tear_down(context) == []
+    assert _image_sets(imaging, lent) == {theirs}
+
+    # The run's own import (results in its bucket) and copy; someone else's import meanwhile.
+    context.s3, context.bucket = s3, f"ahi-contract-{uuid.uuid4().hex[:12]}"
+    s3.create_bucket(Bucket=context.bucket)
+    s3.put_object(Bucket=context.bucket, Key="input/mr.dcm", Body=sample_bytes("MR_small.dcm"))
+    job = context.call(
+        "StartDICOMImportJob",
+        datastoreId=lent,
+        dataAccessRoleArn=ROLE,
+        clientToken=str(uuid.uuid4()),
+        inputS3Uri=f"s3://{context.bucket}/input/",
+        outputS3Uri=f"s3://{context.bucket}/{OUTPUT_PREFIX}",
+    ).json()
+    assert finished_job(imaging, lent, job["jobId"])["jobStatus"] == "COMPLETED"
+    version = imaging.get_image_set(datastoreId=lent, imageSetId=theirs)["versionId"]
+    copy = context.call(
+        "CopyImageSet",
+        datastoreId=lent,
+        sourceImageSetId=theirs,
+        copyImageSetInformation={"sourceImageSet": {"latestVersionId": version}},
+    ).json()
+    copied = copy["destinationImageSetProperties"]["imageSetId"]
+    others = {
+        line["importResponse"]["imageSetId"]
+        for line in import_files(
+            imaging, s3, lent, {"rgb.dcm": sample_bytes("SC_rgb_small_odd.dcm")}
+        )
+    }
+    made = _image_sets(imaging, lent) - {theirs, copied} - others
+    assert len(made) == 1 and copied not in others | {theirs}
+
+    assert tear_down(context) == []
+    with contextlib.suppress(AssertionError):  # deletions end a moment after they are asked
+        wait_until(lambda: _image_sets(imaging, lent) == {theirs} | others, 10, 0.2)
+    assert _image_sets(imaging, lent) == {theirs} | others
+    assert imaging.get_datastore(datastoreId=lent)["datastoreProperties"]["datastoreStatus"] == (
+        "ACTIVE"
+    )
+
+
+def _answer(status: int, body: object) -> Exchange:
+    exchange = Exchange("POST", "http://target/", {}, None, status=status, headers={})
+    exchange.body = json.dumps(body).encode()
+    return exchange
+
+
+def test_listing_image_sets_stops_when_the_target_repeats_its_next_token() -> None:
+    calls: list[str] = []
+
+    def call(operation: str, **params: object) -> Exchange:
+        calls.append(operation)
+        if operation == "GetDatastore":
+            return _answer(200, {"datastoreProperties": {"datastoreStatus": "ACTIVE"}})
+        page = {"imageSetId": f"set-{len(calls)}"}
+        return _answer(200, {"imageSetsMetadataSummaries": [page], "nextToken": "same"})
+
+    sweeper = Sweeper(call, bound=30.0)
+    assert sweeper.image_sets("store") is None
+    assert calls == ["GetDatastore", "SearchImageSets", "SearchImageSets"]
+    assert [str(left) for left in sweeper.left] == [
+        "image sets of data store store: nextToken repeats"
+    ]
+
+
+def test_listing_image_sets_gives_up_at_the_bound_when_pages_never_end() -> None:
+    def call(operation: str, **params: object) -> Exchange:
+        if operation == "GetDatastore":
+            return _answer(200, {"datastoreProperties": {"datastoreStatus": "ACTIVE"}})
+        return _answer(200, {"imageSetsMetadataSummaries": [], "nextToken": uuid.uuid4().hex})
+
+    sweeper = Sweeper(call, bound=0.2)
+    assert sweeper.image_sets("store") is None
+    assert len(sweeper.left) == 1
+
+
+def test_a_candidate_image_set_created_before_the_run_is_not_deleted() -> None:
+    deleted: list[object] = []
+    created = {"old": 1000.0, "new": 2000.0}
+
+    def call(operation: str, **params: object) -> Exchange:
+        if operation == "DeleteImageSet":
+            deleted.append(params["imageSetId"])
+            return _answer(200, {"imageSetState": "LOCKED"})
+        image_set = str(params["imageSetId"])
+        if image_set not in created:
+            return _answer(404, {"message": "not found"})
+        return _answer(200, {"imageSetId": image_set, "createdAt": created[image_set]})
+
+    sweeper = Sweeper(call, bound=30.0)
+    sweeper.delete_new_image_sets("store", ["old", "new", "gone"], since=1500.0)
+    assert deleted == ["new"]
+    assert sweeper.left == []
+
+
+def test_a_target_that_breaks_clean_up_is_named_as_a_leftover_not_raised(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("AHI_CONTRACT_KEEP", raising=False)
+    context = _context_at("http://127.0.0.1:9")
+    context.unobserved.datastores["store"] = Made("store", "store", {}, None)
+
+    def call(operation: str, **params: object) -> Exchange:
+        if operation == "GetDatastore":
+            return _answer(200, {"datastoreProperties": {"datastoreStatus": "ACTIVE"}})
+        return _answer(200, {"imageSetsMetadataSummaries": 5})  # not a list
+
+    context.call = call  # type: ignore[method-assign]
+    left = tear_down(context)
+    assert [leftover.what for leftover in left] == ["clean-up"]
+    assert "TypeError" in left[0].reason

@@ -18,6 +18,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from harness.checks import Check, Source
 from harness.server.checks.expect import expect_error, success_json
 from harness.server.context import SuiteContext
+from harness.server.outputs import job_folder
 from harness.server.paging import walk
 from harness.server.probe import Exchange
 from harness.server.registry import server_check
@@ -199,7 +200,7 @@ def ended_at(context: SuiteContext, check: Check) -> None:
 def _folder(context: SuiteContext, job_id: str) -> tuple[str, str]:
     """The job's output folder as an S3 key and as the URI GetDICOMImportJob must report."""
     env = context.env
-    key = f"{env.output_prefix}{env.datastore_id}-DicomImport-{job_id}/"
+    key = job_folder(env.output_prefix, env.datastore_id, job_id)
     return key, f"s3://{env.output_bucket}/{key}"
 
 
