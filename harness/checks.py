@@ -31,17 +31,26 @@ class Check:
     rule: str
     source: Source
     reference: str
+    operation: str | None = None
+    """The one operation the check is about, where it has one (an SDK scenario's)."""
 
 
 REGISTRY: dict[str, Check] = {}
 """Every check registered by any suite, by ID: reports look checks up here."""
 
 
-def register(id: str, family: str, rule: str, source: Source, reference: str) -> Check:
+def register(
+    id: str,
+    family: str,
+    rule: str,
+    source: Source,
+    reference: str,
+    operation: str | None = None,
+) -> Check:
     """Add a check to the registry; IDs are unique."""
     if id in REGISTRY:
         raise ValueError(f"check {id} is registered twice")
-    check = Check(id, family, rule, source, reference)
+    check = Check(id, family, rule, source, reference, operation)
     REGISTRY[id] = check
     return check
 

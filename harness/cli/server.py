@@ -34,9 +34,9 @@ from harness.server.options import (
     option_values,
     server_options,
 )
-from harness.server.registry import load_checks
 from harness.server.runner import TargetUnreachable, execute
 from harness.server.selection import Selection, UnknownCheck
+from harness.server.units import load_checks
 
 ENVIRONMENT = (
     "AWS_ENDPOINT_URL_MEDICAL_IMAGING  the service URL when --endpoint is not given",

@@ -9,14 +9,22 @@ the job's group IDs; `discard_staging` removes what a job leaves behind.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, fields
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from harness.emulator.records import ImageSet, ImageSetVersion
 
-if TYPE_CHECKING:
-    from harness.emulator.store import Store
+
+class Database(Protocol):
+    """What the image-set tables need of the store's one connection (`emulator.store`)."""
+
+    def script(self, sql: str) -> None: ...
+    def one(self, sql: str, *args: Any) -> tuple[Any, ...] | None: ...
+    def all(self, sql: str, *args: Any) -> list[tuple[Any, ...]]: ...
+    def write(self, sql: str, *args: Any) -> int: ...
+    def write_many(self, sql: str, rows: Iterable[Sequence[Any]]) -> None: ...
+
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS image_sets (
@@ -80,7 +88,7 @@ def _chunks(items: list[str]) -> Iterable[list[str]]:
 class ImageSetStore:
     """Queries on the image-set tables, through the store's one connection."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Database) -> None:
         self.db = store
         store.script(_SCHEMA)
 

@@ -54,13 +54,6 @@ def operations_of(subject: str) -> list[str] | None:
     return parts if all(part in IN_SCOPE_OPERATIONS for part in parts) else None
 
 
-def _sdk_operation(check_id: str) -> str:
-    from harness.sdk.scenarios import BY_ID
-
-    scenario = BY_ID.get(check_id)
-    return scenario.operation if scenario is not None else OTHER
-
-
 def _judged(outcomes: list[Outcome]) -> list[Outcome]:
     """The outcomes a matrix shows: the harness's own step outcomes stay out."""
     return [outcome for outcome in outcomes if outcome.check.family != "harness"]
@@ -82,7 +75,7 @@ def matrix(outcomes: list[Outcome], kind: str = "server") -> Matrix:
     cells: dict[tuple[str, str], Cell] = {}
     for outcome in _judged(outcomes):
         if kind == "sdk":
-            _fill(cells, _sdk_operation(outcome.check_id), outcome)
+            _fill(cells, outcome.check.operation or OTHER, outcome)
             continue
         for operation in operations_of(outcome.subject) or []:
             _fill(cells, operation, outcome)

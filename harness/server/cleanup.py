@@ -20,9 +20,9 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from harness.server.outputs import SUCCESS, WARNING, ndjson_objects
 from harness.server.probe import Exchange
 from harness.server.run_model import NOT_FOUND, datastore_status
+from harness.server.scenes.outputs import SUCCESS, WARNING, ndjson_objects
 
 KEEP_VARIABLE = "AHI_CONTRACT_KEEP"
 """Set (not to 0) by `--keep`: nothing the run made is removed."""

@@ -10,8 +10,6 @@ update) is made once per run through `SuiteContext.shared`.
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -34,7 +32,7 @@ class ServerCheck:
 
 
 CATALOGUE = Catalogue("server")
-"""Every check of the server suite; `load_checks` fills it."""
+"""Every check of the server suite; `harness.server.units.load_checks` fills it."""
 
 UNITS: dict[str, list[ServerCheck]] = {}
 
@@ -58,20 +56,3 @@ def server_check(
         return check
 
     return decorate
-
-
-def load_checks() -> Catalogue:
-    """Import every module that registers server checks (the schemathesis phase and each
-    module of `harness.server.checks`) and return the filled catalogue."""
-    import harness.server.checks as package
-
-    importlib.import_module("harness.server.schema_phase")
-    for module in pkgutil.iter_modules(package.__path__):
-        importlib.import_module(f"{package.__name__}.{module.name}")
-    return CATALOGUE
-
-
-def checks_in(unit: str) -> list[ServerCheck]:
-    """The checks filed under `unit`, in definition order."""
-    load_checks()
-    return list(UNITS.get(unit, ()))

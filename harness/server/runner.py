@@ -33,7 +33,7 @@ from harness.server.context import PROFILES, Profile, SuiteContext, Target
 from harness.server.environment import SetupError, TargetBroke, prepare, tear_down
 from harness.server.options import ServerOptions
 from harness.server.probe import Exchange, Probe
-from harness.server.registry import SUITE_STEP, load_checks
+from harness.server.registry import SUITE_STEP
 from harness.server.selection import Selection, UnknownCheck
 from harness.sigv4 import AwsCredentials
 from harness.spec.build import build_spec
@@ -127,7 +127,7 @@ def execute(
     With `options.workers` above 1 the units are spread over that many processes,
     each with its own data store and bucket, and their outcomes merged here.
     """
-    unknown = options.selection.unmatched(load_checks())
+    unknown = options.selection.unmatched(units.load_checks())
     if unknown:
         raise UnknownCheck(f"no check ID or family matches {', '.join(unknown)}")
     profile = PROFILES[options.profile]

@@ -10,15 +10,36 @@ units are spread over processes that each prepare their own.
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
-from harness.server.checks import conformance, expect, machine, oracle
+from harness.checks import Catalogue
+from harness.server import expect, machine
+from harness.server.checks import conformance, oracle
 from harness.server.context import SuiteContext
-from harness.server.registry import checks_in
+from harness.server.registry import CATALOGUE, UNITS, ServerCheck
 from harness.server.schema_phase import PHASE_CHECKS, run_schema_phase
+
+
+def load_checks() -> Catalogue:
+    """Import every module that registers server checks (the schemathesis phase and each
+    module of `harness.server.checks`) and return the filled catalogue."""
+    import harness.server.checks as package
+
+    importlib.import_module("harness.server.schema_phase")
+    for module in pkgutil.iter_modules(package.__path__):
+        importlib.import_module(f"{package.__name__}.{module.name}")
+    return CATALOGUE
+
+
+def checks_in(unit: str) -> list[ServerCheck]:
+    """The checks filed under `unit`, in definition order."""
+    load_checks()
+    return list(UNITS.get(unit, ()))
 
 
 @dataclass(frozen=True)

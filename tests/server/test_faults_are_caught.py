@@ -18,7 +18,7 @@ from harness.server.runner import execute
 
 def test_every_fault_declares_a_registered_check() -> None:
     from harness.checks import REGISTRY
-    from harness.server.registry import load_checks
+    from harness.server.units import load_checks
 
     load_checks()
     for fault in FAULTS:

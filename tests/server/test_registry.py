@@ -2,7 +2,8 @@ from __future__ import annotations
 
 import re
 
-from harness.server.registry import CATALOGUE, UNITS, load_checks
+from harness.server.registry import CATALOGUE, UNITS
+from harness.server.units import load_checks
 from harness.spec.remarks import DECISIONS
 
 

@@ -46,7 +46,14 @@ def load_catalogue() -> tuple[Scenario, ...]:
     """Every scenario, in catalogue order, each registered as a check."""
     catalogue = tuple(scenario for family in FAMILIES for scenario in family())
     for scenario in catalogue:
-        register(scenario.id, scenario.family, scenario.rule, scenario.source, scenario.reference)
+        register(
+            scenario.id,
+            scenario.family,
+            scenario.rule,
+            scenario.source,
+            scenario.reference,
+            scenario.operation,
+        )
     return catalogue
 
 

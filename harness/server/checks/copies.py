@@ -6,17 +6,17 @@ from typing import Any
 
 from harness.checks import Check, Source
 from harness.restjson import clean_error_code
-from harness.server.checks.search import search_all
-from harness.server.checks.versions import update_run
 from harness.server.context import SuiteContext
-from harness.server.imaging_scene import (
+from harness.server.probe import Exchange
+from harness.server.registry import server_check
+from harness.server.scenes.imaging import (
     UNIT,
     scene_of,
     subject_ok,
     wait_for_image_set,
 )
-from harness.server.probe import Exchange
-from harness.server.registry import server_check
+from harness.server.scenes.search import search_all
+from harness.server.scenes.updates import update_run
 
 
 def _copy(

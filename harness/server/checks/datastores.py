@@ -7,15 +7,15 @@ import time
 import uuid
 
 from harness.checks import Check, Source
-from harness.server.checks.expect import expect_error
 from harness.server.context import SuiteContext
-from harness.server.imaging_scene import (
-    scene_of,
-    subject_ok,
-)
+from harness.server.expect import expect_error
 from harness.server.probe import Exchange
 from harness.server.registry import server_check
 from harness.server.run_model import NOT_FOUND
+from harness.server.scenes.imaging import (
+    scene_of,
+    subject_ok,
+)
 
 
 @server_check(

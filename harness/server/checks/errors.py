@@ -5,8 +5,8 @@ from __future__ import annotations
 from harness.checks import Check, Source
 from harness.model import Location, operations
 from harness.model.samples import datastore_arn, sample_input
-from harness.server.checks.expect import expect_error
 from harness.server.context import SuiteContext
+from harness.server.expect import expect_error
 from harness.server.registry import server_check
 
 UNIT = "protocol"

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from harness.checks import Check, Source
-from harness.server.checks.expect import expect_error, success_json
 from harness.server.context import SuiteContext
+from harness.server.expect import expect_error, success_json
 from harness.server.paging import walk, walk_pages
 from harness.server.probe import Exchange
 from harness.server.registry import server_check

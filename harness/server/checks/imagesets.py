@@ -1,6 +1,6 @@
 """Image sets: an import verified end to end against its input files, and scoped to its data store.
 
-The checks of the "image sets" unit share one import (`harness.server.imaging_scene`).
+The checks of the "image sets" unit share one import (`harness.server.scenes.imaging`).
 Expected values come from the input files themselves, read with pydicom, never from
 the endpoint's own answers.
 """
@@ -17,7 +17,9 @@ from harness.imaging.frames import content_type, decode_frame
 from harness.imaging.metadata import expected_attributes, level_of
 from harness.restjson import clean_error_code
 from harness.server.context import SuiteContext
-from harness.server.imaging_scene import (
+from harness.server.probe import Exchange
+from harness.server.registry import server_check
+from harness.server.scenes.imaging import (
     UNIT,
     ImportedFile,
     Scene,
@@ -25,8 +27,6 @@ from harness.server.imaging_scene import (
     second_datastore,
     subject_ok,
 )
-from harness.server.probe import Exchange
-from harness.server.registry import server_check
 
 DICOM_GUIDE = "developer guide 'Understanding image sets'"
 

@@ -8,24 +8,30 @@ through `SuiteContext.shared`.
 from __future__ import annotations
 
 import json
-import time
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
 from harness.checks import Check, Source
-from harness.server.checks.expect import expect_error, success_json
 from harness.server.context import SuiteContext
-from harness.server.outputs import job_folder
+from harness.server.expect import expect_error, success_json
 from harness.server.paging import walk
 from harness.server.probe import Exchange
 from harness.server.registry import server_check
+from harness.server.scenes.imports import (
+    FAILING_NOTE,
+    MAIN_NOTE,
+    ORDER,
+    TERMINAL,
+    Followed,
+    imports,
+    start_job,
+)
+from harness.server.scenes.outputs import job_folder
 
 UNIT = "jobs"
-ORDER = {"SUBMITTED": 0, "IN_PROGRESS": 1, "COMPLETED": 2, "FAILED": 2}
-TERMINAL = ("COMPLETED", "FAILED")
 
 
 def job_ids(context: SuiteContext, datastore_id: str) -> set[str]:
@@ -35,79 +41,18 @@ def job_ids(context: SuiteContext, datastore_id: str) -> set[str]:
 
 def start(context: SuiteContext, check_id: str, note: str, **changes: Any) -> str | None:
     """Start a job on the suite's data store; its id, or None (recorded as a failure)."""
-    exchange = context.start_job(context.env.datastore_id, **context.start_body(**changes))
-    body = success_json(context, check_id, "StartDICOMImportJob", exchange, note)
-    if body is None or not isinstance(body.get("jobId"), str):
-        return None
-    return str(body["jobId"])
+    job_id, exchange = start_job(context, **changes)
+    if job_id is None:
+        success_json(context, check_id, "StartDICOMImportJob", exchange, note)
+    return job_id
 
 
-@dataclass
-class Followed:
-    """One job polled until it ended (then three reads more)."""
-
-    job_id: str | None
-    seen: list[tuple[Exchange, dict[str, Any]]] = field(default_factory=list)
-    broken: Exchange | None = None
-
-    @property
-    def last(self) -> tuple[Exchange, dict[str, Any]] | None:
-        return self.seen[-1] if self.seen else None
-
-
-def follow(context: SuiteContext, job_id: str, timeout: float) -> Followed:
-    """Poll a job until it ends, the answers break, or `timeout`."""
-    followed = Followed(job_id)
-    deadline = time.monotonic() + timeout
-    terminal_reads = 0
-    while time.monotonic() < deadline and terminal_reads < 4:
-        exchange = context.get_job(context.env.datastore_id, job_id)
-        body = exchange.json()
-        properties = body.get("jobProperties") if isinstance(body, dict) else None
-        if exchange.status != 200 or not isinstance(properties, dict):
-            followed.broken = exchange
-            return followed
-        followed.seen.append((exchange, properties))
-        if properties.get("jobStatus") in TERMINAL:
-            terminal_reads += 1
-        else:
-            time.sleep(0.2)
-    return followed
-
-
-@dataclass
-class Imports:
-    """The run's two imports: the known DICOM set, and a bucket that does not exist."""
-
-    main: Followed
-    failing: Followed
-
-
-def imports(context: SuiteContext) -> Imports:
-    """Both imports, started together and followed, once per run."""
-
-    def run() -> Imports:
-        main_id = start(
-            context,
-            completes.check.id,
-            "the import of the known DICOM set",
-            jobName="ahi-contract-known-set",
-        )
-        failing_id = start(
-            context,
-            fails_with_message.check.id,
-            "input bucket that does not exist",
-            jobName="ahi-contract-missing-bucket",
-            clientToken=uuid.uuid4().hex,
-            inputS3Uri=f"s3://ahi-contract-missing-{uuid.uuid4().hex[:12]}/input/",
-        )
-        timeout = context.profile.job_timeout_seconds
-        return Imports(
-            follow(context, main_id, timeout) if main_id else Followed(None),
-            follow(context, failing_id, timeout) if failing_id else Followed(None),
-        )
-
-    return context.shared("imports", run)
+def _not_started(context: SuiteContext, check: Check, followed: Followed, note: str) -> bool:
+    """Whether the job was never started (a failure of `check`, recorded)."""
+    if followed.job_id is None and followed.started is not None:
+        success_json(context, check.id, "StartDICOMImportJob", followed.started, note)
+        return True
+    return False
 
 
 def _followed(context: SuiteContext, check: Check) -> list[Followed]:
@@ -238,7 +183,7 @@ def output_uri(context: SuiteContext, check: Check) -> None:
 )
 def completes(context: SuiteContext, check: Check) -> None:
     main = imports(context).main
-    if main.last is None:
+    if _not_started(context, check, main, MAIN_NOTE) or main.last is None:
         return
     exchange, last = main.last
     context.verdict(
@@ -260,7 +205,7 @@ def completes(context: SuiteContext, check: Check) -> None:
 )
 def fails_with_message(context: SuiteContext, check: Check) -> None:
     failing = imports(context).failing
-    if failing.last is None:
+    if _not_started(context, check, failing, FAILING_NOTE) or failing.last is None:
         return
     exchange, last = failing.last
     context.verdict(

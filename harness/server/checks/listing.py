@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from harness.checks import Check, Source
-from harness.server.checks.expect import expect_error
-from harness.server.checks.jobs import imports
 from harness.server.context import SuiteContext
+from harness.server.expect import expect_error
 from harness.server.paging import Walk, walk
 from harness.server.registry import server_check
+from harness.server.scenes.imports import imports
 
 UNIT = "jobs"
 

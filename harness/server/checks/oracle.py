@@ -27,13 +27,13 @@ from typing import Any
 
 from harness.checks import Check, Source
 from harness.model import load_pinned_model
-from harness.server.checks.jobs import TERMINAL, imports
 from harness.server.context import SuiteContext
-from harness.server.imaging_scene import decode_metadata, second_datastore
 from harness.server.observation import Observation
 from harness.server.probe import Exchange
 from harness.server.registry import CATALOGUE, server_check
 from harness.server.run_model import TOLERANCE_SECONDS, Made, RunModel, Update
+from harness.server.scenes.imaging import decode_metadata, second_datastore
+from harness.server.scenes.imports import TERMINAL, imports
 
 ECHO = CATALOGUE.register(
     "ECHO-SENT",

@@ -6,39 +6,14 @@ from typing import Any
 
 from harness.checks import Check, Source
 from harness.server.context import SuiteContext
-from harness.server.imaging_scene import (
+from harness.server.registry import server_check
+from harness.server.scenes.imaging import (
     UNIT,
     scene_of,
     second_datastore,
     subject_ok,
 )
-from harness.server.probe import Exchange
-from harness.server.registry import server_check
-
-
-def search_all(
-    context: SuiteContext, datastore_id: str, criteria: dict[str, Any] | None
-) -> tuple[list[dict[str, Any]], list[Exchange]]:
-    """Every page of a search."""
-    found: list[dict[str, Any]] = []
-    exchanges: list[Exchange] = []
-    token: str | None = None
-    for _ in range(50):
-        exchange = context.call(
-            "SearchImageSets",
-            datastoreId=datastore_id,
-            searchCriteria=criteria,
-            nextToken=token,
-        )
-        exchanges.append(exchange)
-        body = exchange.json() if exchange.status == 200 else None
-        if not isinstance(body, dict):
-            break
-        found += [i for i in body.get("imageSetsMetadataSummaries") or [] if isinstance(i, dict)]
-        token = body.get("nextToken")
-        if not token:
-            break
-    return found, exchanges
+from harness.server.scenes.search import search_all
 
 
 def _equal(member: str, value: Any) -> dict[str, Any]:

@@ -6,13 +6,13 @@ from typing import Any
 
 from harness.checks import Check, Source
 from harness.server.context import SuiteContext
-from harness.server.imaging_scene import (
+from harness.server.probe import Exchange
+from harness.server.registry import server_check
+from harness.server.scenes.imaging import (
     UNIT,
     scene_of,
     subject_ok,
 )
-from harness.server.probe import Exchange
-from harness.server.registry import server_check
 
 
 def _tags(context: SuiteContext, arn: str) -> tuple[dict[str, Any] | None, Exchange]:

@@ -22,9 +22,9 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, rule
 
 from harness.checks import Check, Source
 from harness.server.context import SuiteContext
-from harness.server.imaging_scene import read_metadata, scene_of, wait_for_image_set
 from harness.server.probe import Exchange
 from harness.server.registry import server_check
+from harness.server.scenes.imaging import read_metadata, scene_of, wait_for_image_set
 from harness.server.stateful import Stop, run_machine
 
 NAMES = st.text(string.ascii_uppercase, min_size=1, max_size=8).map(lambda s: f"AHI^{s}")

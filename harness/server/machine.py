@@ -26,11 +26,12 @@ from hypothesis.stateful import (
 )
 
 from harness.server.checks import errors, idempotency, jobs, listing
-from harness.server.checks.expect import success_json
 from harness.server.context import SuiteContext
+from harness.server.expect import success_json
 from harness.server.paging import walk
 from harness.server.probe import Exchange
 from harness.server.run_model import Made
+from harness.server.scenes.imports import ORDER, TERMINAL
 from harness.server.stateful import Stop, run_machine
 
 SUBJECT = "state machine"
@@ -167,15 +168,15 @@ class ImportJobMachine(RuleBasedStateMachine):
         note(f"get {job_id[:8]}: {before} -> {status}")
         self.judge(
             jobs.status_forward.check.id,
-            jobs.ORDER.get(str(status), -1) >= jobs.ORDER.get(str(before), 0)
-            and not (before in jobs.TERMINAL and status != before),
+            ORDER.get(str(status), -1) >= ORDER.get(str(before), 0)
+            and not (before in TERMINAL and status != before),
             f"status went from {before} to {status}",
             exchange,
         )
         ended = "endedAt" in properties
         self.judge(
             jobs.ended_at.check.id,
-            ended == (status in jobs.TERMINAL)
+            ended == (status in TERMINAL)
             and (not ended or properties["endedAt"] >= properties.get("submittedAt", 0)),
             f"{status} with endedAt={properties.get('endedAt')} "
             f"submittedAt={properties.get('submittedAt')}",

@@ -21,11 +21,11 @@ from pydicom.dataset import Dataset
 from harness.checks import Check
 from harness.dicom_samples import SampleFile
 from harness.server.context import SuiteContext
-from harness.server.outputs import SUCCESS, job_folder, ndjson_objects
 from harness.server.probe import Exchange
+from harness.server.scenes.imports import TERMINAL
+from harness.server.scenes.outputs import SUCCESS, job_folder, ndjson_objects
 
 UNIT = "image sets"
-TERMINAL = ("COMPLETED", "FAILED")
 SETTLE_SECONDS = 30.0
 
 
