@@ -22,7 +22,8 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from harness.server.probe import Exchange
 from harness.server.run_model import NOT_FOUND, datastore_status
-from harness.server.scenes.outputs import SUCCESS, WARNING, ndjson_objects
+from harness.server.scenes.imports import TERMINAL
+from harness.server.scenes.outputs import SUCCESS, WARNING, job_folder, ndjson_objects
 
 KEEP_VARIABLE = "AHI_CONTRACT_KEEP"
 """Set (not to 0) by `--keep`: nothing the run made is removed."""
@@ -114,7 +115,11 @@ class Sweeper:
                 self.leave(f"image sets of data store {datastore_id}", "nextToken repeats")
                 return None
             tokens.add(token := following)
-        self.leave(f"image sets of data store {datastore_id}", _why(exchange))
+        reason = _why(exchange) if status != "ACTIVE" or exchange.status != 200 else ""
+        self.leave(
+            f"image sets of data store {datastore_id}",
+            reason or f"the listing did not end within {BOUND_SECONDS:.0f} s",
+        )
         return None
 
     def delete_image_set(self, datastore_id: str, image_set_id: str) -> None:
@@ -153,6 +158,22 @@ class Sweeper:
             elif created >= since:
                 self.delete_image_set(datastore_id, image_set_id)
 
+    def wait_for_jobs(self, datastore_id: str, job_ids: Iterable[str]) -> None:
+        """Return once each import job has ended (COMPLETED or FAILED, or unknown), naming
+        those still running at the deadline: the image sets they make are not removed."""
+        for job_id in job_ids:
+            while True:
+                exchange = self._send("GetDICOMImportJob", datastoreId=datastore_id, jobId=job_id)
+                body = exchange.json() if exchange.status == 200 else None
+                properties = body.get("jobProperties") if isinstance(body, dict) else None
+                status = properties.get("jobStatus") if isinstance(properties, dict) else None
+                if exchange.status == 404 or status in TERMINAL:
+                    break
+                if time.monotonic() > self.deadline:
+                    self.leave(f"what import job {job_id} makes", f"the job is {status}")
+                    break
+                time.sleep(PAUSE_SECONDS)
+
     def delete_datastore(self, datastore_id: str) -> bool:
         """Delete the data store once it is no longer CREATING; after a 409 (an import or
         image set deletion not over, or image sets an import made since they were listed)
@@ -164,6 +185,9 @@ class Sweeper:
                 return True
             exchange = self._send("DeleteDatastore", datastoreId=datastore_id)
             if exchange.status in (200, 404):
+                self.left = [
+                    leftover for leftover in self.left if datastore_id not in leftover.what
+                ]
                 return True
             if exchange.status != 409 or time.monotonic() > self.deadline:
                 self.leave(f"data store {datastore_id}", _why(exchange))
@@ -195,7 +219,8 @@ def imported_image_sets(s3: Any, bucket: str, prefix: str, datastore_id: str) ->
     `datastore_id` whose results are in the bucket under `prefix`."""
     found: set[str] = set()
     paginator = s3.get_paginator("list_objects_v2")
-    for page in paginator.paginate(Bucket=bucket, Prefix=f"{prefix}{datastore_id}-DicomImport-"):
+    folders = job_folder(prefix, datastore_id, "")
+    for page in paginator.paginate(Bucket=bucket, Prefix=folders.rstrip("/")):
         for item in page.get("Contents", ()):
             if item["Key"].endswith(("/" + SUCCESS, "/" + WARNING)):
                 raw = s3.get_object(Bucket=bucket, Key=item["Key"])["Body"].read()

@@ -7,8 +7,11 @@ keeps it all for inspection.
 
 from __future__ import annotations
 
+import json
 import time
 import uuid
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -25,8 +28,8 @@ from harness.server.cleanup import (
     keep_requested,
     remove_bucket,
 )
-from harness.server.context import Environment, SuiteContext
-from harness.server.probe import Exchange
+from harness.server.context import Environment, SuiteContext, Target
+from harness.server.probe import Exchange, Probe
 from harness.server.schema_phase import BUILTIN_CHECKS
 
 # S3's documented exception: a bucket in us-east-1 takes no LocationConstraint
@@ -178,21 +181,26 @@ def _s3_problem(context: SuiteContext, error: Exception) -> str:
     return f"cannot prepare S3 input at {where}: {error}"
 
 
-def tear_down(context: SuiteContext) -> list[Leftover]:
+def tear_down(context: SuiteContext, lent_to: Path | None = None) -> list[Leftover]:
     """Remove everything the run made (see `harness.server.cleanup`); what is left, with
     the reason. Nothing is removed with `AHI_CONTRACT_KEEP=1`; from a disposable target
     only the bucket (its S3 may live on in this process: moto keeps one state for all).
-    Clean-up that breaks is named as a leftover, never raised."""
+    With `lent_to` (a worker among others sharing a lent data store), the image sets to
+    delete there are written to a file in that folder for `remove_lent` once every worker
+    has ended. Clean-up that breaks is named as a leftover, never raised."""
     if keep_requested():
         return []
     left: list[Leftover] = []
     if not context.target.disposable:
         context.probe.deadline = None  # clean-up has a bound of its own, past the deadline
         sweeper = Sweeper(context.call)
-        try:
-            _sweep(context, sweeper)
-        except Exception as error:
-            sweeper.leave("clean-up", f"{type(error).__name__}: {error}")
+        lent = context.target.datastore_id
+        if lent is not None:
+            _lent_image_sets(context, sweeper, lent, lent_to)
+        made = [*context.model.datastores, *context.unobserved.datastores]
+        for datastore_id in dict.fromkeys(made):
+            if datastore_id != lent:
+                _guarded(sweeper, f"data store {datastore_id}", sweeper.sweep, [datastore_id])
         left = sweeper.left
     if context.bucket is not None and context.s3 is not None:
         problem = remove_bucket(context.s3, context.bucket)
@@ -201,18 +209,52 @@ def tear_down(context: SuiteContext) -> list[Leftover]:
     return left
 
 
-def _sweep(context: SuiteContext, sweeper: Sweeper) -> None:
-    """The new image sets of a lent data store, then the data stores the run made."""
-    lent = context.target.datastore_id
-    made = [*context.model.datastores, *context.unobserved.datastores]
-    if lent is not None:
-        copies = {**context.model.copies, **context.unobserved.copies}
-        candidates = {image_set for image_set, store in copies.items() if store == lent}
-        if context.bucket is not None and context.s3 is not None:
+def _guarded(sweeper: Sweeper, what: str, step: Callable[..., object], *args: Any) -> None:
+    """One stage of clean-up; an exception names `what` as left, and the next stage runs."""
+    try:
+        step(*args)
+    except Exception as error:
+        sweeper.leave(what, f"clean-up broke: {type(error).__name__}: {error}")
+
+
+def _lent_image_sets(
+    context: SuiteContext, sweeper: Sweeper, lent: str, lent_to: Path | None
+) -> None:
+    """Delete (or, with `lent_to`, write down) the image sets the run's imports and copies
+    made in the lent data store, once the run's imports there have ended."""
+    what = f"image sets the run made in data store {lent}"
+    jobs = [made.id for made in context.model.jobs.values() if made.datastore_id == lent]
+    _guarded(sweeper, what, sweeper.wait_for_jobs, lent, jobs)
+    copies = {**context.model.copies, **context.unobserved.copies}
+    candidates = {image_set for image_set, store in copies.items() if store == lent}
+    if context.bucket is not None and context.s3 is not None:
+        try:
             candidates |= imported_image_sets(context.s3, context.bucket, OUTPUT_PREFIX, lent)
-        since = context.started + context.model.offset - CLOCK_MARGIN_SECONDS
-        sweeper.delete_new_image_sets(lent, candidates, since)
-    sweeper.sweep(d for d in made if d != lent)
+        except (ClientError, BotoCoreError) as error:
+            sweeper.leave(what, f"their import results could not be read: {error}")
+    since = context.started + context.model.offset - CLOCK_MARGIN_SECONDS
+    if lent_to is None:
+        _guarded(sweeper, what, sweeper.delete_new_image_sets, lent, candidates, since)
+        return
+    share = {"datastoreId": lent, "since": since, "imageSets": sorted(candidates)}
+    (lent_to / f"{uuid.uuid4().hex}.json").write_text(json.dumps(share), encoding="utf-8")
+
+
+def remove_lent(target: Target, probe_timeout: float, folder: Path) -> list[Leftover]:
+    """Delete the image sets that workers sharing a lent data store wrote down (`tear_down`
+    with `lent_to`): what is left, with the reason."""
+    shares = [json.loads(path.read_text(encoding="utf-8")) for path in folder.glob("*.json")]
+    if not shares or keep_requested():
+        return []
+    probe = Probe(target.endpoint, target.credentials, target.region, probe_timeout)
+    sweeper = Sweeper(probe.call)
+    candidates = {image_set for share in shares for image_set in share["imageSets"]}
+    since = min(float(share["since"]) for share in shares)
+    what = f"image sets the run made in data store {shares[0]['datastoreId']}"
+    _guarded(
+        sweeper, what, sweeper.delete_new_image_sets, shares[0]["datastoreId"], candidates, since
+    )
+    return sweeper.left
 
 
 def plan(

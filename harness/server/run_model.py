@@ -203,10 +203,10 @@ class RunModel:
             made = Made(answer["jobId"], str(datastore_id), seen.sent, seen.window)
             self._keep(seen, self.jobs, made)
         elif operation == "GetDICOMImportJob" and seen.labels.get("jobId") in self.jobs:
-            properties = answer.get("jobProperties") or {}
+            properties = _object(answer.get("jobProperties"))
             self._saw(seen.labels["jobId"], properties.get("jobStatus"), exchange)
         elif operation in ("GetDatastore", "DeleteDatastore") and datastore_id in self.datastores:
-            properties = answer.get("datastoreProperties") or answer
+            properties = _object(answer.get("datastoreProperties")) or answer
             self._saw(str(datastore_id), properties.get("datastoreStatus"), exchange)
         elif operation == "GetImageSet" and answer.get("imageSetState") == "ACTIVE":
             self._settled[str(seen.labels.get("imageSetId"))] = str(answer.get("versionId"))
@@ -228,8 +228,8 @@ class RunModel:
                     ),
                 )
         elif operation == "CopyImageSet":
-            destination = answer.get("destinationImageSetProperties") or {}
-            if "imageSetId" in destination:
+            destination = answer.get("destinationImageSetProperties")
+            if isinstance(destination, dict) and "imageSetId" in destination:
                 self.image_sets.setdefault(str(destination["imageSetId"]), str(datastore_id))
                 self.copies[str(destination["imageSetId"])] = str(datastore_id)
                 self._made_version(
@@ -240,12 +240,20 @@ class RunModel:
                 self.image_sets.setdefault(image_set_id, datastore_id)
 
 
+def _object(value: Any) -> dict[str, Any]:
+    """A member that should hold an object, or an empty one when it holds something else."""
+    return value if isinstance(value, dict) else {}
+
+
 def _image_sets_served(seen: Observation) -> list[str]:
     """The image sets an answer holds or serves."""
     answer = seen.answer or {}
     if seen.operation == "SearchImageSets":
+        summaries = answer.get("imageSetsMetadataSummaries")
         return [
-            str(item.get("imageSetId")) for item in answer.get("imageSetsMetadataSummaries") or []
+            str(item.get("imageSetId"))
+            for item in (summaries if isinstance(summaries, list) else [])
+            if isinstance(item, dict)
         ]
     if seen.operation in ("GetImageSet", "GetImageSetMetadata", "ListImageSetVersions"):
         return [str(seen.labels.get("imageSetId"))]

@@ -10,6 +10,8 @@ import random
 import signal
 import socket
 import sys
+import tempfile
+import threading
 import time
 import traceback
 import uuid
@@ -18,6 +20,9 @@ from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from importlib.metadata import version
+from pathlib import Path
+from types import FrameType
+from typing import Any
 from urllib.parse import urlsplit
 
 from harness import __version__
@@ -30,7 +35,13 @@ from harness.server import units
 from harness.server.checks import conformance, oracle, service
 from harness.server.cleanup import Leftover, keep_requested
 from harness.server.context import PROFILES, Profile, SuiteContext, Target
-from harness.server.environment import SetupError, TargetBroke, prepare, tear_down
+from harness.server.environment import (
+    SetupError,
+    TargetBroke,
+    prepare,
+    remove_lent,
+    tear_down,
+)
 from harness.server.options import ServerOptions
 from harness.server.probe import Exchange, Probe
 from harness.server.registry import SUITE_STEP
@@ -171,15 +182,24 @@ def execute(
             _require_s3(target)
         plan = Plan(profile, seed, options.request_timeout, options.selection)
         shares = units.spread(options.workers)
+        lent_left: list[Leftover] = []
         if len(shares) == 1:
             results = [run_units(target, plan, shares[0], progress, recording.journal)]
         else:
             progress(f"spreading {len(units.ALL)} units over {len(shares)} worker processes")
-            results = _in_workers(target, plan, shares, recording.journal is not None)
+            with tempfile.TemporaryDirectory(prefix="ahi-contract-lent-") as folder:
+                if target.datastore_id is not None and not target.disposable:
+                    plan = replace(plan, lent_to=folder)
+                try:
+                    results = _in_workers(target, plan, shares, recording.journal is not None)
+                except BaseException:
+                    _name_left(_remove_lent(target, plan))
+                    raise
+                lent_left = _remove_lent(target, plan)
             for result in results:
                 recording.keep(result.journal)
         timings: list[tuple[str, float]] = []
-        left: list[str] = []
+        left: list[str] = [str(leftover) for leftover in lent_left]
         for result in results:
             for outcome in result.outcomes:
                 record.add(outcome)
@@ -194,17 +214,18 @@ def execute(
 
 def _in_workers(target: Target, plan: Plan, shares: list[list[str]], journal: bool) -> list[Units]:
     """Run each share of the units in a process of its own. Workers ignore the terminal's
-    SIGINT; on SIGINT or SIGTERM here each busy worker is told once (SIGUSR1) to stop its
-    units and remove what it made, and the pool waits for that before the run ends."""
+    SIGINT; on SIGINT or SIGTERM here each worker is told once (SIGUSR1) to stop its units
+    and remove what it made, and the pool waits for that before the run ends."""
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(
         max_workers=len(shares), mp_context=context, initializer=_worker_start
     ) as pool:
-        futures = [
-            pool.submit(_run_share, target, plan, share, [] if journal else None)
-            for share in shares
-        ]
         try:
+            with _spawning_workers():
+                futures = [
+                    pool.submit(_run_share, target, plan, share, [] if journal else None)
+                    for share in shares
+                ]
             return [future.result() for future in futures]
         except KeyboardInterrupt:
             for process in list(getattr(pool, "_processes", {}).values()):
@@ -213,35 +234,61 @@ def _in_workers(target: Target, plan: Plan, shares: list[list[str]], journal: bo
             raise
 
 
-_share_running = False
-_share_interrupted = False
+@contextmanager
+def _spawning_workers() -> Iterator[None]:
+    """While workers are spawned, SIGINT is ignored (they keep that across exec) and SIGUSR1
+    blocked (they keep the mask; `_worker_start` unblocks it once its handler is in)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGUSR1})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGUSR1})
+        signal.signal(signal.SIGINT, previous)
+
+
+_worker = {"phase": "idle", "stop": False}
+"""A worker's state: its phase (idle, running a share, cleaning up) and whether the parent
+asked it to stop before its share began."""
 
 
 def _worker_start() -> None:
     """A worker's start: the terminal's SIGINT is the parent's to handle; SIGUSR1 from the
-    parent interrupts the share it runs, once, so that its clean-up is not cut short."""
+    parent stops the share it runs, once, and never its clean-up."""
     silence_pydicom_warnings()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGUSR1, _interrupt_share)
+    signal.signal(signal.SIGUSR1, _stop_share)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGUSR1})
 
 
-def _interrupt_share(signum: int, frame: object) -> None:
-    global _share_interrupted
-    if _share_running and not _share_interrupted:
-        _share_interrupted = True
+def _stop_share(signum: int, frame: object) -> None:
+    if _worker["phase"] == "running":
+        _worker["phase"] = "stopping"
         raise KeyboardInterrupt
+    if _worker["phase"] == "idle":
+        _worker["stop"] = True
+
+
+def _cleaning_up() -> None:
+    """From here on a worker's SIGUSR1 no longer interrupts: what the run made is removed."""
+    if _worker["phase"] != "idle":
+        _worker["phase"] = "cleaning"
 
 
 def _run_share(
     target: Target, plan: Plan, names: list[str], journal: list[Exchange] | None
 ) -> Units:
-    """`run_units` in a worker, interruptible by `_interrupt_share` while it runs."""
-    global _share_running
-    _share_running = True
+    """`run_units` in a worker, stopped by SIGUSR1 until its clean-up begins."""
+    if _worker["stop"]:
+        raise KeyboardInterrupt
+    _worker["phase"] = "running"
     try:
         return run_units(target, plan, names, None, journal)
     finally:
-        _share_running = False
+        _worker["phase"] = "idle"
 
 
 @dataclass(frozen=True)
@@ -264,6 +311,9 @@ class Plan:
     seed: int
     request_timeout: float
     selection: Selection
+    lent_to: str | None = None
+    """Where workers sharing a lent data store write down the image sets they made there,
+    for the parent to delete once every worker has ended (`environment.remove_lent`)."""
 
 
 def run_units(
@@ -290,9 +340,9 @@ def run_units(
         context.environment = prepare(context, run_id)
     except TargetBroke as broke:
         context.verdict(broke.check.id, broke.subject, False, broke.message, *broke.exchanges)
-        return Units(record.outcomes, [], journal, tear_down(context))
+        return Units(record.outcomes, [], journal, _tear_down(context, plan))
     except BaseException:
-        _name_left(tear_down(context))
+        _name_left(_tear_down(context, plan))
         raise
     spec = build_spec(load_pinned_model())
     selection = plan.selection
@@ -311,12 +361,12 @@ def run_units(
             oracle.judge_history(context)
     except BaseException:
         probe.step = "tear-down"
-        _name_left(tear_down(context))
+        _name_left(_tear_down(context, plan))
         raise
     probe.step = "tear-down"
     if progress is not None and not target.disposable and not keep_requested():
         progress("removing what the run made")
-    left = tear_down(context)
+    left = _tear_down(context, plan)
     outcomes = [
         outcome
         for outcome in record.outcomes
@@ -325,6 +375,56 @@ def run_units(
     answered = [seen for seen in context.model.observations if seen.exchange.status is not None]
     timings = [(seen.operation, seen.exchange.elapsed) for seen in answered]
     return Units(outcomes, timings, journal, left)
+
+
+def _tear_down(context: SuiteContext, plan: Plan) -> list[Leftover]:
+    """`tear_down`, which neither a worker's stop nor a first SIGINT or SIGTERM interrupts."""
+    _cleaning_up()
+    with _sheltered():
+        return tear_down(context, Path(plan.lent_to) if plan.lent_to else None)
+
+
+def _remove_lent(target: Target, plan: Plan) -> list[Leftover]:
+    """The parent's share of clean-up in a lent data store, once every worker has ended."""
+    if plan.lent_to is None:
+        return []
+    with _sheltered():
+        return remove_lent(target, plan.request_timeout, Path(plan.lent_to))
+
+
+@contextmanager
+def _sheltered() -> Iterator[None]:
+    """In the main thread, a first SIGINT or SIGTERM while the block runs is noted and its
+    handler run once the block is over; a second runs it at once."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    before: dict[int, Any] = {
+        number: signal.getsignal(number)
+        for number in (signal.SIGINT, signal.SIGTERM)
+        if callable(signal.getsignal(number))
+    }
+    noted: list[int] = []
+
+    def note(number: int, frame: FrameType | None) -> None:
+        if noted:
+            before[number](number, frame)
+        noted.append(number)
+        print(
+            "removing what the run made; send the signal again to stop at once",
+            file=sys.stderr,
+            flush=True,
+        )
+
+    for number in before:
+        signal.signal(number, note)
+    try:
+        yield
+    finally:
+        for number, handler in before.items():
+            signal.signal(number, handler)
+    if noted:
+        before[noted[0]](noted[0], None)
 
 
 def _name_left(left: list[Leftover]) -> None:

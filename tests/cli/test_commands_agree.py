@@ -20,7 +20,7 @@ import harness.cli.diff
 from harness.cli import NOT_RUNS, SUBCOMMANDS, build_parser, did_you_mean, main, parse
 from harness.report.writers import REPORT_FILES
 from harness.sdk.scenarios import load_catalogue
-from harness.server.registry import load_checks
+from harness.server.units import load_checks
 
 REPO = Path(__file__).resolve().parents[2]
 FAMILY = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")

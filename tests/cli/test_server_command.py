@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from harness.cli import main
-from harness.server.registry import load_checks
+from harness.server.units import load_checks
 
 
 def test_list_checks_shows_id_rule_and_source(capsys: pytest.CaptureFixture[str]) -> None:

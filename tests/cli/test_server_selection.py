@@ -7,7 +7,7 @@ import pytest
 
 from harness.checks import REGISTRY, Check, Source
 from harness.cli import main
-from harness.server.registry import load_checks
+from harness.server.units import load_checks
 
 
 def test_list_checks_lists_the_server_suite_only_as_json(

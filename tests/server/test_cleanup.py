@@ -19,6 +19,7 @@ import pytest
 
 from harness.emulator import Emulator, Limits
 from harness.report.record import RunRecord
+from harness.server import cleanup, environment
 from harness.server.cleanup import Sweeper, remove_bucket
 from harness.server.context import PROFILES, SuiteContext, Target
 from harness.server.environment import OUTPUT_PREFIX, tear_down
@@ -28,7 +29,6 @@ from harness.sigv4 import AwsCredentials
 from tests.emulator.conftest import (
     ROLE,
     active_datastore,
-    finished_job,
     imaging_client,
     import_files,
     sample_bytes,
@@ -141,8 +141,18 @@ def test_keep_keeps_what_the_run_made_and_the_default_removes_it(
     assert len(_buckets(emulator)) == 1
 
 
+@pytest.mark.parametrize(
+    "workers",
+    [
+        (),
+        # Both workers import the known set into the lent store, so their results name the
+        # same image sets: those are deleted once both have ended, and neither fails for it.
+        ("--workers", "2", "--check", "JOB-COMPLETES", "--check", "JOB-OUTPUT-URI"),
+    ],
+    ids=["one process", "two workers"],
+)
 def test_in_a_lent_data_store_only_the_image_sets_the_run_made_are_deleted(
-    emulator: Emulator, tmp_path: Path
+    emulator: Emulator, tmp_path: Path, workers: tuple[str, ...]
 ) -> None:
     imaging = imaging_client(emulator)
     lent = active_datastore(imaging)
@@ -152,7 +162,9 @@ def test_in_a_lent_data_store_only_the_image_sets_the_run_made_are_deleted(
             imaging, emulator.s3.client(), lent, {"ct.dcm": sample_bytes("CT_small.dcm")}
         )
     }
-    run = _server(emulator, tmp_path, "--datastore-id", lent, "--check", "IMPORT-INSTANCES-FOUND")
+    run = _server(
+        emulator, tmp_path, "--datastore-id", lent, "--check", "IMPORT-INSTANCES-FOUND", *workers
+    )
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
     found = imaging.search_image_sets(datastoreId=lent)["imageSetsMetadataSummaries"]
     assert [summary["imageSetId"] for summary in found] == [theirs]
@@ -198,7 +210,7 @@ def test_ctrl_c_at_the_terminal_stops_every_worker_and_each_removes_what_it_made
     emulator: Emulator, tmp_path: Path
 ) -> None:
     process = subprocess.Popen(
-        _command(emulator, tmp_path, "--workers", "2"),
+        _command(emulator, tmp_path, "--workers", "2", "--profile", "full"),
         env=_environment(),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -216,12 +228,15 @@ def test_ctrl_c_at_the_terminal_stops_every_worker_and_each_removes_what_it_made
         )
         time.sleep(1.0)
         os.killpg(process.pid, signal.SIGINT)  # the terminal signals the whole group
+        signalled = time.monotonic()
         stdout, stderr = process.communicate(timeout=180)
+        stopped_after = time.monotonic() - signalled
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGKILL)
     assert process.returncode in (130, -signal.SIGINT), stdout[-2000:] + stderr[-2000:]
     assert "stopped by SIGINT" in stderr
+    assert stopped_after < 60, f"the full profile ran on for {stopped_after:.0f} s"
     assert "BrokenProcessPool" not in stderr and "left on the target" not in stderr, stderr
     assert _standing(emulator) == []
     assert _buckets(emulator) == []
@@ -274,7 +289,7 @@ def _image_sets(imaging: Any, datastore_id: str) -> set[str]:
 
 
 def test_tear_down_in_a_lent_data_store_deletes_only_what_the_runs_imports_and_copies_created(
-    emulator: Emulator,
+    emulator: Emulator, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     imaging, s3 = imaging_client(emulator), emulator.s3.client()
     lent = active_datastore(imaging)
@@ -290,19 +305,15 @@ def test_tear_down_in_a_lent_data_store_deletes_only_what_the_runs_imports_and_c
     assert tear_down(context) == []
     assert _image_sets(imaging, lent) == {theirs}
 
-    # The run's own import (results in its bucket) and copy; someone else's import meanwhile.
-    context.s3, context.bucket = s3, f"ahi-contract-{uuid.uuid4().hex[:12]}"
-    s3.create_bucket(Bucket=context.bucket)
-    s3.put_object(Bucket=context.bucket, Key="input/mr.dcm", Body=sample_bytes("MR_small.dcm"))
-    job = context.call(
-        "StartDICOMImportJob",
-        datastoreId=lent,
-        dataAccessRoleArn=ROLE,
-        clientToken=str(uuid.uuid4()),
-        inputS3Uri=f"s3://{context.bucket}/input/",
-        outputS3Uri=f"s3://{context.bucket}/{OUTPUT_PREFIX}",
-    ).json()
-    assert finished_job(imaging, lent, job["jobId"])["jobStatus"] == "COMPLETED"
+    # Someone else's import during the run; the run's copy; the run's own import (results in
+    # its bucket), which adds a version to their image set and makes one, still running when
+    # tear-down begins.
+    others = {
+        line["importResponse"]["imageSetId"]
+        for line in import_files(
+            imaging, s3, lent, {"rgb.dcm": sample_bytes("SC_rgb_small_odd.dcm")}
+        )
+    }
     version = imaging.get_image_set(datastoreId=lent, imageSetId=theirs)["versionId"]
     copy = context.call(
         "CopyImageSet",
@@ -310,17 +321,29 @@ def test_tear_down_in_a_lent_data_store_deletes_only_what_the_runs_imports_and_c
         sourceImageSetId=theirs,
         copyImageSetInformation={"sourceImageSet": {"latestVersionId": version}},
     ).json()
-    copied = copy["destinationImageSetProperties"]["imageSetId"]
-    others = {
-        line["importResponse"]["imageSetId"]
-        for line in import_files(
-            imaging, s3, lent, {"rgb.dcm": sample_bytes("SC_rgb_small_odd.dcm")}
-        )
-    }
-    made = _image_sets(imaging, lent) - {theirs, copied} - others
-    assert len(made) == 1 and copied not in others | {theirs}
+    assert copy["destinationImageSetProperties"]["imageSetId"] not in others | {theirs}
+    context.s3, context.bucket = s3, f"ahi-contract-{uuid.uuid4().hex[:12]}"
+    s3.create_bucket(Bucket=context.bucket)
+    for key, name in (("ct.dcm", "CT_small.dcm"), ("mr.dcm", "MR_small.dcm")):
+        s3.put_object(Bucket=context.bucket, Key=f"input/{key}", Body=sample_bytes(name))
+    started = context.call(
+        "StartDICOMImportJob",
+        datastoreId=lent,
+        dataAccessRoleArn=ROLE,
+        clientToken=str(uuid.uuid4()),
+        inputS3Uri=f"s3://{context.bucket}/input/",
+        outputS3Uri=f"s3://{context.bucket}/{OUTPUT_PREFIX}",
+    )
+    assert started.status == 200
+    named: list[set[str]] = []
 
+    def imported(*arguments: Any) -> set[str]:
+        named.append(cleanup.imported_image_sets(*arguments))
+        return named[-1]
+
+    monkeypatch.setattr(environment, "imported_image_sets", imported)
     assert tear_down(context) == []
+    assert len(named) == 1 and theirs in named[0] and len(named[0]) == 2  # the job had ended
     with contextlib.suppress(AssertionError):  # deletions end a moment after they are asked
         wait_until(lambda: _image_sets(imaging, lent) == {theirs} | others, 10, 0.2)
     assert _image_sets(imaging, lent) == {theirs} | others
@@ -397,5 +420,5 @@ def test_a_target_that_breaks_clean_up_is_named_as_a_leftover_not_raised(
 
     context.call = call  # type: ignore[method-assign]
     left = tear_down(context)
-    assert [leftover.what for leftover in left] == ["clean-up"]
+    assert [leftover.what for leftover in left] == ["data store store"]
     assert "TypeError" in left[0].reason

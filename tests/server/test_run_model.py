@@ -160,3 +160,24 @@ def test_an_image_set_s_versions_are_those_its_copy_and_updates_made() -> None:
     model = RunModel.of([copied, updated, refused])
     assert model.versions(copy) == {"1", "2"} and model.versions(source) == set()
     assert model.image_sets[copy] == STORE
+    assert model.copies == {copy: STORE}
+
+
+def test_answers_of_the_wrong_shape_teach_nothing_and_raise_nothing() -> None:
+    garbled = [
+        exchange(
+            "POST", f"/datastore/{STORE}/searchImageSets", {"imageSetsMetadataSummaries": [1]}
+        ),
+        exchange("POST", f"/datastore/{STORE}/searchImageSets", {"imageSetsMetadataSummaries": 5}),
+        exchange(
+            "POST",
+            f"/datastore/{STORE}/imageSet/{'d' * 32}/copyImageSet",
+            {"destinationImageSetProperties": "x"},
+            {},
+        ),
+        exchange("GET", f"/datastore/{STORE}/importJob/{JOB}", {"jobProperties": ["x"]}),
+        exchange("GET", f"/datastore/{STORE}", {"datastoreProperties": 3}),
+    ]
+    model = RunModel.of([_start(JOB, STORE, "t1"), _datastore(STORE, "ACTIVE"), *garbled])
+    assert model.copies == {} and model.image_sets == {}
+    assert [status for status, _ in model.statuses(JOB)] == ["SUBMITTED"]

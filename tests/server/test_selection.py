@@ -9,9 +9,9 @@ from harness.report.record import Outcome, RunRecord
 from harness.selection import Selection as SharedSelection
 from harness.server import units
 from harness.server.options import ServerOptions
-from harness.server.registry import load_checks
 from harness.server.runner import _step, execute
 from harness.server.selection import Selection, UnknownCheck
+from harness.server.units import load_checks
 
 load_checks()
 

@@ -27,9 +27,8 @@ from harness.server.scenes.imports import (
     TERMINAL,
     Followed,
     imports,
-    start_job,
 )
-from harness.server.scenes.outputs import job_folder
+from harness.server.scenes.outputs import FAILURE, MANIFEST, SUCCESS, job_folder
 
 UNIT = "jobs"
 
@@ -39,16 +38,9 @@ def job_ids(context: SuiteContext, datastore_id: str) -> set[str]:
     return set(walk(context, datastore_id, 50).ids)
 
 
-def start(context: SuiteContext, check_id: str, note: str, **changes: Any) -> str | None:
-    """Start a job on the suite's data store; its id, or None (recorded as a failure)."""
-    job_id, exchange = start_job(context, **changes)
-    if job_id is None:
-        success_json(context, check_id, "StartDICOMImportJob", exchange, note)
-    return job_id
-
-
 def _not_started(context: SuiteContext, check: Check, followed: Followed, note: str) -> bool:
-    """Whether the job was never started (a failure of `check`, recorded)."""
+    """Whether the job was never started; an answer that was not HTTP 200 with JSON is
+    recorded as a failure of `check`."""
     if followed.job_id is None and followed.started is not None:
         success_json(context, check.id, "StartDICOMImportJob", followed.started, note)
         return True
@@ -228,7 +220,7 @@ def read_output(context: SuiteContext, key: str) -> bytes | None:
         return None
 
 
-RESULT_FILES = ("job-output-manifest.json", "SUCCESS/success.ndjson", "FAILURE/failure.ndjson")
+RESULT_FILES = (MANIFEST, SUCCESS, FAILURE)
 
 
 @dataclass
@@ -261,9 +253,9 @@ def results(context: SuiteContext) -> Results | None:
         raw = {name: read_output(context, key + name) for name in RESULT_FILES}
         missing = [name for name, data in raw.items() if data is None]
         try:
-            summary = json.loads(raw["job-output-manifest.json"] or b"null")["jobSummary"]
-            successes = _lines(raw["SUCCESS/success.ndjson"])
-            failures = _lines(raw["FAILURE/failure.ndjson"])
+            summary = json.loads(raw[MANIFEST] or b"null")["jobSummary"]
+            successes = _lines(raw[SUCCESS])
+            failures = _lines(raw[FAILURE])
             parsed = isinstance(summary, dict)
         except (ValueError, TypeError, KeyError):
             summary, successes, failures, parsed = {}, [], [], False

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+MANIFEST = "job-output-manifest.json"
 SUCCESS = "SUCCESS/success.ndjson"
 FAILURE = "FAILURE/failure.ndjson"
 WARNING = "WARNING/warning.ndjson"
