@@ -8,9 +8,9 @@ from harness.checks import Source
 from harness.restjson import clean_error_code
 from harness.server.context import SuiteContext
 from harness.server.probe import Exchange
-from harness.server.registry import CATALOGUE
+from harness.server.registry import declare
 
-ERROR_SHAPE = CATALOGUE.register(
+ERROR_SHAPE = declare(
     "ERROR-SHAPE",
     "errors",
     "An error answer carries X-Amzn-Errortype and a JSON body with a string `message`",

@@ -32,7 +32,7 @@ from harness.model import load_pinned_model
 from harness.report.har import Recording
 from harness.report.record import Outcome, RunRecord
 from harness.server import units
-from harness.server.checks import conformance, oracle, service
+from harness.server.checks import service
 from harness.server.cleanup import Leftover, keep_requested
 from harness.server.context import PROFILES, Profile, SuiteContext, Target
 from harness.server.environment import (
@@ -346,7 +346,8 @@ def run_units(
         raise
     spec = build_spec(load_pinned_model())
     selection = plan.selection
-    every_step = selection.selects_any(units.AMBIENT)
+    context.spec = spec
+    every_step = selection.selects_any(units.ambient())
     try:
         for name in names:
             for step in units.ALL[name](context, spec, run_id):
@@ -355,10 +356,9 @@ def run_units(
                 if progress is not None:
                     progress(f"checking {step.name}")
                 _step(context, step)
-        if selection.selects_any(conformance.JUDGED):
-            conformance.validate_successes(context, spec)
-        if selection.selects_any(oracle.JUDGED):
-            oracle.judge_history(context)
+        for judged in units.at_end():
+            if selection.selects(judged.check):
+                judged(context)
     except BaseException:
         probe.step = "tear-down"
         _name_left(_tear_down(context, plan))
@@ -459,7 +459,7 @@ def _step(context: SuiteContext, step: units.Step) -> None:
         return
     undeclared = sorted(
         {o.check_id for o in context.record.outcomes[before:]}
-        - {*step.judges, *units.AMBIENT, SUITE_STEP.id}
+        - {*step.judges, *units.ambient(), SUITE_STEP.id}
     )
     context.record.add(
         Outcome(

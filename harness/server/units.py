@@ -18,8 +18,7 @@ from functools import partial
 from typing import Any
 
 from harness.checks import Catalogue
-from harness.server import expect, machine
-from harness.server.checks import conformance, oracle
+from harness.server import machine, registry
 from harness.server.context import SuiteContext
 from harness.server.registry import CATALOGUE, UNITS, ServerCheck
 from harness.server.schema_phase import PHASE_CHECKS, run_schema_phase
@@ -53,9 +52,19 @@ class Step:
 
 Unit = Callable[[SuiteContext, dict[str, Any], str], list[Step]]
 
-AMBIENT = (expect.ERROR_SHAPE.id, *conformance.JUDGED, *oracle.JUDGED)
-"""Checks judged on the exchanges of every step: selecting one runs every step. RESPONSE-TIME
-is judged on every exchange too, but selected alone it times the set-up's requests only."""
+
+def ambient() -> tuple[str, ...]:
+    """The checks judged across every step (`Trigger.EXCHANGE` and `Trigger.HISTORY`):
+    selecting one runs every step. RESPONSE-TIME is judged on every exchange too, but
+    selected alone it times the set-up's requests only."""
+    load_checks()
+    return registry.ambient()
+
+
+def at_end() -> list[ServerCheck]:
+    """The history checks, in the order they run after the units."""
+    load_checks()
+    return list(registry.HISTORY)
 
 
 def machine_unit(context: SuiteContext, spec: dict[str, Any], run_id: str) -> list[Step]:

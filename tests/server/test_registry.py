@@ -2,7 +2,9 @@ from __future__ import annotations
 
 import re
 
-from harness.server.registry import CATALOGUE, UNITS
+import pytest
+
+from harness.server.registry import CATALOGUE, HISTORY, UNITS, Trigger, ambient, judge
 from harness.server.units import load_checks
 from harness.spec.remarks import DECISIONS
 
@@ -27,3 +29,25 @@ def test_every_filed_check_is_in_the_server_catalogue() -> None:
     load_checks()
     filed = {server_check.check.id for checks in UNITS.values() for server_check in checks}
     assert filed <= set(CATALOGUE.checks)
+
+
+def test_checks_judged_on_the_history_or_each_exchange_are_ambient_and_run_in_order() -> None:
+    load_checks()
+    assert [filed.check.id for filed in HISTORY] == [
+        "RESPONSE-SCHEMA",
+        "BLOB-HEADERS",
+        "JOB-ENDS",
+        "ECHO-SENT",
+        "TIMESTAMP-PLAUSIBLE",
+        "RESOURCE-SCOPE",
+    ]
+    assert set(ambient()) == {"ERROR-SHAPE", *(filed.check.id for filed in HISTORY)}
+    assert all(filed.unit is None for filed in HISTORY)
+
+
+def test_a_step_needs_a_unit_and_a_history_check_has_none() -> None:
+    check = CATALOGUE.checks["JOB-ENDS"]
+    with pytest.raises(ValueError):
+        judge(check, trigger=Trigger.STEP)
+    with pytest.raises(ValueError):
+        judge(check, unit="jobs", trigger=Trigger.HISTORY)

@@ -9,7 +9,7 @@ import requests
 import schemathesis
 
 from harness.model import load_pinned_model
-from harness.server.checks.conformance import SpecResponses, validate_successes
+from harness.server.checks.conformance import SpecResponses, blob_headers, success_bodies
 from harness.server.probe import Exchange
 from harness.server.schema_phase import (
     BLOB_HEADERS,
@@ -223,10 +223,12 @@ def test_binary_evidence_is_shown_by_size() -> None:
 
 
 class _Context:
-    """What validate_successes uses of a SuiteContext: the probe's history and verdicts."""
+    """What the conformance checks use of a SuiteContext: the spec, the probe's history and
+    verdicts."""
 
     def __init__(self, *exchanges: Exchange) -> None:
         self.probe = type("Probe", (), {"history": list(exchanges)})()
+        self.spec = SPEC
         self.verdicts: list[tuple[str, str, bool, str]] = []
 
     def verdict(
@@ -236,17 +238,18 @@ class _Context:
         return ok
 
 
-def test_validate_successes_judges_blob_bodies_and_headers_apart() -> None:
+def test_success_answers_have_their_blob_bodies_and_headers_judged_apart() -> None:
     context = _Context(
         _exchange(f"{BASE}/getImageSetMetadata", 200, {"Content-Type": "application/json"}, b"x"),
         _exchange(f"{BASE}/getImageFrame", 200, {"Content-Type": "image/jph"}, b""),
         _exchange(f"{BASE}/getImageFrame", 404, {}, b"{}"),
     )
-    validate_successes(context, SPEC)  # type: ignore[arg-type]
+    success_bodies(context)  # type: ignore[arg-type]
+    blob_headers(context)  # type: ignore[arg-type]
     response_schema = BUILTIN_CHECKS["response_schema_conformance"].id
     assert context.verdicts == [
         (response_schema, "GetImageSetMetadata", True, ""),
-        (BLOB_HEADERS.id, "GetImageSetMetadata", False, "Content-Encoding: missing"),
         (response_schema, "GetImageFrame", False, "(body): empty; the blob payload is required"),
+        (BLOB_HEADERS.id, "GetImageSetMetadata", False, "Content-Encoding: missing"),
         (BLOB_HEADERS.id, "GetImageFrame", True, ""),
     ]

@@ -18,13 +18,13 @@ from urllib.parse import urlsplit
 
 from jsonschema import Draft202012Validator
 
+from harness.checks import Check
 from harness.server.context import SuiteContext
 from harness.server.probe import Exchange
+from harness.server.registry import Trigger, judge
 from harness.server.schema_phase import BLOB_HEADERS, BUILTIN_CHECKS
 
-RESPONSE_SCHEMA_ID = BUILTIN_CHECKS["response_schema_conformance"].id
-JUDGED = (RESPONSE_SCHEMA_ID, BLOB_HEADERS.id)
-"""The checks `validate_successes` records outcomes for."""
+NOTE = "a success answer received by the behaviour checks"
 
 
 @dataclass(frozen=True)
@@ -114,31 +114,38 @@ class SpecResponses:
         return None
 
 
-def validate_successes(context: SuiteContext, spec: dict[str, Any]) -> None:
-    responses = SpecResponses(spec)
+def successes(context: SuiteContext) -> list[tuple[SuccessAnswer, Exchange]]:
+    """Every success answer the probe received, with what the spec documents for it."""
+    responses = SpecResponses(context.spec)
+    found = []
     for exchange in list(context.probe.history):
         if exchange.status is None or not 200 <= exchange.status < 300:
             continue
         answer = responses.match(exchange)
-        if answer is None:
-            continue
-        note = "a success answer received by the behaviour checks"
+        if answer is not None:
+            found.append((answer, exchange))
+    return found
+
+
+@judge(BUILTIN_CHECKS["response_schema_conformance"], trigger=Trigger.HISTORY)
+def success_bodies(context: SuiteContext, check: Check) -> None:
+    for answer, exchange in successes(context):
         problems = answer.problems(exchange)
         context.verdict(
-            RESPONSE_SCHEMA_ID,
-            answer.operation_id,
-            not problems,
-            "; ".join(problems),
-            exchange,
-            note=note,
+            check.id, answer.operation_id, not problems, "; ".join(problems), exchange, note=NOTE
         )
+
+
+@judge(BLOB_HEADERS, trigger=Trigger.HISTORY)
+def blob_headers(context: SuiteContext, check: Check) -> None:
+    for answer, exchange in successes(context):
         if answer.blob:
             problems = answer.header_problems(exchange)
             context.verdict(
-                BLOB_HEADERS.id,
+                check.id,
                 answer.operation_id,
                 not problems,
                 "; ".join(problems),
                 exchange,
-                note=note,
+                note=NOTE,
             )

@@ -30,52 +30,11 @@ from harness.model import load_pinned_model
 from harness.server.context import SuiteContext
 from harness.server.observation import Observation
 from harness.server.probe import Exchange
-from harness.server.registry import CATALOGUE, server_check
+from harness.server.registry import Trigger, server_check
 from harness.server.run_model import TOLERANCE_SECONDS, Made, RunModel, Update
 from harness.server.scenes.imaging import decode_metadata, second_datastore
 from harness.server.scenes.imports import TERMINAL, imports
 
-ECHO = CATALOGUE.register(
-    "ECHO-SENT",
-    "oracle",
-    "Every member of an answer that reports back something the caller sent (ids, names, "
-    "role ARNs, S3 URIs, KMS keys, the Patient and Study attributes an update set or "
-    "removed) equals what was sent, in every answer that carries it",
-    Source.MODEL,
-    "output members that mirror input members: DatastoreProperties.datastoreName, "
-    "DICOMImportJobProperties.jobName/dataAccessRoleArn/inputS3Uri/datastoreId, "
-    "GetImageSetResponse.imageSetId/datastoreId, ...; developer guide 'Updating image set "
-    "metadata': the version an update makes holds its updatableAttributes and lacks its "
-    "removableAttributes",
-)
-CLOCK = CATALOGUE.register(
-    "TIMESTAMP-PLAUSIBLE",
-    "oracle",
-    "Every timestamp is epoch seconds the target's clock could have produced: not before the "
-    "service existed nor after the answer, a creation or submission time within the request "
-    "that made it, end, update and deletion times not before start and creation",
-    Source.SMITHY,
-    "restJson1 timestamps are epoch seconds; the target's clock offset is measured from its "
-    "Date headers; tolerance: decision CLOCK-TOLERANCE",
-)
-SCOPE = CATALOGUE.register(
-    "RESOURCE-SCOPE",
-    "oracle",
-    "An answer for one data store never holds or serves a job or image set the run made in another",
-    Source.SERVICE_DOCS,
-    "API reference: import jobs and image sets are addressed under their datastoreId",
-)
-ENDS = CATALOGUE.register(
-    "JOB-ENDS",
-    "oracle",
-    "Every import job the target accepted, whichever check started it, reaches COMPLETED or "
-    "FAILED within the bound",
-    Source.SERVICE_DOCS,
-    "API reference JobStatus (SUBMITTED, IN_PROGRESS, COMPLETED, FAILED); bound: decision "
-    "EFFECT-BOUND",
-)
-JUDGED = (ECHO.id, CLOCK.id, SCOPE.id, ENDS.id)
-"""The checks `judge_history` records outcomes for."""
 POLL_SECONDS = 0.5
 
 SERVICE_EPOCH = datetime(2022, 11, 1, tzinfo=UTC).timestamp()
@@ -350,21 +309,27 @@ def _scope_problems(seen: Observation, model: RunModel) -> list[str] | None:
 
 
 Rule = Callable[[Observation, RunModel], list[str] | None]
-RULES: tuple[tuple[Check, Rule], ...] = (
-    (ECHO, _echoes),
-    (CLOCK, _clock_problems),
-    (SCOPE, _scope_problems),
+
+
+@server_check(
+    "JOB-ENDS",
+    "oracle",
+    "Every import job the target accepted, whichever check started it, reaches COMPLETED or "
+    "FAILED within the bound",
+    Source.SERVICE_DOCS,
+    "API reference JobStatus (SUBMITTED, IN_PROGRESS, COMPLETED, FAILED); bound: decision "
+    "EFFECT-BOUND",
+    trigger=Trigger.HISTORY,
 )
-
-
-def follow_jobs_to_end(context: SuiteContext) -> None:
-    """JOB-ENDS: poll every accepted job last seen running until it ends, within the bound."""
+def jobs_end(context: SuiteContext, check: Check) -> None:
+    """Poll every accepted job last seen running until it ends, within the bound (first of
+    the history checks: the others then judge the answers it reads too)."""
     model = context.model
     jobs = dict(model.jobs)
     if not jobs:
         return
     if context.remaining() <= 0:
-        context.error(ENDS.id, "GetDICOMImportJob", "the run's deadline passed first")
+        context.error(check.id, "GetDICOMImportJob", "the run's deadline passed first")
         return
     bound = min(context.profile.job_timeout_seconds, context.remaining())
     deadline = time.monotonic() + bound
@@ -378,7 +343,7 @@ def follow_jobs_to_end(context: SuiteContext) -> None:
             time.sleep(POLL_SECONDS)
     stuck = sorted(running)
     context.verdict(
-        ENDS.id,
+        check.id,
         "GetDICOMImportJob",
         not stuck,
         f"{len(stuck)} of {len(jobs)} accepted jobs had not ended after {bound:.0f} s, e.g. "
@@ -392,16 +357,13 @@ def follow_jobs_to_end(context: SuiteContext) -> None:
     )
 
 
-def judge_history(context: SuiteContext) -> None:
-    """Follow the run's jobs to their end, then judge every successful answer of the run
-    against the model of what it made."""
-    follow_jobs_to_end(context)
+def _judge_rule(context: SuiteContext, check: Check, rule: Rule) -> None:
+    """Judge every successful answer of the run by `rule`, against the model of what it
+    made: one verdict per operation."""
     model = context.model
     problems = Problems()
     for seen in model.observations:
-        if not seen.succeeded:
-            continue
-        for check, rule in RULES:
+        if seen.succeeded:
             answered = rule(seen, model)
             if answered is not None:
                 problems.judge(check, seen, answered)
@@ -416,6 +378,58 @@ def judge_history(context: SuiteContext) -> None:
             *list({id(e): e for _, e in found}.values())[:SHOWN],
             note=f"the target's clock offset: {model.offset:+.1f} s",
         )
+
+
+@server_check(
+    "ECHO-SENT",
+    "oracle",
+    "Every member of an answer that reports back something the caller sent (ids, names, "
+    "role ARNs, S3 URIs, KMS keys, the Patient and Study attributes an update set or "
+    "removed) equals what was sent, in every answer that carries it",
+    Source.MODEL,
+    "output members that mirror input members: DatastoreProperties.datastoreName, "
+    "DICOMImportJobProperties.jobName/dataAccessRoleArn/inputS3Uri/datastoreId, "
+    "GetImageSetResponse.imageSetId/datastoreId, ...; developer guide 'Updating image set "
+    "metadata': the version an update makes holds its updatableAttributes and lacks its "
+    "removableAttributes",
+    trigger=Trigger.HISTORY,
+)
+def echo_sent(context: SuiteContext, check: Check) -> None:
+    _judge_rule(context, check, _echoes)
+
+
+@server_check(
+    "TIMESTAMP-PLAUSIBLE",
+    "oracle",
+    "Every timestamp is epoch seconds the target's clock could have produced: not before the "
+    "service existed nor after the answer, a creation or submission time within the request "
+    "that made it, end, update and deletion times not before start and creation",
+    Source.SMITHY,
+    "restJson1 timestamps are epoch seconds; the target's clock offset is measured from its "
+    "Date headers; tolerance: decision CLOCK-TOLERANCE",
+    trigger=Trigger.HISTORY,
+)
+def timestamps(context: SuiteContext, check: Check) -> None:
+    _judge_rule(context, check, _clock_problems)
+
+
+@server_check(
+    "RESOURCE-SCOPE",
+    "oracle",
+    "An answer for one data store never holds or serves a job or image set the run made in another",
+    Source.SERVICE_DOCS,
+    "API reference: import jobs and image sets are addressed under their datastoreId",
+    trigger=Trigger.HISTORY,
+)
+def resource_scope(context: SuiteContext, check: Check) -> None:
+    _judge_rule(context, check, _scope_problems)
+
+
+def judge_history(context: SuiteContext) -> None:
+    """Every history check of the oracle, in order: follow the run's jobs to their end,
+    then judge every successful answer of the run against the model of what it made."""
+    for judged in (jobs_end, echo_sent, timestamps, resource_scope):
+        judged(context)
 
 
 @server_check(
