@@ -229,7 +229,7 @@ def run(arguments: argparse.Namespace) -> int:
             arguments.workers,
             arguments.datastore_id,
             arguments.job_quota,
-            len(units.ALL),
+            len(units.names()),
         ):
             print(line)
         return 0

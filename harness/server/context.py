@@ -100,6 +100,8 @@ class SuiteContext:
         self._shared: dict[str, Any] = {}
         self.bucket: str | None = None
         """The S3 bucket set-up made, removed at tear-down."""
+        self.run_id = ""
+        """The run's id in the names of what it makes (the run sets it)."""
         self.spec: dict[str, Any] = {}
         """The spec the run's answers are judged against (the run sets it)."""
         self.started = time.time()

@@ -30,22 +30,12 @@ from harness.server.context import SuiteContext
 from harness.server.expect import success_json
 from harness.server.paging import walk
 from harness.server.probe import Exchange
+from harness.server.registry import server_step
 from harness.server.run_model import Made
 from harness.server.scenes.imports import ORDER, TERMINAL
 from harness.server.stateful import Stop, run_machine
 
 SUBJECT = "state machine"
-JUDGED = (
-    idempotency.replay.check.id,
-    idempotency.conflict.check.id,
-    jobs.status_forward.check.id,
-    jobs.ended_at.check.id,
-    listing.page_size.check.id,
-    listing.status_filter.check.id,
-    listing.complete.check.id,
-    errors.not_found.check.id,
-)
-"""The checks the machine's verdicts go to."""
 
 
 class ImportJobMachine(RuleBasedStateMachine):
@@ -231,14 +221,28 @@ class ImportJobMachine(RuleBasedStateMachine):
         return type(cls.__name__, (cls,), {"context": context, "datastore_id": datastore_id})
 
 
-def run(context: SuiteContext, run_id: str) -> None:
+@server_step(
+    "state machine",
+    unit="state machine",
+    judges=(
+        idempotency.replay.check,
+        idempotency.conflict.check,
+        jobs.status_forward.check,
+        jobs.ended_at.check,
+        listing.page_size.check,
+        listing.status_filter.check,
+        listing.complete.check,
+        errors.not_found.check,
+    ),
+)
+def run(context: SuiteContext) -> None:
     """Run the machine on a data store of its own; failures are already recorded."""
     created = success_json(
         context,
         idempotency.replay.check.id,
         "CreateDatastore",
         context.create_datastore(
-            datastoreName=f"ahi-contract-model-{run_id}", clientToken=uuid.uuid4().hex
+            datastoreName=f"ahi-contract-model-{context.run_id}", clientToken=uuid.uuid4().hex
         ),
         "a data store for the state machine",
     )

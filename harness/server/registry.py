@@ -11,6 +11,9 @@ the check (`harness.checks.REGISTRY`) and files its function by its trigger:
 - `Trigger.EXCHANGE`: a check `declare`d here and judged by the helpers that
   read each answer a step expects (`harness.server.expect`).
 
+A step that judges several checks declared elsewhere (the schemathesis phase,
+a state machine) is filed with `server_step`.
+
 A check judged on the history or on each exchange is ambient: selecting it
 runs every step. `judge` files a function for a check declared elsewhere (a
 schemathesis check that is also judged at the end). The function records its
@@ -20,7 +23,7 @@ several checks share is a scene (`harness.server.scenes`).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -51,11 +54,29 @@ class ServerCheck:
         self.body(context, self.check)
 
 
+StepBody = Callable[[SuiteContext], None]
+
+
+@dataclass(frozen=True)
+class ServerStep:
+    """A step that judges checks other modules declare (the schemathesis phase, a state
+    machine): its name, its unit, the IDs of the checks it judges, its function."""
+
+    name: str
+    unit: str
+    judges: tuple[str, ...]
+    body: StepBody
+
+    def __call__(self, context: SuiteContext) -> None:
+        self.body(context)
+
+
 CATALOGUE = Catalogue("server")
 """Every check of the server suite; `harness.server.units.load_checks` fills it."""
 
-UNITS: dict[str, list[ServerCheck]] = {}
-"""The functions of the checks judged as steps, by unit, in definition order."""
+UNITS: dict[str, list[ServerCheck | ServerStep]] = {}
+"""The steps of each unit, in definition order: checks judged as steps, and steps that
+judge several checks."""
 HISTORY: list[ServerCheck] = []
 """The functions of the checks judged once after the units, in registration order."""
 EXCHANGE: list[Check] = []
@@ -101,6 +122,20 @@ def judge(
         else:
             HISTORY.append(filed)
         return filed
+
+    return decorate
+
+
+def server_step(
+    name: str, *, unit: str, judges: Iterable[Check]
+) -> Callable[[StepBody], ServerStep]:
+    """File a step of `unit` that judges `judges` (checks declared elsewhere): selecting
+    any of them runs it."""
+
+    def decorate(body: StepBody) -> ServerStep:
+        step = ServerStep(name, unit, tuple(check.id for check in judges), body)
+        UNITS.setdefault(unit, []).append(step)
+        return step
 
     return decorate
 

@@ -186,7 +186,7 @@ def execute(
         if len(shares) == 1:
             results = [run_units(target, plan, shares[0], progress, recording.journal)]
         else:
-            progress(f"spreading {len(units.ALL)} units over {len(shares)} worker processes")
+            progress(f"spreading {len(units.names())} units over {len(shares)} worker processes")
             with tempfile.TemporaryDirectory(prefix="ahi-contract-lent-") as folder:
                 if target.datastore_id is not None and not target.disposable:
                     plan = replace(plan, lent_to=folder)
@@ -335,22 +335,21 @@ def run_units(
     probe = Probe(target.endpoint, target.credentials, target.region, plan.request_timeout)
     probe.journal, probe.step = journal, "set-up"
     context = SuiteContext(target, probe, record, plan.profile, plan.seed)
-    run_id = uuid.uuid4().hex[:12]
+    context.run_id = uuid.uuid4().hex[:12]
     try:
-        context.environment = prepare(context, run_id)
+        context.environment = prepare(context, context.run_id)
     except TargetBroke as broke:
         context.verdict(broke.check.id, broke.subject, False, broke.message, *broke.exchanges)
         return Units(record.outcomes, [], journal, _tear_down(context, plan))
     except BaseException:
         _name_left(_tear_down(context, plan))
         raise
-    spec = build_spec(load_pinned_model())
+    context.spec = build_spec(load_pinned_model())
     selection = plan.selection
-    context.spec = spec
     every_step = selection.selects_any(units.ambient())
     try:
         for name in names:
-            for step in units.ALL[name](context, spec, run_id):
+            for step in units.steps(name, context):
                 if not every_step and not selection.selects_any(step.judges):
                     continue
                 if progress is not None:

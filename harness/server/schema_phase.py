@@ -47,7 +47,7 @@ from harness.server.probe import (
     schemathesis_exchange_id,
     strip_signature,
 )
-from harness.server.registry import CATALOGUE
+from harness.server.registry import CATALOGUE, server_step
 
 BUILTIN_CHECKS: dict[str, Check] = {
     "not_a_server_error": CATALOGUE.register(
@@ -179,13 +179,6 @@ BLOB_HEADERS = CATALOGUE.register(
     "BLOB-RESPONSES; model output members bound to headers",
 )
 
-PHASE_CHECKS = (
-    *(check.id for check in BUILTIN_CHECKS.values()),
-    ENGINE_ERROR.id,
-    OTHER.id,
-    BLOB_HEADERS.id,
-)
-"""The checks the schemathesis phase records outcomes for."""
 
 BLOB_CHECK = "blob_response_conformance"
 CHECK_ALIASES = {BLOB_CHECK: "response_schema_conformance"}
@@ -329,13 +322,19 @@ def _evidence(recorder: Any, case_id: str, code_sample: str, note: str) -> Evide
     )
 
 
-def run_schema_phase(context: SuiteContext, spec: dict[str, Any]) -> None:
-    """Run schemathesis on `spec` against the target and record every check it made.
+@server_step(
+    "schemathesis",
+    unit="schemathesis",
+    judges=(*BUILTIN_CHECKS.values(), ENGINE_ERROR, OTHER, BLOB_HEADERS),
+)
+def run_schema_phase(context: SuiteContext) -> None:
+    """Run schemathesis on the run's spec against the target and record every check it made.
 
     schemathesis's own `max-time` makes it cycle its phases until the time is
     up, so the run's deadline is enforced here: past it, the engine is stopped
     and SCHEMATHESIS-RUN records that the phase was cut short.
     """
+    spec = context.spec
     config = schemathesis.Config.from_dict(_config(context, spec))
     schema = schemathesis.openapi.from_dict(spec, config=config)
     schema.auth.set_from_requests(context.probe.auth)

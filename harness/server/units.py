@@ -2,10 +2,11 @@
 
 A unit is a list of steps on one context; each step names the checks it
 judges, so that a run with `--check` runs only the steps that judge a selected
-check. Most units are assembled from the checks filed under them
-(`harness.server.registry`); schemathesis and the state machine are units of
-their own. Run serially, every unit shares one data store; with `--workers`,
-units are spread over processes that each prepare their own.
+check. Every unit is assembled from what is filed under it
+(`harness.server.registry`): checks judged as steps, and steps that judge
+several checks (the schemathesis phase, the state machine). Run serially,
+every unit shares one data store; with `--workers`, units are spread over
+processes that each prepare their own.
 """
 
 from __future__ import annotations
@@ -15,30 +16,24 @@ import pkgutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
-from typing import Any
 
 from harness.checks import Catalogue
-from harness.server import machine, registry
+from harness.server import registry
 from harness.server.context import SuiteContext
 from harness.server.registry import CATALOGUE, UNITS, ServerCheck
-from harness.server.schema_phase import PHASE_CHECKS, run_schema_phase
 
 
 def load_checks() -> Catalogue:
-    """Import every module that registers server checks (the schemathesis phase and each
-    module of `harness.server.checks`) and return the filled catalogue."""
+    """Import every module that registers server checks and steps (the schemathesis phase,
+    the state machine, each module of `harness.server.checks`) and return the filled
+    catalogue."""
     import harness.server.checks as package
 
     importlib.import_module("harness.server.schema_phase")
+    importlib.import_module("harness.server.machine")
     for module in pkgutil.iter_modules(package.__path__):
         importlib.import_module(f"{package.__name__}.{module.name}")
     return CATALOGUE
-
-
-def checks_in(unit: str) -> list[ServerCheck]:
-    """The checks filed under `unit`, in definition order."""
-    load_checks()
-    return list(UNITS.get(unit, ()))
 
 
 @dataclass(frozen=True)
@@ -48,9 +43,6 @@ class Step:
     name: str
     action: Callable[[], object]
     judges: tuple[str, ...]
-
-
-Unit = Callable[[SuiteContext, dict[str, Any], str], list[Step]]
 
 
 def ambient() -> tuple[str, ...]:
@@ -67,41 +59,41 @@ def at_end() -> list[ServerCheck]:
     return list(registry.HISTORY)
 
 
-def machine_unit(context: SuiteContext, spec: dict[str, Any], run_id: str) -> list[Step]:
-    return [Step("state machine", lambda: machine.run(context, run_id), machine.JUDGED)]
+COSTLIEST_FIRST = (
+    "schemathesis",
+    "jobs",
+    "image sets",
+    "state machine",
+    "protocol",
+    "quota",
+    "deletion guard",
+)
+"""The units in the order workers take them (`spread`); a unit not named here comes last."""
 
 
-def schema_unit(context: SuiteContext, spec: dict[str, Any], run_id: str) -> list[Step]:
-    return [Step("schemathesis", lambda: run_schema_phase(context, spec), PHASE_CHECKS)]
+def names() -> list[str]:
+    """Every unit a check or step is filed under, costliest first."""
+    load_checks()
+    rank = {name: index for index, name in enumerate(COSTLIEST_FIRST)}
+    return sorted(UNITS, key=lambda name: (rank.get(name, len(rank)), name))
 
 
-def registered(name: str) -> Unit:
-    """A unit made of the checks filed under `name`, in definition order."""
-
-    def unit(context: SuiteContext, spec: dict[str, Any], run_id: str) -> list[Step]:
-        return [
-            Step(check.check.id, partial(check, context), (check.check.id,))
-            for check in checks_in(name)
-        ]
-
-    return unit
-
-
-ALL: dict[str, Unit] = {
-    "schemathesis": schema_unit,
-    "jobs": registered("jobs"),
-    "image sets": registered("image sets"),
-    "state machine": machine_unit,
-    "protocol": registered("protocol"),
-    "quota": registered("quota"),
-    "deletion guard": registered("deletion guard"),
-}
+def steps(name: str, context: SuiteContext) -> list[Step]:
+    """The steps of unit `name` on `context`, in definition order."""
+    load_checks()
+    return [
+        Step(filed.check.id, partial(filed, context), (filed.check.id,))
+        if isinstance(filed, ServerCheck)
+        else Step(filed.name, partial(filed, context), filed.judges)
+        for filed in UNITS.get(name, ())
+    ]
 
 
 def spread(workers: int) -> list[list[str]]:
     """The unit names for each worker, costliest units first, round robin."""
-    count = max(1, min(workers, len(ALL)))
+    every = names()
+    count = max(1, min(workers, len(every)))
     shares: list[list[str]] = [[] for _ in range(count)]
-    for index, name in enumerate(ALL):
+    for index, name in enumerate(every):
         shares[index % count].append(name)
     return shares

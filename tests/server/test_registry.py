@@ -4,8 +4,17 @@ import re
 
 import pytest
 
-from harness.server.registry import CATALOGUE, HISTORY, UNITS, Trigger, ambient, judge
-from harness.server.units import load_checks
+from harness.server.registry import (
+    CATALOGUE,
+    EXCHANGE,
+    HISTORY,
+    UNITS,
+    ServerStep,
+    Trigger,
+    ambient,
+    judge,
+)
+from harness.server.units import COSTLIEST_FIRST, load_checks, names, spread
 from harness.spec.remarks import DECISIONS
 
 
@@ -25,10 +34,27 @@ def test_every_check_states_a_rule_and_where_it_comes_from() -> None:
         assert check.id == check.id.upper() and " " not in check.id
 
 
-def test_every_filed_check_is_in_the_server_catalogue() -> None:
+def test_every_check_is_judged_by_a_step_a_history_check_or_each_exchange() -> None:
     load_checks()
-    filed = {server_check.check.id for checks in UNITS.values() for server_check in checks}
-    assert filed <= set(CATALOGUE.checks)
+    judged = {
+        check_id
+        for filed in (step for unit in UNITS.values() for step in unit)
+        for check_id in (filed.judges if isinstance(filed, ServerStep) else (filed.check.id,))
+    }
+    judged |= {filed.check.id for filed in HISTORY} | {check.id for check in EXCHANGE}
+    assert judged <= set(CATALOGUE.checks)
+    # The suite's own step outcomes, and the answer times judged over every worker's.
+    assert set(CATALOGUE.checks) - judged == {"SUITE-STEP", "RESPONSE-TIME"}
+
+
+def test_units_are_assembled_from_the_registry_costliest_first() -> None:
+    assert names() == list(COSTLIEST_FIRST)
+    assert [step.name for step in UNITS["schemathesis"]] == ["schemathesis"]  # type: ignore[union-attr]
+    assert spread(3) == [
+        ["schemathesis", "state machine", "deletion guard"],
+        ["jobs", "protocol"],
+        ["image sets", "quota"],
+    ]
 
 
 def test_checks_judged_on_the_history_or_each_exchange_are_ambient_and_run_in_order() -> None:
