@@ -6,7 +6,7 @@ import time
 import uuid
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 from harness.dicom_samples import SampleFile
 from harness.report.record import Evidence, Outcome, RunRecord
@@ -15,6 +15,14 @@ from harness.server.run_model import NOT_FOUND, RunModel, datastore_status
 from harness.sigv4 import AwsCredentials
 
 T = TypeVar("T")
+
+
+@dataclass(frozen=True, eq=False)
+class Shared(Generic[T]):
+    """The key of something made once per run and shared by the checks that need it
+    (`SuiteContext.shared`); keys are told apart by identity, their names are for people."""
+
+    name: str
 
 
 @dataclass(frozen=True)
@@ -97,7 +105,7 @@ class SuiteContext:
         probe.deadline = self.deadline
         self.model = RunModel.of(probe.history)
         probe.observers.append(self.model.observe)
-        self._shared: dict[str, Any] = {}
+        self._shared: dict[Shared[Any], Any] = {}
         self.bucket: str | None = None
         """The S3 bucket set-up made, removed at tear-down."""
         self.run_id = ""
@@ -114,7 +122,7 @@ class SuiteContext:
         assert self.environment is not None, "set-up has not run"
         return self.environment
 
-    def shared(self, key: str, make: Callable[[], T]) -> T:
+    def shared(self, key: Shared[T], make: Callable[[], T]) -> T:
         """What `make` returns, made once per run and shared by the checks that need it."""
         if key not in self._shared:
             self._shared[key] = make()

@@ -6,7 +6,7 @@ from typing import Any
 
 from harness.checks import Check, Source
 from harness.restjson import clean_error_code
-from harness.server.context import SuiteContext
+from harness.server.context import Shared, SuiteContext
 from harness.server.probe import Exchange
 from harness.server.registry import server_check
 from harness.server.scenes.imaging import (
@@ -17,6 +17,8 @@ from harness.server.scenes.imaging import (
 )
 from harness.server.scenes.search import search_all
 from harness.server.scenes.updates import update_run
+
+COPY: Shared[tuple[str | None, Exchange]] = Shared("a copy of the scene's first image set")
 
 
 def _copy(
@@ -52,7 +54,7 @@ def _copy_of(context: SuiteContext) -> tuple[str | None, Exchange] | None:
             wait_for_image_set(context, context.env.datastore_id, run.image_set_id)
         return (copy_id if isinstance(copy_id, str) else None), exchange
 
-    return context.shared("copy", make)
+    return context.shared(COPY, make)
 
 
 @server_check(

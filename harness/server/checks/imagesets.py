@@ -16,7 +16,7 @@ from harness.checks import Check, Source
 from harness.imaging.frames import content_type, decode_frame
 from harness.imaging.metadata import expected_attributes, level_of
 from harness.restjson import clean_error_code
-from harness.server.context import SuiteContext
+from harness.server.context import Shared, SuiteContext
 from harness.server.probe import Exchange
 from harness.server.registry import server_check
 from harness.server.scenes.imaging import (
@@ -26,6 +26,10 @@ from harness.server.scenes.imaging import (
     scene_of,
     second_datastore,
     subject_ok,
+)
+
+FRAMES: Shared[list[tuple[ImportedFile, int, dict[str, Any], Exchange]]] = Shared(
+    "every frame of every imported instance"
 )
 
 DICOM_GUIDE = "developer guide 'Understanding image sets'"
@@ -166,7 +170,7 @@ def _frames(
                 fetched.append((imported, index, entry, exchange))
         return fetched
 
-    return context.shared("image frames", fetch)
+    return context.shared(FRAMES, fetch)
 
 
 def _instance_of(scene: Scene, imported: ImportedFile) -> dict[str, Any]:

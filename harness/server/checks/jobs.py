@@ -15,7 +15,7 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from harness.checks import Check, Source
-from harness.server.context import SuiteContext
+from harness.server.context import Shared, SuiteContext
 from harness.server.expect import expect_error, success_json
 from harness.server.paging import walk
 from harness.server.probe import Exchange
@@ -29,6 +29,8 @@ from harness.server.scenes.imports import (
     imports,
 )
 from harness.server.scenes.outputs import FAILURE, MANIFEST, SUCCESS, job_folder
+
+RESULTS: Shared[Results] = Shared("the main import's results, read")
 
 UNIT = "jobs"
 
@@ -262,7 +264,7 @@ def results(context: SuiteContext) -> Results | None:
         where = f"s3://{context.env.output_bucket}/{key} (job {job_id})"
         return Results(job_id, where, uri, missing, parsed, summary, successes, failures)
 
-    return context.shared("results", read)
+    return context.shared(RESULTS, read)
 
 
 def _readable(context: SuiteContext) -> Results | None:

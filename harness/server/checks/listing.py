@@ -5,11 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from harness.checks import Check, Source
-from harness.server.context import SuiteContext
+from harness.server.context import Shared, SuiteContext
 from harness.server.expect import expect_error
 from harness.server.paging import Walk, walk
 from harness.server.registry import server_check
 from harness.server.scenes.imports import imports
+
+WALKS: Shared[Walks] = Shared("the job listing, walked at each page size")
 
 UNIT = "jobs"
 
@@ -51,7 +53,7 @@ def walks(context: SuiteContext) -> Walks:
             {size: walk(context, datastore_id, size) for size in (1, 2, 3)},
         )
 
-    return context.shared("listing walks", make)
+    return context.shared(WALKS, make)
 
 
 @server_check(

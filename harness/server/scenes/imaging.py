@@ -20,10 +20,14 @@ from pydicom.dataset import Dataset
 
 from harness.checks import Check
 from harness.dicom_samples import SampleFile
-from harness.server.context import SuiteContext
+from harness.server.context import Shared, SuiteContext
 from harness.server.probe import Exchange
 from harness.server.scenes.imports import TERMINAL
 from harness.server.scenes.outputs import SUCCESS, job_folder, ndjson_objects
+
+SECOND_DATASTORE: Shared[str | None] = Shared("an empty data store for scope checks")
+
+SCENE: Shared[Scene] = Shared("the known set, imported, with its image sets")
 
 UNIT = "image sets"
 SETTLE_SECONDS = 30.0
@@ -189,7 +193,7 @@ def import_scene(context: SuiteContext) -> Scene:
 
 def scene_of(context: SuiteContext) -> Scene:
     """The run's scene, imported on first use."""
-    return context.shared("image-set scene", lambda: import_scene(context))
+    return context.shared(SCENE, lambda: import_scene(context))
 
 
 def subject_ok(context: SuiteContext, check: Check, scene: Scene) -> bool:
@@ -217,4 +221,4 @@ def second_datastore(context: SuiteContext) -> str | None:
         status, _ = context.wait_for_datastore(datastore_id)
         return datastore_id if status == "ACTIVE" else None
 
-    return context.shared("second data store", create)
+    return context.shared(SECOND_DATASTORE, create)

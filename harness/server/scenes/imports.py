@@ -8,8 +8,10 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from harness.server.context import SuiteContext
+from harness.server.context import Shared, SuiteContext
 from harness.server.probe import Exchange
+
+IMPORTS: Shared[Imports] = Shared("the run's two imports")
 
 ORDER = {"SUBMITTED": 0, "IN_PROGRESS": 1, "COMPLETED": 2, "FAILED": 2}
 """Where each job status stands in a job's life (API reference, JobStatus)."""
@@ -96,4 +98,4 @@ def imports(context: SuiteContext) -> Imports:
             followed.append(one)
         return Imports(*followed)
 
-    return context.shared("imports", run)
+    return context.shared(IMPORTS, run)

@@ -6,9 +6,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from harness.server.context import SuiteContext
+from harness.server.context import Shared, SuiteContext
 from harness.server.probe import Exchange
 from harness.server.scenes.imaging import Scene, read_metadata, scene_of, wait_for_image_set
+
+UPDATE: Shared[UpdateRun] = Shared("one update of the scene's first image set")
 
 
 def _attributes_blob(document: dict[str, Any]) -> bytes:
@@ -75,4 +77,4 @@ def update_run(context: SuiteContext) -> UpdateRun | None:
     scene = scene_of(context)
     if not scene.image_set_ids:
         return None
-    return context.shared("update", lambda: UpdateRun(context, scene))
+    return context.shared(UPDATE, lambda: UpdateRun(context, scene))
