@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from harness.checks import Source
 from harness.sdk.matchers import RequestRule
@@ -29,11 +29,12 @@ def reply(
     return Reply(status, tuple(headers), data)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Expect:
-    """What a correct SDK reports (for the last call), and how many requests it sends in all."""
+    """What a correct SDK reports (for the last call): its output, or an error of the
+    service or the client; and how many requests it sends in all."""
 
-    outcome: str  # "output" | "service" | "client"
+    outcome: Literal["output", "service", "client"]
     code: str | None = None
     modeled: bool | None = None
     message: str | None = None
@@ -55,7 +56,7 @@ class Resolution:
     endpoint: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Scenario:
     """One catalogue entry; its ID is also a registered check.
 

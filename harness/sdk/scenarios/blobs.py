@@ -27,43 +27,43 @@ def _blobs(add: Add) -> None:
     )
     add(
         Scenario(
-            "SDK-BLOB-FRAME",
-            "sdk-blobs",
-            "GetImageFrame hands back the frame's bytes unchanged, with contentType",
-            Source.MODEL,
-            streaming,
-            "GetImageFrame",
-            SAMPLE_INPUT["GetImageFrame"],
-            (BLOB_REPLY["GetImageFrame"],),
-            Expect("output", output=SAMPLE_OUTPUT["GetImageFrame"]),
+            id="SDK-BLOB-FRAME",
+            family="sdk-blobs",
+            rule="GetImageFrame hands back the frame's bytes unchanged, with contentType",
+            source=Source.MODEL,
+            reference=streaming,
+            operation="GetImageFrame",
+            params=SAMPLE_INPUT["GetImageFrame"],
+            replies=(BLOB_REPLY["GetImageFrame"],),
+            expect=Expect(outcome="output", output=SAMPLE_OUTPUT["GetImageFrame"]),
         )
     )
     add(
         Scenario(
-            "SDK-BLOB-METADATA-GZIP",
-            "sdk-blobs",
-            "GetImageSetMetadata hands back the gzip bytes as sent (not gunzipped), with "
+            id="SDK-BLOB-METADATA-GZIP",
+            family="sdk-blobs",
+            rule="GetImageSetMetadata hands back the gzip bytes as sent (not gunzipped), with "
             "contentType and contentEncoding",
-            Source.MODEL,
-            streaming,
-            "GetImageSetMetadata",
-            SAMPLE_INPUT["GetImageSetMetadata"],
-            (BLOB_REPLY["GetImageSetMetadata"],),
-            Expect("output", output=SAMPLE_OUTPUT["GetImageSetMetadata"]),
+            source=Source.MODEL,
+            reference=streaming,
+            operation="GetImageSetMetadata",
+            params=SAMPLE_INPUT["GetImageSetMetadata"],
+            replies=(BLOB_REPLY["GetImageSetMetadata"],),
+            expect=Expect(outcome="output", output=SAMPLE_OUTPUT["GetImageSetMetadata"]),
         )
     )
     add(
         Scenario(
-            "SDK-BLOB-METADATA-PLAIN",
-            "sdk-blobs",
-            "GetImageSetMetadata without Content-Encoding hands back the JSON bytes unparsed",
-            Source.MODEL,
-            streaming,
-            "GetImageSetMetadata",
-            SAMPLE_INPUT["GetImageSetMetadata"],
-            (Reply(200, (("Content-Type", "application/json"),), METADATA_DOCUMENT),),
-            Expect(
-                "output",
+            id="SDK-BLOB-METADATA-PLAIN",
+            family="sdk-blobs",
+            rule="GetImageSetMetadata without Content-Encoding hands back the JSON bytes unparsed",
+            source=Source.MODEL,
+            reference=streaming,
+            operation="GetImageSetMetadata",
+            params=SAMPLE_INPUT["GetImageSetMetadata"],
+            replies=(Reply(200, (("Content-Type", "application/json"),), METADATA_DOCUMENT),),
+            expect=Expect(
+                outcome="output",
                 output={
                     "imageSetMetadataBlob": METADATA_DOCUMENT,
                     "contentType": "application/json",
@@ -74,19 +74,21 @@ def _blobs(add: Add) -> None:
     updates = {"updatableAttributes": UPDATABLE, "removableAttributes": REMOVABLE}
     add(
         Scenario(
-            "SDK-BLOB-UPDATE-BASE64",
-            "sdk-blobs",
-            "UpdateImageSetMetadata sends the DICOMUpdates blobs base64-encoded in its JSON body",
-            Source.SMITHY,
-            "model: removableAttributes/updatableAttributes are blobs inside the union payload; "
+            id="SDK-BLOB-UPDATE-BASE64",
+            family="sdk-blobs",
+            rule="UpdateImageSetMetadata sends the DICOMUpdates blobs base64-encoded in its JSON "
+            "body",
+            source=Source.SMITHY,
+            reference="model: removableAttributes/updatableAttributes are blobs inside the union "
+            "payload; "
             "restJson1 test RestJsonJsonBlobs (blobs in JSON are base64)",
-            "UpdateImageSetMetadata",
-            {
+            operation="UpdateImageSetMetadata",
+            params={
                 **SAMPLE_INPUT["UpdateImageSetMetadata"],
                 "updateImageSetMetadataUpdates": {"DICOMUpdates": updates},
             },
-            (ok("UpdateImageSetMetadata"),),
-            Expect("output"),
+            replies=(ok("UpdateImageSetMetadata"),),
+            expect=Expect(outcome="output"),
             request_rules=(
                 matchers.content_type("application/json"),
                 matchers.json_body(

@@ -59,32 +59,33 @@ def _clock_skew(add: Add) -> None:
     ):
         add(
             Scenario(
-                f"SDK-CLOCK-SKEW-{code}",
-                "sdk-clock-skew",
-                f"A 403 {code} ({kind} clock-skew error) with a Date 20 minutes ahead is retried "
+                id=f"SDK-CLOCK-SKEW-{code}",
+                family="sdk-clock-skew",
+                rule=f"A 403 {code} ({kind} clock-skew error) with a Date 20 minutes ahead is "
+                "retried "
                 "once, signed at the server's time",
-                Source.AWS_CONVENTION,
-                _REFERENCE,
-                _GET,
-                SAMPLE_INPUT[_GET],
-                (_refused(code, SKEW), _served(SKEW)),
-                Expect("output", attempts=2),
+                source=Source.AWS_CONVENTION,
+                reference=_REFERENCE,
+                operation=_GET,
+                params=SAMPLE_INPUT[_GET],
+                replies=(_refused(code, SKEW), _served(SKEW)),
+                expect=Expect(outcome="output", attempts=2),
                 request_rules=(matchers.signed_at_server_time([1], SKEW, TOLERANCE),),
                 shared_client=True,
             )
         )
     add(
         Scenario(
-            "SDK-CLOCK-SKEW-PERSISTS",
-            "sdk-clock-skew",
-            "The corrected clock persists: the client's next operation is signed at the "
+            id="SDK-CLOCK-SKEW-PERSISTS",
+            family="sdk-clock-skew",
+            rule="The corrected clock persists: the client's next operation is signed at the "
             "server's time on its first attempt",
-            Source.AWS_CONVENTION,
-            _REFERENCE,
-            _GET,
-            SAMPLE_INPUT[_GET],
-            (_refused("RequestTimeTooSkewed", SKEW), _served(SKEW), _served(SKEW)),
-            Expect("output", attempts=3),
+            source=Source.AWS_CONVENTION,
+            reference=_REFERENCE,
+            operation=_GET,
+            params=SAMPLE_INPUT[_GET],
+            replies=(_refused("RequestTimeTooSkewed", SKEW), _served(SKEW), _served(SKEW)),
+            expect=Expect(outcome="output", attempts=3),
             calls=2,
             request_rules=(matchers.signed_at_server_time([1, 2], SKEW, TOLERANCE),),
             shared_client=True,
@@ -92,32 +93,49 @@ def _clock_skew(add: Add) -> None:
     )
     add(
         Scenario(
-            "SDK-CLOCK-SKEW-NO-DATE",
-            "sdk-clock-skew",
-            "A clock-skew error without a Date header is not retried as clock skew",
-            Source.AWS_CONVENTION,
-            "clock-skew test case 'Clock skew error with no Date header is not treated as a "
+            id="SDK-CLOCK-SKEW-NO-DATE",
+            family="sdk-clock-skew",
+            rule="A clock-skew error without a Date header is not retried as clock skew",
+            source=Source.AWS_CONVENTION,
+            reference="clock-skew test case 'Clock skew error with no Date header is not treated "
+            "as a "
             "candidate'; client errors are final",
-            _GET,
-            SAMPLE_INPUT[_GET],
-            (_refused("RequestTimeTooSkewed", None), ok(_GET)),
-            Expect("service", "RequestTimeTooSkewed", False, None, 403, attempts=1),
+            operation=_GET,
+            params=SAMPLE_INPUT[_GET],
+            replies=(_refused("RequestTimeTooSkewed", None), ok(_GET)),
+            expect=Expect(
+                outcome="service",
+                code="RequestTimeTooSkewed",
+                modeled=False,
+                message=None,
+                http_status=403,
+                attempts=1,
+            ),
             shared_client=True,
         )
     )
     add(
         Scenario(
-            "SDK-CLOCK-SKEW-BELOW-THRESHOLD",
-            "sdk-clock-skew",
-            "An InvalidSignatureException for a wrong signature, its Date 2 minutes off (under "
+            id="SDK-CLOCK-SKEW-BELOW-THRESHOLD",
+            family="sdk-clock-skew",
+            rule="An InvalidSignatureException for a wrong signature, its Date 2 minutes off "
+            "(under "
             "the 5-minute threshold), is not retried",
-            Source.AWS_CONVENTION,
-            "clock-skew test case 'Possible clock skew error with skew below detection threshold "
+            source=Source.AWS_CONVENTION,
+            reference="clock-skew test case 'Possible clock skew error with skew below detection "
+            "threshold "
             "is not retried as clock skew'",
-            _GET,
-            SAMPLE_INPUT[_GET],
-            (_refused("InvalidSignatureException", 120.0, MISMATCH), ok(_GET)),
-            Expect("service", "InvalidSignatureException", False, None, 403, attempts=1),
+            operation=_GET,
+            params=SAMPLE_INPUT[_GET],
+            replies=(_refused("InvalidSignatureException", 120.0, MISMATCH), ok(_GET)),
+            expect=Expect(
+                outcome="service",
+                code="InvalidSignatureException",
+                modeled=False,
+                message=None,
+                http_status=403,
+                attempts=1,
+            ),
             shared_client=True,
         )
     )

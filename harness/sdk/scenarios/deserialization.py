@@ -26,28 +26,28 @@ def _deserialization(add: Add) -> None:
     extended["unknownTopLevel"] = 1
     add(
         Scenario(
-            "SDK-DESERIALIZE-FRACTIONS",
-            "sdk-deserialization",
-            "Every output member is read, epoch timestamps keep their fractions",
-            Source.SMITHY,
-            "restJson1 timestamps: epoch-seconds with fractions",
-            get,
-            SAMPLE_INPUT[get],
-            (ok(get),),
-            Expect("output", output=SAMPLE_OUTPUT[get]),
+            id="SDK-DESERIALIZE-FRACTIONS",
+            family="sdk-deserialization",
+            rule="Every output member is read, epoch timestamps keep their fractions",
+            source=Source.SMITHY,
+            reference="restJson1 timestamps: epoch-seconds with fractions",
+            operation=get,
+            params=SAMPLE_INPUT[get],
+            replies=(ok(get),),
+            expect=Expect(outcome="output", output=SAMPLE_OUTPUT[get]),
         )
     )
     add(
         Scenario(
-            "SDK-DESERIALIZE-UNKNOWN-MEMBERS",
-            "sdk-deserialization",
-            "Unknown response members are ignored",
-            Source.SMITHY,
-            "clients must ignore members they do not know",
-            get,
-            SAMPLE_INPUT[get],
-            (reply(200, extended),),
-            Expect("output", output=SAMPLE_OUTPUT[get]),
+            id="SDK-DESERIALIZE-UNKNOWN-MEMBERS",
+            family="sdk-deserialization",
+            rule="Unknown response members are ignored",
+            source=Source.SMITHY,
+            reference="clients must ignore members they do not know",
+            operation=get,
+            params=SAMPLE_INPUT[get],
+            replies=(reply(200, extended),),
+            expect=Expect(outcome="output", output=SAMPLE_OUTPUT[get]),
         )
     )
     minimal = {
@@ -58,15 +58,15 @@ def _deserialization(add: Add) -> None:
     }
     add(
         Scenario(
-            "SDK-DESERIALIZE-WHOLE-SECONDS",
-            "sdk-deserialization",
-            "An integer epoch timestamp is read as that second",
-            Source.SMITHY,
-            "restJson1 timestamps",
-            "StartDICOMImportJob",
-            SAMPLE_INPUT["StartDICOMImportJob"],
-            (reply(200, minimal),),
-            Expect("output", output=minimal),
+            id="SDK-DESERIALIZE-WHOLE-SECONDS",
+            family="sdk-deserialization",
+            rule="An integer epoch timestamp is read as that second",
+            source=Source.SMITHY,
+            reference="restJson1 timestamps",
+            operation="StartDICOMImportJob",
+            params=SAMPLE_INPUT["StartDICOMImportJob"],
+            replies=(reply(200, minimal),),
+            expect=Expect(outcome="output", output=minimal),
         )
     )
     for operation in IN_SCOPE_OPERATIONS:
@@ -74,16 +74,16 @@ def _deserialization(add: Add) -> None:
             continue
         add(
             Scenario(
-                f"SDK-DESERIALIZE-{operation}",
-                "sdk-deserialization",
-                f"{operation}: every output member is read with the model's names and types, "
+                id=f"SDK-DESERIALIZE-{operation}",
+                family="sdk-deserialization",
+                rule=f"{operation}: every output member is read with the model's names and types, "
                 f"timestamps with their fractions{DESERIALIZE_NOTES.get(operation, '')}",
-                Source.MODEL,
-                "the output shape's members; restJson1 epoch-seconds timestamps",
-                operation,
-                SAMPLE_INPUT[operation],
-                (ok(operation),),
-                Expect("output", output=SAMPLE_OUTPUT[operation]),
+                source=Source.MODEL,
+                reference="the output shape's members; restJson1 epoch-seconds timestamps",
+                operation=operation,
+                params=SAMPLE_INPUT[operation],
+                replies=(ok(operation),),
+                expect=Expect(outcome="output", output=SAMPLE_OUTPUT[operation]),
             )
         )
 

@@ -36,33 +36,35 @@ def _empty_bodies(add: Add) -> None:
             test = "RestJsonHttpGetWithNoInput"
         add(
             Scenario(
-                f"SDK-EMPTY-BODY-{operation}",
-                "sdk-empty-bodies",
-                f"{operation} ({binding.method}, no modelled body) sends no body, no Content-Type "
+                id=f"SDK-EMPTY-BODY-{operation}",
+                family="sdk-empty-bodies",
+                rule=f"{operation} ({binding.method}, no modelled body) sends no body, no "
+                "Content-Type "
                 "and no Transfer-Encoding"
                 + (", and no Content-Length" if binding.method == "GET" else ""),
-                Source.SMITHY,
-                f"restJson1 test {test} (forbidHeaders); RFC 9110 §6.4",
-                operation,
-                SAMPLE_INPUT[operation],
-                (ok(operation),),
-                Expect("output", attempts=1),
+                source=Source.SMITHY,
+                reference=f"restJson1 test {test} (forbidHeaders); RFC 9110 §6.4",
+                operation=operation,
+                params=SAMPLE_INPUT[operation],
+                replies=(ok(operation),),
+                expect=Expect(outcome="output", attempts=1),
                 request_rules=rules,
             )
         )
     for operation in ("TagResource", "UntagResource"):
         add(
             Scenario(
-                f"SDK-EMPTY-OUTPUT-{operation}",
-                "sdk-empty-bodies",
-                f"{operation}: a 200 with no body at all is the empty output, not an error",
-                Source.SMITHY,
-                'restJson1 test RestJsonEmptyInputAndEmptyOutput (response body ""); model: '
+                id=f"SDK-EMPTY-OUTPUT-{operation}",
+                family="sdk-empty-bodies",
+                rule=f"{operation}: a 200 with no body at all is the empty output, not an error",
+                source=Source.SMITHY,
+                reference='restJson1 test RestJsonEmptyInputAndEmptyOutput (response body ""); '
+                "model: "
                 f"{operation}Response has no members",
-                operation,
-                SAMPLE_INPUT[operation],
-                (Reply(200),),
-                Expect("output", attempts=1, output={}),
+                operation=operation,
+                params=SAMPLE_INPUT[operation],
+                replies=(Reply(200),),
+                expect=Expect(outcome="output", attempts=1, output={}),
             )
         )
 

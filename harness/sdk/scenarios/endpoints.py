@@ -87,15 +87,15 @@ def _reaches(
 ) -> None:
     add(
         Scenario(
-            scenario_id,
-            "sdk-endpoints",
-            rule,
-            Source.AWS_CONVENTION,
-            reference,
-            operation,
-            SAMPLE_INPUT[operation],
-            (ok(operation),),
-            Expect("client", attempts=1),
+            id=scenario_id,
+            family="sdk-endpoints",
+            rule=rule,
+            source=Source.AWS_CONVENTION,
+            reference=reference,
+            operation=operation,
+            params=SAMPLE_INPUT[operation],
+            replies=(ok(operation),),
+            expect=Expect(outcome="client", attempts=1),
             max_attempts=1,
             request_rules=(matchers.tunnel_to(_authority(url)),),
             host_prefix=operation != _OPERATION,
@@ -126,18 +126,20 @@ def _endpoints(add: Add) -> None:
     )
     add(
         Scenario(
-            "SDK-ENDPOINT-CUSTOM-NO-REGION",
-            "sdk-endpoints",
-            f"A custom endpoint without a region resolves ({CUSTOM}), but SigV4 has no region to "
+            id="SDK-ENDPOINT-CUSTOM-NO-REGION",
+            family="sdk-endpoints",
+            rule=f"A custom endpoint without a region resolves ({CUSTOM}), but SigV4 has no "
+            "region to "
             "sign for: a client error, and no request",
-            Source.AWS_CONVENTION,
-            f"{TESTS}: 'For custom endpoint with region not set and fips disabled and dualstack "
+            source=Source.AWS_CONVENTION,
+            reference=f"{TESTS}: 'For custom endpoint with region not set and fips disabled and "
+            "dualstack "
             "disabled' (resolves to https://example.com); Signature Version 4: the credential "
             "scope names the region",
-            _OPERATION,
-            SAMPLE_INPUT[_OPERATION],
-            (ok(_OPERATION),),
-            Expect("client", attempts=0),
+            operation=_OPERATION,
+            params=SAMPLE_INPUT[_OPERATION],
+            replies=(ok(_OPERATION),),
+            expect=Expect(outcome="client", attempts=0),
             max_attempts=1,
             resolution=Resolution(None, False, False, CUSTOM),
         )
@@ -145,16 +147,16 @@ def _endpoints(add: Add) -> None:
     for suffix, settings, error in ERROR_CASES:
         add(
             Scenario(
-                f"SDK-ENDPOINT-{suffix}",
-                "sdk-endpoints",
-                f"The ruleset refuses the configuration ('{error}'): a client error, and no "
+                id=f"SDK-ENDPOINT-{suffix}",
+                family="sdk-endpoints",
+                rule=f"The ruleset refuses the configuration ('{error}'): a client error, and no "
                 "request",
-                Source.AWS_CONVENTION,
-                f"{TESTS}: expects the error '{error}'",
-                _OPERATION,
-                SAMPLE_INPUT[_OPERATION],
-                (ok(_OPERATION),),
-                Expect("client", attempts=0),
+                source=Source.AWS_CONVENTION,
+                reference=f"{TESTS}: expects the error '{error}'",
+                operation=_OPERATION,
+                params=SAMPLE_INPUT[_OPERATION],
+                replies=(ok(_OPERATION),),
+                expect=Expect(outcome="client", attempts=0),
                 max_attempts=1,
                 resolution=settings,
             )

@@ -72,44 +72,64 @@ def _errors(add: Add) -> None:
                 body, header = shape_of(name)
                 add(
                     Scenario(
-                        f"SDK-ERR-{variant}-{operation}-{name}",
-                        "sdk-errors",
-                        f"{operation}: {name} {rule}",
-                        source,
-                        reference,
-                        operation,
-                        params,
-                        (reply(status, body, header),),
-                        Expect("service", name, True, "m", status),
+                        id=f"SDK-ERR-{variant}-{operation}-{name}",
+                        family="sdk-errors",
+                        rule=f"{operation}: {name} {rule}",
+                        source=source,
+                        reference=reference,
+                        operation=operation,
+                        params=params,
+                        replies=(reply(status, body, header),),
+                        expect=Expect(
+                            outcome="service",
+                            code=name,
+                            modeled=True,
+                            message="m",
+                            http_status=status,
+                        ),
                         max_attempts=1,
                     )
                 )
         add(
             Scenario(
-                f"SDK-ERR-UNKNOWN-CODE-{operation}",
-                "sdk-errors",
-                f"{operation}: an unknown error code gives a generic error that keeps the code",
-                Source.AWS_CONVENTION,
-                reference,
-                operation,
-                params,
-                (reply(400, {"message": "m"}, "BrandNewException"),),
-                Expect("service", "BrandNewException", False, "m", 400),
+                id=f"SDK-ERR-UNKNOWN-CODE-{operation}",
+                family="sdk-errors",
+                rule=f"{operation}: an unknown error code gives a generic error that keeps the "
+                "code",
+                source=Source.AWS_CONVENTION,
+                reference=reference,
+                operation=operation,
+                params=params,
+                replies=(reply(400, {"message": "m"}, "BrandNewException"),),
+                expect=Expect(
+                    outcome="service",
+                    code="BrandNewException",
+                    modeled=False,
+                    message="m",
+                    http_status=400,
+                ),
                 max_attempts=1,
             )
         )
         add(
             Scenario(
-                f"SDK-ERR-5XX-EMPTY-BODY-{operation}",
-                "sdk-errors",
-                f"{operation}: a 500 with the header and no body still maps to the named error "
+                id=f"SDK-ERR-5XX-EMPTY-BODY-{operation}",
+                family="sdk-errors",
+                rule=f"{operation}: a 500 with the header and no body still maps to the named "
+                "error "
                 "(Smithy test RestJsonFooErrorUsingXAmznErrorType)",
-                Source.SMITHY,
-                reference,
-                operation,
-                params,
-                (reply(500, None, "InternalServerException"),),
-                Expect("service", "InternalServerException", True, None, 500),
+                source=Source.SMITHY,
+                reference=reference,
+                operation=operation,
+                params=params,
+                replies=(reply(500, None, "InternalServerException"),),
+                expect=Expect(
+                    outcome="service",
+                    code="InternalServerException",
+                    modeled=True,
+                    message=None,
+                    http_status=500,
+                ),
                 max_attempts=1,
             )
         )

@@ -33,15 +33,16 @@ def _host_prefix(add: Add) -> None:
         named = f"`{prefix}<endpoint host>`" if prefix else "the endpoint's host, unprefixed"
         add(
             Scenario(
-                f"SDK-HOST-PREFIX-{operation}",
-                "sdk-host-prefix",
-                f"{operation} with host-prefix injection on reaches {named}, signed for that Host",
-                Source.MODEL,
-                _MODEL,
-                operation,
-                SAMPLE_INPUT[operation],
-                (ok(operation),),
-                Expect("output", attempts=1),
+                id=f"SDK-HOST-PREFIX-{operation}",
+                family="sdk-host-prefix",
+                rule=f"{operation} with host-prefix injection on reaches {named}, signed for that "
+                "Host",
+                source=Source.MODEL,
+                reference=_MODEL,
+                operation=operation,
+                params=SAMPLE_INPUT[operation],
+                replies=(ok(operation),),
+                expect=Expect(outcome="output", attempts=1),
                 max_attempts=1,
                 request_rules=(matchers.host(prefix), _SIGNED_HOST),
                 host_prefix=True,
@@ -51,16 +52,17 @@ def _host_prefix(add: Add) -> None:
             continue
         add(
             Scenario(
-                f"SDK-HOST-PREFIX-DISABLED-{operation}",
-                "sdk-host-prefix",
-                f"{operation} with host-prefix injection turned off reaches the endpoint's host "
+                id=f"SDK-HOST-PREFIX-DISABLED-{operation}",
+                family="sdk-host-prefix",
+                rule=f"{operation} with host-prefix injection turned off reaches the endpoint's "
+                "host "
                 "unprefixed",
-                Source.AWS_CONVENTION,
-                _SWITCH,
-                operation,
-                SAMPLE_INPUT[operation],
-                (ok(operation),),
-                Expect("output", attempts=1),
+                source=Source.AWS_CONVENTION,
+                reference=_SWITCH,
+                operation=operation,
+                params=SAMPLE_INPUT[operation],
+                replies=(ok(operation),),
+                expect=Expect(outcome="output", attempts=1),
                 max_attempts=1,
                 request_rules=(matchers.host(""), _SIGNED_HOST),
                 host_prefix=False,

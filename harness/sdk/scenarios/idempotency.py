@@ -15,44 +15,44 @@ def _idempotency(add: Add) -> None:
     for operation, params in (("StartDICOMImportJob", start), ("CreateDatastore", create)):
         add(
             Scenario(
-                f"SDK-TOKEN-FILLED-{operation}",
-                "sdk-idempotency",
-                f"{operation}: an absent clientToken is filled with a UUID v4",
-                rule_source[1],
-                rule_source[0],
-                operation,
-                params,
-                (ok(operation),),
-                Expect("output", attempts=1),
+                id=f"SDK-TOKEN-FILLED-{operation}",
+                family="sdk-idempotency",
+                rule=f"{operation}: an absent clientToken is filled with a UUID v4",
+                source=rule_source[1],
+                reference=rule_source[0],
+                operation=operation,
+                params=params,
+                replies=(ok(operation),),
+                expect=Expect(outcome="output", attempts=1),
                 request_rules=(matchers.token_is_uuid4(), SIGNED),
             )
         )
     add(
         Scenario(
-            "SDK-TOKEN-FRESH-PER-CALL",
-            "sdk-idempotency",
-            "Two separate calls without clientToken get two different tokens",
-            Source.MODEL,
-            rule_source[0],
-            "StartDICOMImportJob",
-            start,
-            (ok("StartDICOMImportJob"), ok("StartDICOMImportJob")),
-            Expect("output", attempts=2),
+            id="SDK-TOKEN-FRESH-PER-CALL",
+            family="sdk-idempotency",
+            rule="Two separate calls without clientToken get two different tokens",
+            source=Source.MODEL,
+            reference=rule_source[0],
+            operation="StartDICOMImportJob",
+            params=start,
+            replies=(ok("StartDICOMImportJob"), ok("StartDICOMImportJob")),
+            expect=Expect(outcome="output", attempts=2),
             calls=2,
             request_rules=(matchers.token_differs_per_call(),),
         )
     )
     add(
         Scenario(
-            "SDK-TOKEN-KEPT",
-            "sdk-idempotency",
-            "A clientToken the caller set is sent unchanged",
-            Source.MODEL,
-            rule_source[0],
-            "StartDICOMImportJob",
-            SAMPLE_INPUT["StartDICOMImportJob"],
-            (ok("StartDICOMImportJob"),),
-            Expect("output", attempts=1),
+            id="SDK-TOKEN-KEPT",
+            family="sdk-idempotency",
+            rule="A clientToken the caller set is sent unchanged",
+            source=Source.MODEL,
+            reference=rule_source[0],
+            operation="StartDICOMImportJob",
+            params=SAMPLE_INPUT["StartDICOMImportJob"],
+            replies=(ok("StartDICOMImportJob"),),
+            expect=Expect(outcome="output", attempts=1),
             request_rules=(matchers.token_equals(TOKEN),),
         )
     )
@@ -62,15 +62,16 @@ def _idempotency(add: Add) -> None:
     ):
         add(
             Scenario(
-                f"SDK-TOKEN-SAME-ON-RETRY-{key}",
-                "sdk-idempotency",
-                "A filled clientToken is the same on every attempt of one call",
-                Source.AWS_CONVENTION,
-                "AWS SDKs generate the token once per call (botocore before-parameter-build)",
-                "StartDICOMImportJob",
-                start,
-                (first, ok("StartDICOMImportJob")),
-                Expect("output", attempts=2),
+                id=f"SDK-TOKEN-SAME-ON-RETRY-{key}",
+                family="sdk-idempotency",
+                rule="A filled clientToken is the same on every attempt of one call",
+                source=Source.AWS_CONVENTION,
+                reference="AWS SDKs generate the token once per call (botocore "
+                "before-parameter-build)",
+                operation="StartDICOMImportJob",
+                params=start,
+                replies=(first, ok("StartDICOMImportJob")),
+                expect=Expect(outcome="output", attempts=2),
                 request_rules=(
                     matchers.token_is_uuid4(),
                     matchers.token_same_across_attempts(),

@@ -64,29 +64,36 @@ def _retries(add: Add) -> None:
     throttled = reply(429, {"message": "slow down"}, "ThrottlingException")
     add(
         Scenario(
-            "SDK-RETRY-THROTTLING",
-            "sdk-retries",
-            "ThrottlingException (429) is retried",
-            Source.AWS_CONVENTION,
-            "AWS SDK retry behaviour: throttling errors are retryable",
-            get,
-            SAMPLE_INPUT[get],
-            (throttled, throttled, ok(get)),
-            Expect("output", attempts=3, output=SAMPLE_OUTPUT[get]),
+            id="SDK-RETRY-THROTTLING",
+            family="sdk-retries",
+            rule="ThrottlingException (429) is retried",
+            source=Source.AWS_CONVENTION,
+            reference="AWS SDK retry behaviour: throttling errors are retryable",
+            operation=get,
+            params=SAMPLE_INPUT[get],
+            replies=(throttled, throttled, ok(get)),
+            expect=Expect(outcome="output", attempts=3, output=SAMPLE_OUTPUT[get]),
             request_rules=(matchers.invocation_id_constant(),),
         )
     )
     add(
         Scenario(
-            "SDK-RETRY-GIVES-UP",
-            "sdk-retries",
-            "After maxAttempts throttled answers the last error is surfaced",
-            Source.AWS_CONVENTION,
-            "AWS SDK retry behaviour: maxAttempts is the total",
-            get,
-            SAMPLE_INPUT[get],
-            (throttled, throttled, throttled),
-            Expect("service", "ThrottlingException", True, "slow down", 429, attempts=3),
+            id="SDK-RETRY-GIVES-UP",
+            family="sdk-retries",
+            rule="After maxAttempts throttled answers the last error is surfaced",
+            source=Source.AWS_CONVENTION,
+            reference="AWS SDK retry behaviour: maxAttempts is the total",
+            operation=get,
+            params=SAMPLE_INPUT[get],
+            replies=(throttled, throttled, throttled),
+            expect=Expect(
+                outcome="service",
+                code="ThrottlingException",
+                modeled=True,
+                message="slow down",
+                http_status=429,
+                attempts=3,
+            ),
         )
     )
     for status in (500, 502, 503, 504):
@@ -97,15 +104,15 @@ def _retries(add: Add) -> None:
         )
         add(
             Scenario(
-                f"SDK-RETRY-{status}",
-                "sdk-retries",
-                f"A transient {status} is retried",
-                Source.AWS_CONVENTION,
-                "AWS SDK retry behaviour: 500, 502, 503, 504 are transient",
-                get,
-                SAMPLE_INPUT[get],
-                (first, ok(get)),
-                Expect("output", attempts=2),
+                id=f"SDK-RETRY-{status}",
+                family="sdk-retries",
+                rule=f"A transient {status} is retried",
+                source=Source.AWS_CONVENTION,
+                reference="AWS SDK retry behaviour: 500, 502, 503, 504 are transient",
+                operation=get,
+                params=SAMPLE_INPUT[get],
+                replies=(first, ok(get)),
+                expect=Expect(outcome="output", attempts=2),
             )
         )
     for status, name in (
@@ -117,15 +124,22 @@ def _retries(add: Add) -> None:
     ):
         add(
             Scenario(
-                f"SDK-NO-RETRY-{status}",
-                "sdk-retries",
-                f"A {status} {name} is not retried",
-                Source.AWS_CONVENTION,
-                "AWS SDK retry behaviour: client errors are final",
-                "StartDICOMImportJob",
-                SAMPLE_INPUT["StartDICOMImportJob"],
-                (reply(status, {"message": "m"}, name), ok("StartDICOMImportJob")),
-                Expect("service", name, True, "m", status, attempts=1),
+                id=f"SDK-NO-RETRY-{status}",
+                family="sdk-retries",
+                rule=f"A {status} {name} is not retried",
+                source=Source.AWS_CONVENTION,
+                reference="AWS SDK retry behaviour: client errors are final",
+                operation="StartDICOMImportJob",
+                params=SAMPLE_INPUT["StartDICOMImportJob"],
+                replies=(reply(status, {"message": "m"}, name), ok("StartDICOMImportJob")),
+                expect=Expect(
+                    outcome="service",
+                    code=name,
+                    modeled=True,
+                    message="m",
+                    http_status=status,
+                    attempts=1,
+                ),
             )
         )
 
@@ -142,17 +156,24 @@ def _beyond(add: Add) -> None:
     full_2026 = QUOTA_TOKENS // (2 * RETRY_COST_2026)
     counts_2026 = quota_counts(QUOTA_TOKENS, RETRY_COST_2026, 3, full_2026 + 2)
     quota_cost = Scenario(
-        "SDK-RETRY-QUOTA-COST",
-        "sdk-retries",
-        f"Under a burst of 500s one client makes {full} calls of 3 attempts (2 retries "
+        id="SDK-RETRY-QUOTA-COST",
+        family="sdk-retries",
+        rule=f"Under a burst of 500s one client makes {full} calls of 3 attempts (2 retries "
         f"x {RETRY_COST} tokens from {QUOTA_TOKENS}), then stops retrying (2026 behaviour: "
         f"{RETRY_COST_2026} tokens a retry, {_describe(counts_2026)})",
-        Source.AWS_CONVENTION,
-        f"{standard}; {NEW_RETRIES}",
-        get,
-        SAMPLE_INPUT[get],
-        (failed,),
-        Expect("service", "InternalServerException", True, "m", 500, attempts=3 * full + 2),
+        source=Source.AWS_CONVENTION,
+        reference=f"{standard}; {NEW_RETRIES}",
+        operation=get,
+        params=SAMPLE_INPUT[get],
+        replies=(failed,),
+        expect=Expect(
+            outcome="service",
+            code="InternalServerException",
+            modeled=True,
+            message="m",
+            http_status=500,
+            attempts=3 * full + 2,
+        ),
         calls=full + 2,
         request_rules=(matchers.attempts_per_call([3] * full + [1, 1]),),
         shared_client=True,
@@ -172,19 +193,19 @@ def _beyond(add: Add) -> None:
     timeouts_2026 = quota_counts(QUOTA_TOKENS, RETRY_COST_2026, 3, full_2026 + 2)
     late = Reply(200, (("Content-Type", "application/json"),), b"{}", delay=LATE_REPLY)
     timeout_cost = Scenario(
-        "SDK-RETRY-QUOTA-TIMEOUT-COST",
-        "sdk-retries",
-        f"Under a burst of timeouts one client makes {timeouts.count(3)} calls of 3 attempts "
+        id="SDK-RETRY-QUOTA-TIMEOUT-COST",
+        family="sdk-retries",
+        rule=f"Under a burst of timeouts one client makes {timeouts.count(3)} calls of 3 attempts "
         f"(2 retries x {TIMEOUT_RETRY_COST} tokens from {QUOTA_TOKENS}: half as many as with "
         f"500s), then stops retrying (2026 behaviour: {RETRY_COST_2026} tokens a retry, "
         f"{_describe(timeouts_2026)})",
-        Source.AWS_CONVENTION,
-        f"{standard}; {NEW_RETRIES}; timeouts of {SHORT_TIMEOUT:g} s against replies "
+        source=Source.AWS_CONVENTION,
+        reference=f"{standard}; {NEW_RETRIES}; timeouts of {SHORT_TIMEOUT:g} s against replies "
         f"{LATE_REPLY:g} s late keep the run under 10 s (harness choice)",
-        get,
-        SAMPLE_INPUT[get],
-        (late,),
-        Expect("client", attempts=sum(timeouts)),
+        operation=get,
+        params=SAMPLE_INPUT[get],
+        replies=(late,),
+        expect=Expect(outcome="client", attempts=sum(timeouts)),
         calls=len(timeouts),
         request_rules=(matchers.attempts_per_call(timeouts),),
         shared_client=True,
@@ -195,7 +216,7 @@ def _beyond(add: Add) -> None:
             timeout_cost,
             retries_2026=replace(
                 timeout_cost,
-                expect=Expect("client", attempts=sum(timeouts_2026)),
+                expect=Expect(outcome="client", attempts=sum(timeouts_2026)),
                 calls=len(timeouts_2026),
                 request_rules=(matchers.attempts_per_call(timeouts_2026),),
             ),
@@ -203,37 +224,43 @@ def _beyond(add: Add) -> None:
     )
     add(
         Scenario(
-            "SDK-RETRY-QUOTA-EXHAUSTS",
-            "sdk-retries",
-            "A long burst of 500s exhausts one client's retry quota: its last calls are not "
+            id="SDK-RETRY-QUOTA-EXHAUSTS",
+            family="sdk-retries",
+            rule="A long burst of 500s exhausts one client's retry quota: its last calls are not "
             "retried and surface the error",
-            Source.AWS_CONVENTION,
-            standard + "; the 2026 defaults (14 tokens per retry) exhaust it sooner",
-            get,
-            SAMPLE_INPUT[get],
-            (failed,),
-            Expect("service", "InternalServerException", True, "m", 500),
+            source=Source.AWS_CONVENTION,
+            reference=standard + "; the 2026 defaults (14 tokens per retry) exhaust it sooner",
+            operation=get,
+            params=SAMPLE_INPUT[get],
+            replies=(failed,),
+            expect=Expect(
+                outcome="service",
+                code="InternalServerException",
+                modeled=True,
+                message="m",
+                http_status=500,
+            ),
             calls=full + 10,
             request_rules=(matchers.last_calls_single_attempt(2, full + 10),),
             shared_client=True,
         )
     )
     backoff = Scenario(
-        "SDK-RETRY-BACKOFF-BOUNDS",
-        "sdk-retries",
-        f"With the SDK's own delays, the waits before retries 1 and 2 stay within "
+        id="SDK-RETRY-BACKOFF-BOUNDS",
+        family="sdk-retries",
+        rule=f"With the SDK's own delays, the waits before retries 1 and 2 stay within "
         f"{BACKOFF_BOUNDS[0]:g} s and {BACKOFF_BOUNDS[1]:g} s (2026 behaviour: "
         f"{BACKOFF_BOUNDS_2026[0]:g} s and {BACKOFF_BOUNDS_2026[1]:g} s) "
         f"(+{BACKOFF_TOLERANCE:g} s measured at the stub)",
-        Source.AWS_CONVENTION,
-        "AWS SDKs and Tools Reference Guide, Retry behavior (standard mode): exponential "
+        source=Source.AWS_CONVENTION,
+        reference="AWS SDKs and Tools Reference Guide, Retry behavior (standard mode): exponential "
         "backoff with full jitter, rand(0,1) x min(2^(i-1), 20) s; botocore "
         f"retries/standard.py ExponentialBackoff; {NEW_RETRIES}; the tolerance is the "
         "harness's choice",
-        get,
-        SAMPLE_INPUT[get],
-        (failed, failed, ok(get)),
-        Expect("output", attempts=3),
+        operation=get,
+        params=SAMPLE_INPUT[get],
+        replies=(failed, failed, ok(get)),
+        expect=Expect(outcome="output", attempts=3),
         request_rules=(matchers.backoff_within(BACKOFF_BOUNDS, BACKOFF_TOLERANCE),),
         short_backoff=False,
     )
@@ -257,20 +284,20 @@ def _beyond(add: Add) -> None:
     )
     hint = RETRY_AFTER_MS / 1000
     retry_after = Scenario(
-        "SDK-RETRY-AFTER",
-        "sdk-retries",
-        f"A 500 with `x-amz-retry-after: {RETRY_AFTER_MS}`: under the standard behaviour the "
+        id="SDK-RETRY-AFTER",
+        family="sdk-retries",
+        rule=f"A 500 with `x-amz-retry-after: {RETRY_AFTER_MS}`: under the standard behaviour the "
         f"header changes nothing (the wait stays within {BACKOFF_BOUNDS[0]:g} s "
         f"+{BACKOFF_TOLERANCE:g} s); under the 2026 behaviour the SDK waits at least "
         f"{hint:g} s and at most {hint:g} s + the backoff ({BACKOFF_BOUNDS_2026[0]:g} s) "
         f"+{BACKOFF_TOLERANCE:g} s",
-        Source.AWS_CONVENTION,
-        f"{NEW_RETRIES}: delay = max(t, min(retry_after, t + 5 s)); the standard mode "
+        source=Source.AWS_CONVENTION,
+        reference=f"{NEW_RETRIES}: delay = max(t, min(retry_after, t + 5 s)); the standard mode "
         "(AWS SDKs and Tools Reference Guide, Retry behavior) has no such header",
-        get,
-        SAMPLE_INPUT[get],
-        (hinted, ok(get)),
-        Expect("output", attempts=2),
+        operation=get,
+        params=SAMPLE_INPUT[get],
+        replies=(hinted, ok(get)),
+        expect=Expect(outcome="output", attempts=2),
         request_rules=(matchers.backoff_within(BACKOFF_BOUNDS[:1], BACKOFF_TOLERANCE),),
         short_backoff=False,
     )
@@ -292,60 +319,67 @@ def _beyond(add: Add) -> None:
     )
     add(
         Scenario(
-            "SDK-RETRY-ATTEMPT-HEADER",
-            "sdk-retries",
-            "Every attempt carries `amz-sdk-request: attempt=N` with its own number",
-            Source.AWS_CONVENTION,
-            header,
-            get,
-            SAMPLE_INPUT[get],
-            (failed, failed, ok(get)),
-            Expect("output", attempts=3),
+            id="SDK-RETRY-ATTEMPT-HEADER",
+            family="sdk-retries",
+            rule="Every attempt carries `amz-sdk-request: attempt=N` with its own number",
+            source=Source.AWS_CONVENTION,
+            reference=header,
+            operation=get,
+            params=SAMPLE_INPUT[get],
+            replies=(failed, failed, ok(get)),
+            expect=Expect(outcome="output", attempts=3),
             request_rules=(matchers.attempt_numbers(),),
         )
     )
     add(
         Scenario(
-            "SDK-RETRY-ATTEMPT-MAX",
-            "sdk-retries",
-            "Every attempt, the first included, carries `max=<maxAttempts>` in amz-sdk-request",
-            Source.AWS_CONVENTION,
-            header,
-            get,
-            SAMPLE_INPUT[get],
-            (failed, failed, ok(get)),
-            Expect("output", attempts=3),
+            id="SDK-RETRY-ATTEMPT-MAX",
+            family="sdk-retries",
+            rule="Every attempt, the first included, carries `max=<maxAttempts>` in "
+            "amz-sdk-request",
+            source=Source.AWS_CONVENTION,
+            reference=header,
+            operation=get,
+            params=SAMPLE_INPUT[get],
+            replies=(failed, failed, ok(get)),
+            expect=Expect(outcome="output", attempts=3),
             request_rules=(matchers.attempt_max(3),),
         )
     )
     add(
         Scenario(
-            "SDK-RETRY-TIMEOUT",
-            "sdk-retries",
-            "A request that times out (no answer within timeoutSeconds) is retried as transient",
-            Source.AWS_CONVENTION,
-            "AWS SDKs and Tools Reference Guide, Retry behavior: transient errors (timeouts, "
+            id="SDK-RETRY-TIMEOUT",
+            family="sdk-retries",
+            rule="A request that times out (no answer within timeoutSeconds) is retried as "
+            "transient",
+            source=Source.AWS_CONVENTION,
+            reference="AWS SDKs and Tools Reference Guide, Retry behavior: transient errors "
+            "(timeouts, "
             "connection errors) are retried",
-            get,
-            SAMPLE_INPUT[get],
-            (Reply(200, (("Content-Type", "application/json"),), b"{}", delay=3.0), ok(get)),
-            Expect("output", attempts=2),
+            operation=get,
+            params=SAMPLE_INPUT[get],
+            replies=(
+                Reply(200, (("Content-Type", "application/json"),), b"{}", delay=3.0),
+                ok(get),
+            ),
+            expect=Expect(outcome="output", attempts=2),
             request_rules=(matchers.invocation_id_constant(),),
             timeout=1.0,
         )
     )
     add(
         Scenario(
-            "SDK-RETRY-CONNECTION-RESET",
-            "sdk-retries",
-            "A connection reset before any answer is retried as transient",
-            Source.AWS_CONVENTION,
-            "AWS SDKs and Tools Reference Guide, Retry behavior: transient errors (timeouts, "
+            id="SDK-RETRY-CONNECTION-RESET",
+            family="sdk-retries",
+            rule="A connection reset before any answer is retried as transient",
+            source=Source.AWS_CONVENTION,
+            reference="AWS SDKs and Tools Reference Guide, Retry behavior: transient errors "
+            "(timeouts, "
             "connection errors) are retried",
-            get,
-            SAMPLE_INPUT[get],
-            (Reply(0, reset=True), ok(get)),
-            Expect("output", attempts=2),
+            operation=get,
+            params=SAMPLE_INPUT[get],
+            replies=(Reply(0, reset=True), ok(get)),
+            expect=Expect(outcome="output", attempts=2),
         )
     )
 

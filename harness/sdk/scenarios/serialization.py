@@ -50,46 +50,47 @@ def _serialization(add: Add) -> None:
             )
         add(
             Scenario(
-                f"SDK-SERIALIZE-{operation}",
-                "sdk-serialization",
-                f"{operation} is sent as {method} {path.split('/')[1] or '/'}..., signed for "
+                id=f"SDK-SERIALIZE-{operation}",
+                family="sdk-serialization",
+                rule=f"{operation} is sent as {method} {path.split('/')[1] or '/'}..., signed for "
                 f"medical-imaging, with {carried}",
-                Source.MODEL,
-                reference,
-                operation,
-                SAMPLE_INPUT[operation],
-                (ok(operation),),
-                Expect("output"),
+                source=Source.MODEL,
+                reference=reference,
+                operation=operation,
+                params=SAMPLE_INPUT[operation],
+                replies=(ok(operation),),
+                expect=Expect(outcome="output"),
                 request_rules=tuple(rules),
             )
         )
     odd = "ab c!'()*~._-"
     add(
         Scenario(
-            "SDK-LABEL-ENCODING",
-            "sdk-serialization",
-            "Labels percent-encode everything outside RFC 3986 unreserved, !'()* included",
-            Source.SMITHY,
-            "restJson1 test RestJsonHttpRequestLabelEscaping",
-            "GetDatastore",
-            {"datastoreId": odd},
-            (ok("GetDatastore"),),
-            Expect("output"),
+            id="SDK-LABEL-ENCODING",
+            family="sdk-serialization",
+            rule="Labels percent-encode everything outside RFC 3986 unreserved, !'()* included",
+            source=Source.SMITHY,
+            reference="restJson1 test RestJsonHttpRequestLabelEscaping",
+            operation="GetDatastore",
+            params={"datastoreId": odd},
+            replies=(ok("GetDatastore"),),
+            expect=Expect(outcome="output"),
             request_rules=(matchers.path("/datastore/ab%20c%21%27%28%29%2A~._-"),),
         )
     )
     add(
         Scenario(
-            "SDK-LABEL-ARN",
-            "sdk-serialization",
-            "An ARN label is one path segment: its `:` and `/` are percent-encoded",
-            Source.SMITHY,
-            "model: resourceArn is a (non-greedy) httpLabel of /tags/{resourceArn}; restJson1 "
+            id="SDK-LABEL-ARN",
+            family="sdk-serialization",
+            rule="An ARN label is one path segment: its `:` and `/` are percent-encoded",
+            source=Source.SMITHY,
+            reference="model: resourceArn is a (non-greedy) httpLabel of /tags/{resourceArn}; "
+            "restJson1 "
             "test RestJsonHttpRequestLabelEscaping",
-            "ListTagsForResource",
-            {"resourceArn": IMAGE_SET_ARN},
-            (ok("ListTagsForResource"),),
-            Expect("output"),
+            operation="ListTagsForResource",
+            params={"resourceArn": IMAGE_SET_ARN},
+            replies=(ok("ListTagsForResource"),),
+            expect=Expect(outcome="output"),
             request_rules=(
                 matchers.path(
                     "/tags/arn%3Aaws%3Amedical-imaging%3Aus-east-1%3A123456789012%3Adatastore"
@@ -106,20 +107,21 @@ def _serialization(add: Add) -> None:
 def _query(add: Add) -> None:
     add(
         Scenario(
-            "SDK-QUERY-MEMBERS",
-            "sdk-serialization",
-            "ListDICOMImportJobs sends jobStatus, maxResults and nextToken as query parameters",
-            Source.MODEL,
-            "httpQuery bindings",
-            "ListDICOMImportJobs",
-            {
+            id="SDK-QUERY-MEMBERS",
+            family="sdk-serialization",
+            rule="ListDICOMImportJobs sends jobStatus, maxResults and nextToken as query "
+            "parameters",
+            source=Source.MODEL,
+            reference="httpQuery bindings",
+            operation="ListDICOMImportJobs",
+            params={
                 "datastoreId": DATASTORE,
                 "jobStatus": "COMPLETED",
                 "maxResults": 5,
                 "nextToken": "t/1+",
             },
-            (ok("ListDICOMImportJobs"),),
-            Expect("output"),
+            replies=(ok("ListDICOMImportJobs"),),
+            expect=Expect(outcome="output"),
             request_rules=(
                 matchers.query_has("jobStatus", "COMPLETED"),
                 matchers.query_has("maxResults", "5"),
@@ -129,31 +131,32 @@ def _query(add: Add) -> None:
     )
     add(
         Scenario(
-            "SDK-QUERY-TAGKEYS-REPEATED",
-            "sdk-serialization",
-            "UntagResource sends a list query member as one `tagKeys=` pair per key, in order",
-            Source.SMITHY,
-            "model: tagKeys is an httpQuery list; restJson1 test RestJsonAllQueryStringTypes "
+            id="SDK-QUERY-TAGKEYS-REPEATED",
+            family="sdk-serialization",
+            rule="UntagResource sends a list query member as one `tagKeys=` pair per key, in order",
+            source=Source.SMITHY,
+            reference="model: tagKeys is an httpQuery list; restJson1 test "
+            "RestJsonAllQueryStringTypes "
             "(StringList=a&StringList=b)",
-            "UntagResource",
-            {"resourceArn": DATASTORE_ARN, "tagKeys": ["team", "cost-centre"]},
-            (ok("UntagResource"),),
-            Expect("output", output={}),
+            operation="UntagResource",
+            params={"resourceArn": DATASTORE_ARN, "tagKeys": ["team", "cost-centre"]},
+            replies=(ok("UntagResource"),),
+            expect=Expect(outcome="output", output={}),
             request_rules=(matchers.query_values("tagKeys", ["team", "cost-centre"]),),
         )
     )
     add(
         Scenario(
-            "SDK-QUERY-BOOLEANS",
-            "sdk-serialization",
-            "CopyImageSet sends its boolean query members as `true` and `false`",
-            Source.SMITHY,
-            "model: force and promoteToPrimary are httpQuery booleans; restJson1 test "
+            id="SDK-QUERY-BOOLEANS",
+            family="sdk-serialization",
+            rule="CopyImageSet sends its boolean query members as `true` and `false`",
+            source=Source.SMITHY,
+            reference="model: force and promoteToPrimary are httpQuery booleans; restJson1 test "
             "RestJsonAllQueryStringTypes (Boolean=true)",
-            "CopyImageSet",
-            {**SAMPLE_INPUT["CopyImageSet"], "force": True, "promoteToPrimary": False},
-            (ok("CopyImageSet"),),
-            Expect("output"),
+            operation="CopyImageSet",
+            params={**SAMPLE_INPUT["CopyImageSet"], "force": True, "promoteToPrimary": False},
+            replies=(ok("CopyImageSet"),),
+            expect=Expect(outcome="output"),
             request_rules=(
                 matchers.query_has("force", "true"),
                 matchers.query_has("promoteToPrimary", "false"),
@@ -162,16 +165,21 @@ def _query(add: Add) -> None:
     )
     add(
         Scenario(
-            "SDK-QUERY-LATEST-VERSION",
-            "sdk-serialization",
-            "UpdateImageSetMetadata sends its required latestVersionId as the query parameter "
+            id="SDK-QUERY-LATEST-VERSION",
+            family="sdk-serialization",
+            rule="UpdateImageSetMetadata sends its required latestVersionId as the query parameter "
             "`latestVersion`, and force beside it",
-            Source.MODEL,
-            "model: latestVersionId is required, httpQuery(latestVersion); force httpQuery",
-            "UpdateImageSetMetadata",
-            {**SAMPLE_INPUT["UpdateImageSetMetadata"], "latestVersionId": "7", "force": True},
-            (ok("UpdateImageSetMetadata"),),
-            Expect("output"),
+            source=Source.MODEL,
+            reference="model: latestVersionId is required, httpQuery(latestVersion); force "
+            "httpQuery",
+            operation="UpdateImageSetMetadata",
+            params={
+                **SAMPLE_INPUT["UpdateImageSetMetadata"],
+                "latestVersionId": "7",
+                "force": True,
+            },
+            replies=(ok("UpdateImageSetMetadata"),),
+            expect=Expect(outcome="output"),
             request_rules=(
                 matchers.query_has("latestVersion", "7"),
                 matchers.query_has("force", "true"),
@@ -181,15 +189,15 @@ def _query(add: Add) -> None:
     )
     add(
         Scenario(
-            "SDK-QUERY-INCLUDE-STUDY",
-            "sdk-serialization",
-            "UpdateImageSetMetadata sends includeStudyImageSets as a query boolean",
-            Source.MODEL,
-            "model: includeStudyImageSets is httpQuery(includeStudyImageSets), a boolean",
-            "UpdateImageSetMetadata",
-            {**SAMPLE_INPUT["UpdateImageSetMetadata"], "includeStudyImageSets": True},
-            (ok("UpdateImageSetMetadata"),),
-            Expect("output"),
+            id="SDK-QUERY-INCLUDE-STUDY",
+            family="sdk-serialization",
+            rule="UpdateImageSetMetadata sends includeStudyImageSets as a query boolean",
+            source=Source.MODEL,
+            reference="model: includeStudyImageSets is httpQuery(includeStudyImageSets), a boolean",
+            operation="UpdateImageSetMetadata",
+            params={**SAMPLE_INPUT["UpdateImageSetMetadata"], "includeStudyImageSets": True},
+            replies=(ok("UpdateImageSetMetadata"),),
+            expect=Expect(outcome="output"),
             request_rules=(
                 matchers.query_has("latestVersion", "1"),
                 matchers.query_has("includeStudyImageSets", "true"),
@@ -198,15 +206,15 @@ def _query(add: Add) -> None:
     )
     add(
         Scenario(
-            "SDK-QUERY-VERSION",
-            "sdk-serialization",
-            "GetImageSet sends its versionId member as the query parameter `version`",
-            Source.MODEL,
-            "model: versionId is httpQuery(version)",
-            "GetImageSet",
-            {**SAMPLE_INPUT["GetImageSet"], "versionId": "3"},
-            (ok("GetImageSet"),),
-            Expect("output"),
+            id="SDK-QUERY-VERSION",
+            family="sdk-serialization",
+            rule="GetImageSet sends its versionId member as the query parameter `version`",
+            source=Source.MODEL,
+            reference="model: versionId is httpQuery(version)",
+            operation="GetImageSet",
+            params={**SAMPLE_INPUT["GetImageSet"], "versionId": "3"},
+            replies=(ok("GetImageSet"),),
+            expect=Expect(outcome="output"),
             request_rules=(
                 matchers.query_has("version", "3"),
                 matchers.query_lacks("versionId"),
@@ -219,16 +227,16 @@ def _search(add: Add) -> None:
     search = "SearchImageSets"
     add(
         Scenario(
-            "SDK-SEARCH-EMPTY",
-            "sdk-serialization",
-            "SearchImageSets without searchCriteria sends the empty JSON object `{}`",
-            Source.SMITHY,
-            "model: searchCriteria is an optional structure httpPayload; restJson1 test "
+            id="SDK-SEARCH-EMPTY",
+            family="sdk-serialization",
+            rule="SearchImageSets without searchCriteria sends the empty JSON object `{}`",
+            source=Source.SMITHY,
+            reference="model: searchCriteria is an optional structure httpPayload; restJson1 test "
             "RestJsonHttpWithEmptyStructurePayload",
-            search,
-            {"datastoreId": DATASTORE},
-            (ok(search),),
-            Expect("output"),
+            operation=search,
+            params={"datastoreId": DATASTORE},
+            replies=(ok(search),),
+            expect=Expect(outcome="output"),
             request_rules=(
                 matchers.content_type("application/json"),
                 matchers.json_body({}),
@@ -238,21 +246,22 @@ def _search(add: Add) -> None:
     between = [{"createdAt": 1732300000}, {"createdAt": 1732400000}]
     add(
         Scenario(
-            "SDK-SEARCH-TIMESTAMPS",
-            "sdk-serialization",
-            "SearchImageSets sends createdAt filter values as epoch-second numbers, and "
+            id="SDK-SEARCH-TIMESTAMPS",
+            family="sdk-serialization",
+            rule="SearchImageSets sends createdAt filter values as epoch-second numbers, and "
             "maxResults as a query parameter",
-            Source.SMITHY,
-            "restJson1: timestamps without timestampFormat travel in JSON as epoch-seconds "
+            source=Source.SMITHY,
+            reference="restJson1: timestamps without timestampFormat travel in JSON as "
+            "epoch-seconds "
             "(RestJsonJsonTimestamps); model: maxResults httpQuery",
-            search,
-            {
+            operation=search,
+            params={
                 "datastoreId": DATASTORE,
                 "maxResults": 10,
                 "searchCriteria": {"filters": [{"operator": "BETWEEN", "values": between}]},
             },
-            (ok(search),),
-            Expect("output"),
+            replies=(ok(search),),
+            expect=Expect(outcome="output"),
             request_rules=(
                 matchers.json_body({"filters": [{"operator": "BETWEEN", "values": between}]}),
                 matchers.query_has("maxResults", "10"),
@@ -265,16 +274,17 @@ def _import_configuration(add: Add) -> None:
     start = "StartDICOMImportJob"
     add(
         Scenario(
-            "SDK-SERIALIZE-IMPORT-CONFIGURATION",
-            "sdk-serialization",
-            "StartDICOMImportJob sends the importConfiguration union in its JSON body",
-            Source.MODEL,
-            "model: importConfiguration, a union body member of StartDICOMImportJobRequest "
+            id="SDK-SERIALIZE-IMPORT-CONFIGURATION",
+            family="sdk-serialization",
+            rule="StartDICOMImportJob sends the importConfiguration union in its JSON body",
+            source=Source.MODEL,
+            reference="model: importConfiguration, a union body member of "
+            "StartDICOMImportJobRequest "
             "(dicomJsonMetadataImportConfiguration)",
-            start,
-            {**SAMPLE_INPUT[start], "importConfiguration": IMPORT_CONFIGURATION},
-            (ok(start),),
-            Expect("output"),
+            operation=start,
+            params={**SAMPLE_INPUT[start], "importConfiguration": IMPORT_CONFIGURATION},
+            replies=(ok(start),),
+            expect=Expect(outcome="output"),
             request_rules=(
                 matchers.json_body(
                     {**SAMPLE_BODY[start], "importConfiguration": IMPORT_CONFIGURATION}
@@ -287,15 +297,15 @@ def _import_configuration(add: Add) -> None:
     output["jobProperties"]["importConfiguration"] = IMPORT_CONFIGURATION
     add(
         Scenario(
-            "SDK-DESERIALIZE-IMPORT-CONFIGURATION",
-            "sdk-deserialization",
-            "GetDICOMImportJob reads the importConfiguration union the job echoes",
-            Source.MODEL,
-            "model: DICOMImportJobProperties.importConfiguration",
-            get,
-            SAMPLE_INPUT[get],
-            (reply(200, output),),
-            Expect("output", output=output),
+            id="SDK-DESERIALIZE-IMPORT-CONFIGURATION",
+            family="sdk-deserialization",
+            rule="GetDICOMImportJob reads the importConfiguration union the job echoes",
+            source=Source.MODEL,
+            reference="model: DICOMImportJobProperties.importConfiguration",
+            operation=get,
+            params=SAMPLE_INPUT[get],
+            replies=(reply(200, output),),
+            expect=Expect(outcome="output", output=output),
         )
     )
 
