@@ -40,7 +40,8 @@ S3_DEFAULT_REGION = "us-east-1"
 INPUT_PREFIX, OUTPUT_PREFIX = "input/", "output/"
 """Where in the run's bucket set-up puts the known set, and where imports write results."""
 CLOCK_MARGIN_SECONDS = 1.0
-"""The resolution of the `Date` headers the target's clock offset is read from."""
+"""How far the target's clock offset may be off: it is read from `Date` headers of
+whole seconds."""
 
 THROTTLED_RETRIES = (0.2, 0.5, 1.0)
 """Pauses before retrying a throttled (429) set-up request; THROTTLE-WITHIN-LIMITS judges
@@ -223,16 +224,30 @@ def _lent_image_sets(
     """Delete (or, with `lent_to`, write down) the image sets the run's imports and copies
     made in the lent data store, once the run's imports there have ended."""
     what = f"image sets the run made in data store {lent}"
-    jobs = [made.id for made in context.model.jobs.values() if made.datastore_id == lent]
-    _guarded(sweeper, what, sweeper.wait_for_jobs, lent, jobs)
-    copies = {**context.model.copies, **context.unobserved.copies}
-    candidates = {image_set for image_set, store in copies.items() if store == lent}
+    jobs = [made for made in context.model.jobs.values() if made.datastore_id == lent]
+    copies = [
+        made
+        for model in (context.model, context.unobserved)
+        for made in model.copies.values()
+        if made.datastore_id == lent
+    ]
+    _guarded(sweeper, what, sweeper.wait_for_jobs, lent, [made.id for made in jobs])
+    candidates = {made.id for made in copies}
     if context.bucket is not None and context.s3 is not None:
         try:
             candidates |= imported_image_sets(context.s3, context.bucket, OUTPUT_PREFIX, lent)
         except (ClientError, BotoCoreError) as error:
             sweeper.leave(what, f"their import results could not be read: {error}")
-    since = context.started + context.model.offset - CLOCK_MARGIN_SECONDS
+    # What the run made there is no older than the first request that could make it.
+    starts = [
+        seen.exchange.started_at
+        for model in (context.model, context.unobserved)
+        for seen in model.observations
+        if seen.operation in ("StartDICOMImportJob", "CopyImageSet")
+        and seen.labels.get("datastoreId") == lent
+        and seen.exchange.started_at > 0
+    ]
+    since = min(starts, default=context.started) + context.model.offset - CLOCK_MARGIN_SECONDS
     if lent_to is None:
         _guarded(sweeper, what, sweeper.delete_new_image_sets, lent, candidates, since)
         return

@@ -7,7 +7,8 @@ the check (`harness.checks.REGISTRY`) and files its function by its trigger:
   `harness.server.units` assembles from the functions filed under it, in
   definition order;
 - `Trigger.HISTORY`: once after the units, on everything the run saw (the
-  oracle's rules, the spec's schemas for every success answer);
+  oracle's rules, the spec's schemas for every success answer), module by
+  module by name and in definition order within a module;
 - `Trigger.EXCHANGE`: a check `declare`d here and judged by the helpers that
   read each answer a step expects (`harness.server.expect`).
 

@@ -82,8 +82,8 @@ class RunModel:
         self.jobs: dict[str, Made] = {}
         self.image_sets: dict[str, str] = {}
         """Image set id -> the data store it was first answered under."""
-        self.copies: dict[str, str] = {}
-        """Image set id -> data store, for each destination a CopyImageSet answer named."""
+        self.copies: dict[str, Made] = {}
+        """Each destination image set a CopyImageSet answer named, by id."""
         self.tokens: dict[tuple[str, str], Made] = {}
         """(operation, clientToken) -> what the first call with that token made."""
         self.updates: dict[tuple[str, str], Update] = {}
@@ -231,7 +231,8 @@ class RunModel:
             destination = answer.get("destinationImageSetProperties")
             if isinstance(destination, dict) and "imageSetId" in destination:
                 self.image_sets.setdefault(str(destination["imageSetId"]), str(datastore_id))
-                self.copies[str(destination["imageSetId"])] = str(datastore_id)
+                copy = str(destination["imageSetId"])
+                self.copies[copy] = Made(copy, str(datastore_id), seen.sent, seen.window)
                 self._made_version(
                     str(destination["imageSetId"]), destination.get("latestVersionId")
                 )

@@ -162,6 +162,7 @@ def test_in_a_lent_data_store_only_the_image_sets_the_run_made_are_deleted(
             imaging, emulator.s3.client(), lent, {"ct.dcm": sample_bytes("CT_small.dcm")}
         )
     }
+    time.sleep(1.0)  # older than the run's first import by more than the clock margin
     run = _server(
         emulator, tmp_path, "--datastore-id", lent, "--check", "IMPORT-INSTANCES-FOUND", *workers
     )

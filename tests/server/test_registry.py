@@ -14,7 +14,7 @@ from harness.server.registry import (
     ambient,
     judge,
 )
-from harness.server.units import COSTLIEST_FIRST, load_checks, names, spread
+from harness.server.units import COSTLIEST_FIRST, at_end, load_checks, names, spread
 from harness.spec.remarks import DECISIONS
 
 
@@ -58,8 +58,7 @@ def test_units_are_assembled_from_the_registry_costliest_first() -> None:
 
 
 def test_checks_judged_on_the_history_or_each_exchange_are_ambient_and_run_in_order() -> None:
-    load_checks()
-    assert [filed.check.id for filed in HISTORY] == [
+    assert [filed.check.id for filed in at_end()] == [
         "RESPONSE-SCHEMA",
         "BLOB-HEADERS",
         "JOB-ENDS",

@@ -160,7 +160,7 @@ def test_an_image_set_s_versions_are_those_its_copy_and_updates_made() -> None:
     model = RunModel.of([copied, updated, refused])
     assert model.versions(copy) == {"1", "2"} and model.versions(source) == set()
     assert model.image_sets[copy] == STORE
-    assert model.copies == {copy: STORE}
+    assert {made.id: made.datastore_id for made in model.copies.values()} == {copy: STORE}
 
 
 def test_answers_of_the_wrong_shape_teach_nothing_and_raise_nothing() -> None:
