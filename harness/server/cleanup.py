@@ -22,7 +22,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from harness.server.probe import Exchange
 from harness.server.run_model import NOT_FOUND, datastore_status
-from harness.server.scenes.imports import TERMINAL
+from harness.server.scenes.imports import TERMINAL, job_status
 from harness.server.scenes.outputs import SUCCESS, WARNING, job_folder, ndjson_objects
 
 KEEP_VARIABLE = "AHI_CONTRACT_KEEP"
@@ -164,9 +164,7 @@ class Sweeper:
         for job_id in job_ids:
             while True:
                 exchange = self._send("GetDICOMImportJob", datastoreId=datastore_id, jobId=job_id)
-                body = exchange.json() if exchange.status == 200 else None
-                properties = body.get("jobProperties") if isinstance(body, dict) else None
-                status = properties.get("jobStatus") if isinstance(properties, dict) else None
+                status = job_status(exchange)
                 if exchange.status == 404 or status in TERMINAL:
                     break
                 if time.monotonic() > self.deadline:

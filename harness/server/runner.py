@@ -359,10 +359,8 @@ def run_units(
             if selection.selects(judged.check):
                 judged(context)
     except BaseException:
-        probe.step = "tear-down"
         _name_left(_tear_down(context, plan))
         raise
-    probe.step = "tear-down"
     if progress is not None and not target.disposable and not keep_requested():
         progress("removing what the run made")
     left = _tear_down(context, plan)
@@ -379,6 +377,7 @@ def run_units(
 def _tear_down(context: SuiteContext, plan: Plan) -> list[Leftover]:
     """`tear_down`, which neither a worker's stop nor a first SIGINT or SIGTERM interrupts."""
     _cleaning_up()
+    context.probe.step = "tear-down"
     with _sheltered():
         return tear_down(context, Path(plan.lent_to) if plan.lent_to else None)
 

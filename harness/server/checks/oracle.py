@@ -425,13 +425,6 @@ def resource_scope(context: SuiteContext, check: Check) -> None:
     _judge_rule(context, check, _scope_problems)
 
 
-def judge_history(context: SuiteContext) -> None:
-    """Every history check of the oracle, in order: follow the run's jobs to their end,
-    then judge every successful answer of the run against the model of what it made."""
-    for judged in (jobs_end, echo_sent, timestamps, resource_scope):
-        judged(context)
-
-
 @server_check(
     "JOB-SCOPE",
     "oracle",

@@ -22,7 +22,7 @@ from harness.checks import Check
 from harness.dicom_samples import SampleFile
 from harness.server.context import Shared, SuiteContext
 from harness.server.probe import Exchange
-from harness.server.scenes.imports import TERMINAL
+from harness.server.scenes.imports import TERMINAL, job_status
 from harness.server.scenes.outputs import SUCCESS, job_folder, ndjson_objects
 
 SECOND_DATASTORE: Shared[str | None] = Shared("an empty data store for scope checks")
@@ -125,8 +125,7 @@ def wait_for_job(
     deadline = time.monotonic() + context.profile.job_timeout_seconds
     while True:
         exchange = context.get_job(datastore_id, job_id)
-        body = exchange.json() if exchange.status == 200 else None
-        status = (body or {}).get("jobProperties", {}).get("jobStatus")
+        status = job_status(exchange)
         if status in TERMINAL or exchange.error or time.monotonic() > deadline:
             return status, exchange
         time.sleep(0.2)

@@ -19,6 +19,14 @@ TERMINAL = ("COMPLETED", "FAILED")
 """The job statuses that end a job."""
 
 
+def job_status(exchange: Exchange) -> str | None:
+    """The jobStatus a GetDICOMImportJob answer holds, or None when it holds none."""
+    body = exchange.json() if exchange.status == 200 else None
+    properties = body.get("jobProperties") if isinstance(body, dict) else None
+    status = properties.get("jobStatus") if isinstance(properties, dict) else None
+    return status if isinstance(status, str) else None
+
+
 def start_job(context: SuiteContext, **changes: Any) -> tuple[str | None, Exchange]:
     """Start a job on the suite's data store: its id (None when the answer holds none)
     and the answer."""

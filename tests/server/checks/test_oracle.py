@@ -7,11 +7,11 @@ import time
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from harness.server.checks.oracle import judge_history
 from harness.server.context import PROFILES, Profile
 from harness.server.observation import observe
 from harness.server.probe import Exchange
 from harness.server.run_model import RunModel
+from harness.server.units import at_end
 from tests.server.exchanges import JOB, OTHER, STORE, exchange, get_job, start
 
 SHORT = replace(PROFILES["quick"], job_timeout_seconds=1.2)
@@ -19,8 +19,8 @@ SHORT = replace(PROFILES["quick"], job_timeout_seconds=1.2)
 
 @dataclass
 class Context:
-    """What `judge_history` uses of a suite context; GetDICOMImportJob answers `answers` in
-    turn, then COMPLETED."""
+    """What the oracle's history checks use of a suite context; GetDICOMImportJob answers
+    `answers` in turn, then COMPLETED."""
 
     model: RunModel
     answers: list[str] = field(default_factory=list)
@@ -48,7 +48,9 @@ class Context:
 
 def judged_with(*history: Exchange, answers: tuple[str, ...] = (), skew: float = 0.0) -> Context:
     context = Context(RunModel.of(history), list(answers), skew=skew)
-    judge_history(context)  # type: ignore[arg-type]
+    for judged in at_end():
+        if judged.check.family == "oracle":
+            judged(context)  # type: ignore[arg-type]
     return context
 
 
