@@ -46,8 +46,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from urllib.parse import urlsplit
 
-from harness.dicom_samples import sample_set
-from harness.sigv4 import AwsCredentials, SigV4RequestsAuth
+from harness.aws.sigv4 import AwsCredentials, SigV4RequestsAuth
+from harness.imaging.known_set import sample_set
 
 ROLE = "arn:aws:iam::123456789012:role/BenchImportRole"
 

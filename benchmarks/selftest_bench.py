@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT))
 
 from harness.emulator import Emulator, EmulatorConfig, Limits  # noqa: E402
 from harness.emulator.faults import FAULTS_BY_NAME  # noqa: E402
-from harness.selftest import server_trial  # noqa: E402
+from harness.selftest.trials import server_trial  # noqa: E402
 
 PLAIN = (
     "import sys; sys.path.insert(0, {root!r}); import benchmarks.sigv4_hooks; "

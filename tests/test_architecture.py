@@ -12,14 +12,11 @@ PACKAGE = Path(__file__).resolve().parents[1] / "harness"
 LAYERS: tuple[tuple[str, ...], ...] = (
     (
         "harness",
+        "harness.arguments",
+        "harness.aws",
         "harness.checks",
-        "harness.dicom_samples",
         "harness.imaging",
-        "harness.inputs",
         "harness.model",
-        "harness.restjson",
-        "harness.selection",
-        "harness.sigv4",
     ),
     ("harness.client", "harness.emulator", "harness.report", "harness.spec"),
     ("harness.sdk", "harness.server"),

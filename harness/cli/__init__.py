@@ -23,8 +23,8 @@ from types import FrameType
 from typing import Any, NoReturn
 
 from harness import __version__
-from harness.dicom_samples import silence_pydicom_warnings
-from harness.selection import Selectable, Selection, pattern_choices
+from harness.arguments.selection import Selectable, Selection, pattern_choices
+from harness.imaging.known_set import silence_pydicom_warnings
 
 SUBCOMMANDS: dict[str, str] = {
     "spec": "build, check or diff the OpenAPI document generated from the service model",
@@ -346,7 +346,7 @@ def refuse_run(
 ) -> int:
     """Refuse a run (`refuse`); when `report_dir` can be written, a report set saying it was
     refused and why replaces the reports there. `quiet`: write the reports only."""
-    from harness.inputs import unwritable_reason
+    from harness.arguments.types import unwritable_reason
     from harness.report.writers import write_refusal
 
     if unwritable_reason(report_dir) is None:

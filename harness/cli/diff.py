@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from harness.arguments.types import readable_file
 from harness.cli import epilog, refuse
-from harness.inputs import readable_file
 from harness.report.compare import ResultsError, compare, format_json, format_text, load_results
 
 

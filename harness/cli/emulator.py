@@ -16,10 +16,10 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import IO, Any
 
+from harness.arguments.types import non_negative_int, url
 from harness.cli import TRACEBACK_VARIABLE, did_you_mean
 from harness.emulator import FAULTS, Emulator, EmulatorConfig, Limits
 from harness.emulator.http_server import HEALTH_PATH
-from harness.inputs import non_negative_int, url
 from harness.model.scope import IN_SCOPE_OPERATIONS
 
 DESCRIPTION = (

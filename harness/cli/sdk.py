@@ -7,9 +7,10 @@ import json
 from pathlib import Path
 from typing import Any
 
+from harness.arguments.selection import Selection
+from harness.arguments.types import readable_file, unwritable_reason
 from harness.cli import epilog, misplaced, refuse, refuse_run, unmatched_patterns
 from harness.cli.progress import progress
-from harness.inputs import readable_file, unwritable_reason
 from harness.report.terminal import problem_lines
 from harness.report.writers import write_reports
 from harness.sdk.bundled import BUNDLED, PROTOCOL_DOC, deviations_problem
@@ -17,7 +18,6 @@ from harness.sdk.bundled import unusable_reason as adapter_unusable
 from harness.sdk.protocol import AdapterNotStarted
 from harness.sdk.runner import certify
 from harness.sdk.scenarios import Scenario, load_catalogue
-from harness.selection import Selection
 
 ENVIRONMENT = (
     "AWS_* credential, region, profile and endpoint variables",

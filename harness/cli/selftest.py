@@ -6,14 +6,14 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from harness import selftest
+from harness.arguments.types import non_negative_int, positive_int, unwritable_reason
 from harness.cli import epilog, refuse, refuse_run, suggestions
 from harness.cli.progress import progress
 from harness.emulator.faults import FAULTS_BY_NAME
-from harness.inputs import non_negative_int, positive_int, unwritable_reason
 from harness.report.writers import write_reports
 from harness.sdk.protocol import AdapterNotStarted
 from harness.sdk.reference_adapter import BUGS
+from harness.selftest import trials as selftest
 
 
 def register(subcommands: Any) -> None:

@@ -11,6 +11,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError
 
+from harness.arguments.types import unwritable_reason, url
 from harness.cli import (
     epilog,
     misplaced,
@@ -21,7 +22,6 @@ from harness.cli import (
 )
 from harness.cli.progress import progress
 from harness.emulator.faults import FAULTS_BY_NAME
-from harness.inputs import unwritable_reason, url
 from harness.report.record import RunRecord
 from harness.report.terminal import problem_lines
 from harness.report.writers import write_reports

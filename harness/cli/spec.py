@@ -14,8 +14,8 @@ from typing import Any
 
 import yaml
 
+from harness.arguments.types import readable_file, unwritable_reason
 from harness.cli import epilog, refuse
-from harness.inputs import readable_file, unwritable_reason
 from harness.model import load_pinned_model
 from harness.model.source import SERVICE_NAME
 from harness.spec import document

@@ -3,7 +3,7 @@
 Requests are built from the model (routes, label encoding, query and body
 members, no nulls for absent members), signed with botocore's SigV4, sent with
 `requests` (so the `responses` library can script it). Errors are identified by
-the restJson1 rules in `harness.restjson`. `clientToken` is filled with a UUID
+the restJson1 rules in `harness.aws.restjson`. `clientToken` is filled with a UUID
 v4 when the caller leaves it out and kept on every retry. Throttling codes and
 the transient statuses 500, 502, 503, 504 (and 429) are retried with capped
 exponential backoff and jitter, `maxAttempts` in all; `amz-sdk-invocation-id`
@@ -27,6 +27,8 @@ from urllib.parse import urlsplit, urlunsplit
 import requests
 import urllib3
 
+from harness.aws.restjson import resolve_error_code
+from harness.aws.sigv4 import AwsCredentials, SigV4RequestsAuth
 from harness.client.errors import ClientSideError, ServiceError
 from harness.model import (
     ModelSource,
@@ -37,8 +39,6 @@ from harness.model import (
     operations,
 )
 from harness.model.serialize import parse_output, serialize_request
-from harness.restjson import resolve_error_code
-from harness.sigv4 import AwsCredentials, SigV4RequestsAuth
 
 THROTTLING_CODES = frozenset(
     {

@@ -6,7 +6,7 @@ from __future__ import annotations
 class ServiceError(Exception):
     """The service answered with an error.
 
-    `code` is resolved by the restJson1 rules (`harness.restjson`); `modeled`
+    `code` is resolved by the restJson1 rules (`harness.aws.restjson`); `modeled`
     says whether the operation's model lists that error.
     """
 

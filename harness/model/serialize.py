@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from harness.aws.restjson import header_value
 from harness.model.operations import Location, Member, Operation
 from harness.model.source import ModelSource
-from harness.restjson import header_value
 
 
 @dataclass(frozen=True)

@@ -19,8 +19,8 @@ from urllib.parse import parse_qsl, quote, urlsplit, urlunsplit
 
 import requests
 
-from harness.restjson import header_value
-from harness.sigv4 import SIGNING_NAME, AwsCredentials
+from harness.aws.restjson import header_value
+from harness.aws.sigv4 import SIGNING_NAME, AwsCredentials
 
 _SIGNING_HEADERS = ("authorization", "x-amz-date", "x-amz-security-token", "x-amz-content-sha256")
 _TRANSPORT_HEADERS = (

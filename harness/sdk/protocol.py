@@ -20,11 +20,11 @@ from typing import Any, Protocol
 
 import requests
 
+from harness.aws.sigv4 import AwsCredentials
 from harness.client import ClientConfig, ClientSideError, ImagingClient, ServiceError
 from harness.sdk.endpoints import EndpointSettings
 from harness.sdk.reference_sdk import NEW_RETRIES_VARIABLE, SdkClient
 from harness.sdk.wire import decode_answer, decode_input, dumps
-from harness.sigv4 import AwsCredentials
 
 HELLO = "ahi-sdk-adapter/1"
 # The retry behaviours an adapter may declare in its greeting (`retries`, protocol 1.1).

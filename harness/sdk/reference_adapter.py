@@ -21,9 +21,9 @@ from urllib.parse import quote, urlsplit, urlunsplit
 import requests
 
 from harness import __version__
+from harness.aws.restjson import header_value
 from harness.client import ClientSideError, ImagingClient, ServiceError
 from harness.model import Operation
-from harness.restjson import header_value
 from harness.sdk.endpoints import EndpointSettings
 from harness.sdk.protocol import HELLO, RETRIES_2026, STANDARD, ClientPool, answer_from_client
 from harness.sdk.reference_sdk import RETRY_COST, SdkClient, retries_2026_asked

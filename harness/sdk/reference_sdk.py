@@ -38,11 +38,11 @@ from typing import Any
 import requests
 import urllib3
 
+from harness.aws.restjson import header_value
+from harness.aws.sigv4 import SigV4RequestsAuth
 from harness.client import ClientConfig, ClientSideError, ImagingClient, ServiceError
 from harness.client.client import THROTTLING_CODES
-from harness.restjson import header_value
 from harness.sdk.endpoints import EndpointError, EndpointSettings, resolve
-from harness.sigv4 import SigV4RequestsAuth
 
 QUOTA_TOKENS = 500
 RETRY_COST = 5

@@ -8,11 +8,11 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
-from harness.dicom_samples import SampleFile
+from harness.aws.sigv4 import AwsCredentials
+from harness.imaging.known_set import SampleFile
 from harness.report.record import Evidence, Outcome, RunRecord
 from harness.server.probe import Exchange, Probe
 from harness.server.run_model import NOT_FOUND, RunModel, datastore_status
-from harness.sigv4 import AwsCredentials
 
 T = TypeVar("T")
 

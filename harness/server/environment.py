@@ -17,8 +17,8 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from harness.checks import Check
-from harness.dicom_samples import sample_set, upload
 from harness.emulator.s3 import S3Settings
+from harness.imaging.known_set import sample_set, upload
 from harness.model import load_pinned_model
 from harness.server.checks.datastores import status_follows
 from harness.server.cleanup import (

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from harness.aws.restjson import clean_error_code
 from harness.checks import Source
-from harness.restjson import clean_error_code
 from harness.server.context import SuiteContext
 from harness.server.probe import Exchange
 from harness.server.registry import declare

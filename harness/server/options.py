@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from harness.inputs import non_negative_int, positive_int, positive_seconds, url
+from harness.arguments.types import non_negative_int, positive_int, positive_seconds, url
+from harness.aws.sigv4 import AwsCredentials
 from harness.server.context import PROFILES
 from harness.server.selection import Selection
-from harness.sigv4 import AwsCredentials
 
 EMBEDDED_ROLE = "arn:aws:iam::123456789012:role/AhiContractImportRole"
 

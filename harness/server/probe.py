@@ -19,6 +19,8 @@ from urllib.parse import urlsplit
 import requests
 import urllib3
 
+from harness.aws.restjson import header_value
+from harness.aws.sigv4 import AwsCredentials, SigV4RequestsAuth
 from harness.model import load_pinned_model, operations
 from harness.model.serialize import serialize_request
 from harness.report.curl import (
@@ -29,8 +31,6 @@ from harness.report.curl import (
     strip_signature,
 )
 from harness.report.record import Evidence
-from harness.restjson import header_value
-from harness.sigv4 import AwsCredentials, SigV4RequestsAuth
 
 __all__ = [
     "MAX_BODY_SHOWN",

@@ -26,8 +26,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from harness import __version__
-from harness.dicom_samples import silence_pydicom_warnings
+from harness.aws.sigv4 import AwsCredentials
 from harness.emulator import Emulator, EmulatorConfig, Limits
+from harness.imaging.known_set import silence_pydicom_warnings
 from harness.model import load_pinned_model
 from harness.report.har import Recording
 from harness.report.record import Outcome, RunRecord
@@ -46,7 +47,6 @@ from harness.server.options import ServerOptions
 from harness.server.probe import Exchange, Probe
 from harness.server.registry import SUITE_STEP
 from harness.server.selection import Selection, UnknownCheck
-from harness.sigv4 import AwsCredentials
 from harness.spec.build import build_spec
 
 EMBEDDED_JOB_QUOTA = 8

@@ -1,6 +1,6 @@
 """Which checks a server run judges: `--check` and `--exclude-check`, by ID or family, with globs.
 
-The grammar is the one every suite shares (`harness.selection`): a pattern
+The grammar is the one every suite shares (`harness.arguments.selection`): a pattern
 matches a check when it matches its ID or its family (fnmatch,
 case-insensitive): `--check 'IDEMPOTENT-*'`, `--check search`,
 `--exclude-check schema`. With no `--check`, every check is selected; an
@@ -9,7 +9,7 @@ exclusion wins over an inclusion.
 
 from __future__ import annotations
 
-from harness.selection import Selection
+from harness.arguments.selection import Selection
 
 __all__ = ["Selection", "UnknownCheck"]
 

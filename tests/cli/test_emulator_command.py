@@ -23,8 +23,8 @@ import pytest
 import requests
 from moto.server import ThreadedMotoServer
 
-from harness.dicom_samples import sample_set, upload
 from harness.emulator.faults import FAULTS
+from harness.imaging.known_set import sample_set, upload
 from tests.emulator.conftest import ROLE, active_datastore, wait_until
 
 

@@ -11,8 +11,8 @@ import boto3
 import pytest
 import requests
 
+from harness.aws.sigv4 import AwsCredentials, SigV4RequestsAuth
 from harness.emulator import Emulator, EmulatorConfig, Limits
-from harness.sigv4 import AwsCredentials, SigV4RequestsAuth
 
 FAST = Limits(datastore_transition_seconds=0.2, job_start_delay_seconds=0.3)
 ROLE = "arn:aws:iam::123456789012:role/HealthImagingImportRole"

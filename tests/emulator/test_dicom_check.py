@@ -4,8 +4,8 @@ import io
 
 import pytest
 
-from harness.dicom_samples import SampleFile, sample_set
 from harness.emulator.dicom_check import Accepted, Rejected, inspect_p10
+from harness.imaging.known_set import SampleFile, sample_set
 
 
 @pytest.mark.parametrize("sample", sample_set(), ids=lambda sample: sample.key)

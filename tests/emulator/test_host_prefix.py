@@ -9,8 +9,8 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
+from harness.aws.sigv4 import AwsCredentials, SigV4RequestsAuth
 from harness.emulator import Emulator
-from harness.sigv4 import AwsCredentials, SigV4RequestsAuth
 from tests.emulator.conftest import active_datastore, imaging_client
 
 

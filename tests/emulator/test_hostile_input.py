@@ -21,9 +21,9 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 
+from harness.aws.sigv4 import AwsCredentials, SigV4RequestsAuth
 from harness.emulator import Emulator
 from harness.emulator.http_server import ServerSettings
-from harness.sigv4 import AwsCredentials, SigV4RequestsAuth
 from tests.emulator.conftest import ROLE, start_emulator
 
 SERVER_TIMEOUT = 2

@@ -261,7 +261,7 @@ def test_update_blobs_are_base64_json_objects_on_the_wire(
 
 
 def test_the_sample_set_keeps_each_reference_file_in_its_image_set(imaging: Any, s3: Any) -> None:
-    from harness.dicom_samples import sample_set
+    from harness.imaging.known_set import sample_set
 
     datastore_id = active_datastore(imaging)
     samples = {sample.key: sample for sample in sample_set()}

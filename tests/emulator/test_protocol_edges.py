@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 import requests
 
+from harness.aws.sigv4 import AwsCredentials, SigV4RequestsAuth
 from harness.emulator import Emulator
-from harness.sigv4 import AwsCredentials, SigV4RequestsAuth
 from tests.emulator.conftest import ROLE, active_datastore
 
 DATASTORE = "a" * 32

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from harness.dicom_samples import upload
 from harness.emulator import Emulator, Limits
+from harness.imaging.known_set import upload
 from tests.emulator.conftest import (
     ROLE,
     active_datastore,

@@ -9,11 +9,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import requests
 
+from harness.aws.sigv4 import AwsCredentials, SigV4RequestsAuth
 from harness.sdk import matchers
 from harness.sdk.matchers import RequestRule
 from harness.sdk.protocol import ACCESS_KEY, SECRET_KEY
 from harness.sdk.stub import RecordedRequest
-from harness.sigv4 import AwsCredentials, SigV4RequestsAuth
 
 STUB = "127.0.0.1:40123"
 

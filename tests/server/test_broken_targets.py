@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
+from harness.aws.sigv4 import AwsCredentials
 from harness.cli import main
 from harness.server.options import ServerOptions
 from harness.server.runner import TargetUnreachable, execute
-from harness.sigv4 import AwsCredentials
 
 CREDENTIALS = AwsCredentials("test", "test")
 

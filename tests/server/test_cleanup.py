@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from harness.aws.sigv4 import AwsCredentials
 from harness.emulator import Emulator, Limits
 from harness.report.record import RunRecord
 from harness.server import cleanup, environment
@@ -25,7 +26,6 @@ from harness.server.context import PROFILES, SuiteContext, Target
 from harness.server.environment import OUTPUT_PREFIX, tear_down
 from harness.server.probe import Exchange, Probe
 from harness.server.run_model import Made
-from harness.sigv4 import AwsCredentials
 from tests.emulator.conftest import (
     ROLE,
     active_datastore,

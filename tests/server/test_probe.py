@@ -3,9 +3,9 @@ from __future__ import annotations
 import shlex
 from datetime import UTC, datetime, timedelta
 
+from harness.aws.sigv4 import AwsCredentials, SigV4RequestsAuth
 from harness.model import encode_label as label
 from harness.server.probe import Exchange, Probe
-from harness.sigv4 import AwsCredentials, SigV4RequestsAuth
 
 OWN = AwsCredentials("AKIDOWN", "own-secret-key", "own-session-token")
 CLOSED = "http://127.0.0.1:9"  # the discard port: nothing answers, the request is still built

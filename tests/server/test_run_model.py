@@ -2,9 +2,9 @@ from __future__ import annotations
 
 import time
 
+from harness.aws.sigv4 import AwsCredentials
 from harness.server.probe import Exchange, Probe
 from harness.server.run_model import NOT_FOUND, RunModel
-from harness.sigv4 import AwsCredentials
 from tests.server.exchanges import JOB, OTHER, STORE, exchange, get_job, start
 
 SENT = {"inputS3Uri": "s3://b/in/", "dataAccessRoleArn": "arn:r", "clientToken": "t1"}

@@ -4,9 +4,9 @@ from dataclasses import dataclass, field
 
 import pytest
 
+from harness.arguments.selection import Selection as SharedSelection
 from harness.checks import REGISTRY
 from harness.report.record import Outcome, RunRecord
-from harness.selection import Selection as SharedSelection
 from harness.server import units
 from harness.server.options import ServerOptions
 from harness.server.runner import _step, execute
@@ -95,8 +95,8 @@ def test_a_step_that_judges_an_undeclared_check_is_an_error() -> None:
 
 
 def test_the_sdk_catalogue_is_selected_with_the_same_grammar() -> None:
+    from harness.arguments.selection import pattern_choices
     from harness.sdk.scenarios import load_catalogue
-    from harness.selection import pattern_choices
 
     catalogue = load_catalogue()
     retries = SharedSelection(("sdk-RETRY-50*",), ("SDK-RETRY-504",)).chosen(catalogue)

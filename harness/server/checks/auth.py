@@ -6,13 +6,13 @@ from datetime import UTC, datetime, timedelta
 
 from requests.auth import AuthBase
 
+from harness.aws.sigv4 import AwsCredentials, SigV4RequestsAuth
 from harness.checks import Check, Source
 from harness.model import operations
 from harness.model.samples import sample_input
 from harness.server.context import SuiteContext
 from harness.server.expect import expect_error
 from harness.server.registry import server_check
-from harness.sigv4 import AwsCredentials, SigV4RequestsAuth
 
 UNIT = "protocol"
 _AUTH_ERRORS = (

@@ -12,10 +12,10 @@ from typing import Any
 
 import numpy as np
 
+from harness.aws.restjson import clean_error_code
 from harness.checks import Check, Source
 from harness.imaging.frames import content_type, decode_frame
 from harness.imaging.metadata import expected_attributes, level_of
-from harness.restjson import clean_error_code
 from harness.server.context import Shared, SuiteContext
 from harness.server.probe import Exchange
 from harness.server.registry import server_check

@@ -4,8 +4,8 @@ locked writes are refused.
 
 from __future__ import annotations
 
+from harness.aws.restjson import clean_error_code
 from harness.checks import Check, Source
-from harness.restjson import clean_error_code
 from harness.server.context import SuiteContext
 from harness.server.probe import Exchange
 from harness.server.registry import server_check

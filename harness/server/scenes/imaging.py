@@ -19,7 +19,7 @@ import pydicom
 from pydicom.dataset import Dataset
 
 from harness.checks import Check
-from harness.dicom_samples import SampleFile
+from harness.imaging.known_set import SampleFile
 from harness.server.context import Shared, SuiteContext
 from harness.server.probe import Exchange
 from harness.server.scenes.imports import TERMINAL, job_status

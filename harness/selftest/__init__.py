@@ -1,0 +1,1 @@
+"""The self-test: every emulator fault and every SDK bug must be caught (`trials`)."""
