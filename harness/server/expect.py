@@ -1,39 +1,21 @@
-"""Shared judgements: an expected error, a successful JSON answer."""
+"""Shared judgements: an expected error, a successful JSON answer, and the checks judged on
+each answer a step expects."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from harness.aws.restjson import clean_error_code
-from harness.checks import Source
 from harness.server.context import SuiteContext
 from harness.server.probe import Exchange
-from harness.server.registry import declare
-
-ERROR_SHAPE = declare(
-    "ERROR-SHAPE",
-    "errors",
-    "An error answer carries X-Amzn-Errortype and a JSON body with a string `message`",
-    Source.SMITHY,
-    "restJson1 operation error serialization; every error shape requires `message` (model)",
-)
+from harness.server.registry import EXCHANGE
 
 
-def error_shape(context: SuiteContext, subject: str, exchange: Exchange) -> bool:
-    """Record ERROR-SHAPE for an error answer."""
-    body = exchange.json()
-    ok = (
-        exchange.error_type is not None
-        and isinstance(body, dict)
-        and isinstance(body.get("message") or body.get("Message"), str)
-    )
-    return context.verdict(
-        ERROR_SHAPE.id,
-        subject,
-        ok,
-        "error answer without X-Amzn-Errortype or without a JSON `message`",
-        exchange,
-    )
+def judge_exchange(context: SuiteContext, subject: str, exchange: Exchange) -> None:
+    """Hand an answer a step expects to every check judged on each exchange."""
+    if exchange.status is not None:
+        for filed in EXCHANGE:
+            filed(context, subject, exchange)
 
 
 def expect_error(
@@ -60,8 +42,7 @@ def expect_error(
         exchange,
         note=note,
     )
-    if exchange.status >= 400:
-        error_shape(context, subject, exchange)
+    judge_exchange(context, subject, exchange)
     return ok
 
 
@@ -69,6 +50,7 @@ def success_json(
     context: SuiteContext, check_id: str, subject: str, exchange: Exchange, note: str
 ) -> dict[str, Any] | None:
     """The JSON body of a 200 answer, or a recorded failure of `check_id`."""
+    judge_exchange(context, subject, exchange)
     body = exchange.json()
     if exchange.status == 200 and isinstance(body, dict):
         return body

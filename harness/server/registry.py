@@ -5,21 +5,23 @@ the check (`harness.checks.REGISTRY`) and files its function by its trigger:
 
 - `Trigger.STEP` (the default): a step of its unit, which
   `harness.server.units` assembles from the functions filed under it, in
-  definition order;
+  definition order; the function takes the run's context;
+- `Trigger.EXCHANGE`: on each answer a step expects (`harness.server.expect`
+  hands every such answer to these functions, with the step's subject);
 - `Trigger.HISTORY`: once after the units, on everything the run saw (the
   oracle's rules, the spec's schemas for every success answer), module by
   module by name and in definition order within a module;
-- `Trigger.EXCHANGE`: a check `declare`d here and judged by the helpers that
-  read each answer a step expects (`harness.server.expect`).
+- `Trigger.RUN`: once when the whole run has ended, every worker's share
+  included, on what they all saw (`RunTotals`).
 
 A step that judges several checks declared elsewhere (the schemathesis phase,
-a state machine) is filed with `server_step`.
+a state machine) is filed with `server_step`; `judge` files a function for a
+check registered elsewhere (a schemathesis check also judged at the end).
 
-A check judged on the history or on each exchange is ambient: selecting it
-runs every step. `judge` files a function for a check declared elsewhere (a
-schemathesis check that is also judged at the end). The function records its
-verdicts under its own ID through `context.verdict(check.id, ...)`; what
-several checks share is a scene (`harness.server.scenes`).
+A check judged on each exchange, the history or the run is ambient: selecting
+it runs every step. A function records its verdicts under its own ID through
+`context.verdict(check.id, ...)`; what several checks share is a scene
+(`harness.server.scenes`).
 """
 
 from __future__ import annotations
@@ -27,11 +29,16 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any, Literal, overload
 
 from harness.checks import Catalogue, Check, Source
+from harness.report.record import RunRecord
 from harness.server.context import SuiteContext
+from harness.server.derived import Covered
+from harness.server.probe import Exchange
 
 CheckBody = Callable[[SuiteContext, Check], None]
+Covers = Callable[[], Iterable[Covered]]
 
 
 class Trigger(StrEnum):
@@ -40,6 +47,7 @@ class Trigger(StrEnum):
     STEP = "step"
     HISTORY = "history"
     EXCHANGE = "exchange"
+    RUN = "run"
 
 
 @dataclass(frozen=True)
@@ -53,6 +61,52 @@ class ServerCheck:
 
     def __call__(self, context: SuiteContext) -> None:
         self.body(context, self.check)
+
+
+ExchangeBody = Callable[[SuiteContext, Check, str, Exchange], None]
+
+
+@dataclass(frozen=True)
+class ExchangeCheck:
+    """A registered check judged on each answer a step expects (`Trigger.EXCHANGE`)."""
+
+    check: Check
+    body: ExchangeBody
+
+    def __call__(self, context: SuiteContext, subject: str, exchange: Exchange) -> None:
+        self.body(context, self.check, subject, exchange)
+
+
+@dataclass(frozen=True)
+class Answered:
+    """One answered request of the run, as a run-level check reads it."""
+
+    operation: str
+    seconds: float
+    request_id: str | None
+
+
+@dataclass(frozen=True)
+class RunTotals:
+    """What the whole run saw, every worker's share gathered once all have ended: the
+    record outcomes go to, and every answered request."""
+
+    record: RunRecord
+    answers: list[Answered]
+
+
+RunBody = Callable[[RunTotals, Check], None]
+
+
+@dataclass(frozen=True)
+class RunCheck:
+    """A registered check judged once on the whole run (`Trigger.RUN`)."""
+
+    check: Check
+    body: RunBody
+
+    def __call__(self, totals: RunTotals) -> None:
+        self.body(totals, self.check)
 
 
 StepBody = Callable[[SuiteContext], None]
@@ -80,8 +134,12 @@ UNITS: dict[str, list[ServerCheck | ServerStep]] = {}
 judge several checks."""
 HISTORY: list[ServerCheck] = []
 """The functions of the checks judged once after the units, in registration order."""
-EXCHANGE: list[Check] = []
-"""The checks judged on each answer a step expects."""
+EXCHANGE: list[ExchangeCheck] = []
+"""The checks judged on each answer a step expects, in registration order."""
+RUN: list[RunCheck] = []
+"""The checks judged once on the whole run, in registration order."""
+COVERS: dict[str, Covers] = {}
+"""What each rule derived from the operation table applies to, by check ID."""
 
 SUITE_STEP = CATALOGUE.register(
     "SUITE-STEP",
@@ -90,6 +148,46 @@ SUITE_STEP = CATALOGUE.register(
     Source.HARNESS,
     "an exception or the run's deadline stopped a step; its checks were not all judged",
 )
+
+
+@overload
+def server_check(
+    id: str,
+    family: str,
+    rule: str,
+    source: Source,
+    reference: str,
+    *,
+    trigger: Literal[Trigger.RUN],
+    covers: Covers | None = None,
+) -> Callable[[RunBody], RunCheck]: ...
+
+
+@overload
+def server_check(
+    id: str,
+    family: str,
+    rule: str,
+    source: Source,
+    reference: str,
+    *,
+    trigger: Literal[Trigger.EXCHANGE],
+    covers: Covers | None = None,
+) -> Callable[[ExchangeBody], ExchangeCheck]: ...
+
+
+@overload
+def server_check(
+    id: str,
+    family: str,
+    rule: str,
+    source: Source,
+    reference: str,
+    *,
+    unit: str | None = None,
+    trigger: Literal[Trigger.STEP, Trigger.HISTORY] = Trigger.STEP,
+    covers: Covers | None = None,
+) -> Callable[[CheckBody], ServerCheck]: ...
 
 
 def server_check(
@@ -101,11 +199,34 @@ def server_check(
     *,
     unit: str | None = None,
     trigger: Trigger = Trigger.STEP,
-) -> Callable[[CheckBody], ServerCheck]:
-    """Register a check and file its function: under `unit` for a step, or by `trigger`."""
-    return judge(
-        CATALOGUE.register(id, family, rule, source, reference), unit=unit, trigger=trigger
-    )
+    covers: Covers | None = None,
+) -> Callable[[Any], ServerCheck | ExchangeCheck | RunCheck]:
+    """Register a check and file its function: under `unit` for a step, or by `trigger`.
+    The function's arguments follow the trigger: a step's or the history's context, an
+    exchange with its subject, or the run's totals. A rule derived from the operation
+    table says with `covers` what it applies to in each operation."""
+    if (trigger is Trigger.STEP) != (unit is not None):
+        raise ValueError(f"{id}: a step has a unit; a check of any other trigger has none")
+    check = CATALOGUE.register(id, family, rule, source, reference)
+    if covers is not None:
+        COVERS[id] = covers
+    if trigger in (Trigger.STEP, Trigger.HISTORY):
+        return judge(check, unit=unit, trigger=trigger)
+    if trigger is Trigger.EXCHANGE:
+
+        def on_exchange(body: ExchangeBody) -> ExchangeCheck:
+            filed = ExchangeCheck(check, body)
+            EXCHANGE.append(filed)
+            return filed
+
+        return on_exchange
+
+    def on_run(body: RunBody) -> RunCheck:
+        filed = RunCheck(check, body)
+        RUN.append(filed)
+        return filed
+
+    return on_run
 
 
 def judge(
@@ -113,8 +234,11 @@ def judge(
 ) -> Callable[[CheckBody], ServerCheck]:
     """File a function that judges `check`: a step of `unit`, or once after the units
     (`Trigger.HISTORY`, no unit)."""
-    if (trigger is Trigger.STEP) != (unit is not None) or trigger is Trigger.EXCHANGE:
-        raise ValueError(f"{check.id}: a step has a unit; a history check has none")
+    if (trigger is Trigger.STEP) != (unit is not None) or trigger not in (
+        Trigger.STEP,
+        Trigger.HISTORY,
+    ):
+        raise ValueError(f"{check.id}: judge files a step (with a unit) or a history check")
 
     def decorate(body: CheckBody) -> ServerCheck:
         filed = ServerCheck(check, unit, body, trigger)
@@ -141,13 +265,10 @@ def server_step(
     return decorate
 
 
-def declare(id: str, family: str, rule: str, source: Source, reference: str) -> Check:
-    """Register a check judged on each answer a step expects (`Trigger.EXCHANGE`)."""
-    check = CATALOGUE.register(id, family, rule, source, reference)
-    EXCHANGE.append(check)
-    return check
-
-
 def ambient() -> tuple[str, ...]:
     """The IDs of the checks judged across every step: selecting one runs every step."""
-    return (*(check.id for check in EXCHANGE), *(filed.check.id for filed in HISTORY))
+    return (
+        *(filed.check.id for filed in EXCHANGE),
+        *(filed.check.id for filed in HISTORY),
+        *(filed.check.id for filed in RUN),
+    )

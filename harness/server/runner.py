@@ -33,7 +33,6 @@ from harness.model import load_pinned_model
 from harness.report.har import Recording
 from harness.report.record import Outcome, RunRecord
 from harness.server import units
-from harness.server.checks import service
 from harness.server.cleanup import Leftover, keep_requested
 from harness.server.context import PROFILES, Profile, SuiteContext, Target
 from harness.server.environment import (
@@ -45,7 +44,7 @@ from harness.server.environment import (
 )
 from harness.server.options import ServerOptions
 from harness.server.probe import Exchange, Probe
-from harness.server.registry import SUITE_STEP
+from harness.server.registry import SUITE_STEP, Answered, RunTotals
 from harness.server.selection import Selection, UnknownCheck
 from harness.spec.build import build_spec
 
@@ -198,16 +197,18 @@ def execute(
                 lent_left = _remove_lent(target, plan)
             for result in results:
                 recording.keep(result.journal)
-        timings: list[tuple[str, float]] = []
+        answers: list[Answered] = []
         left: list[str] = [str(leftover) for leftover in lent_left]
         for result in results:
             for outcome in result.outcomes:
                 record.add(outcome)
-            timings += result.timings
+            answers += result.answers
             left += [str(leftover) for leftover in result.left]
         record.target["leftBehind"] = left
-        if plan.selection.selects(service.LATENCY):
-            service.latency_of(record, timings)
+        totals = RunTotals(record, answers)
+        for filed in units.at_run_end():
+            if plan.selection.selects(filed.check):
+                filed(totals)
         record.finished_at = time.time()
         return record
 
@@ -293,12 +294,12 @@ def _run_share(
 
 @dataclass(frozen=True)
 class Units:
-    """What a share of the units gives back: the selected checks' outcomes, the answer
-    times of every request (by operation), the exchanges when the run is recorded, and
-    what tear-down could not remove."""
+    """What a share of the units gives back: the selected checks' outcomes, every request
+    answered, the exchanges when the run is recorded, and what tear-down could not
+    remove."""
 
     outcomes: list[Outcome]
-    timings: list[tuple[str, float]]
+    answers: list[Answered]
     journal: list[Exchange] | None
     left: list[Leftover]
 
@@ -369,9 +370,12 @@ def run_units(
         for outcome in record.outcomes
         if outcome.check_id == SUITE_STEP.id or selection.selects(outcome.check)
     ]
-    answered = [seen for seen in context.model.observations if seen.exchange.status is not None]
-    timings = [(seen.operation, seen.exchange.elapsed) for seen in answered]
-    return Units(outcomes, timings, journal, left)
+    answers = [
+        Answered(seen.operation, seen.exchange.elapsed, seen.exchange.header("x-amzn-RequestId"))
+        for seen in context.model.observations
+        if seen.exchange.status is not None
+    ]
+    return Units(outcomes, answers, journal, left)
 
 
 def _tear_down(context: SuiteContext, plan: Plan) -> list[Leftover]:

@@ -20,7 +20,8 @@ from functools import partial
 from harness.checks import Catalogue
 from harness.server import registry
 from harness.server.context import SuiteContext
-from harness.server.registry import CATALOGUE, UNITS, ServerCheck
+from harness.server.derived import Covered, markdown
+from harness.server.registry import CATALOGUE, UNITS, RunCheck, ServerCheck
 
 
 def load_checks() -> Catalogue:
@@ -46,9 +47,8 @@ class Step:
 
 
 def ambient() -> tuple[str, ...]:
-    """The checks judged across every step (`Trigger.EXCHANGE` and `Trigger.HISTORY`):
-    selecting one runs every step. RESPONSE-TIME is judged on every exchange too, but
-    selected alone it times the set-up's requests only."""
+    """The checks judged across every step (`Trigger.EXCHANGE`, `Trigger.HISTORY` and
+    `Trigger.RUN`): selecting one runs every step."""
     load_checks()
     return registry.ambient()
 
@@ -62,10 +62,26 @@ def at_end() -> list[ServerCheck]:
     return sorted(filed, key=lambda judge: (judge.body.__module__, filed.index(judge)))
 
 
+def at_run_end() -> list[RunCheck]:
+    """The checks judged once on the whole run, when every worker has ended, in the order
+    of `at_end`."""
+    load_checks()
+    filed = registry.RUN
+    return sorted(filed, key=lambda judge: (judge.body.__module__, filed.index(judge)))
+
+
+def coverage() -> list[tuple[str, Covered]]:
+    """What each rule derived from the operation table judges in each operation, as
+    (check ID, covered), the checks in ID order."""
+    load_checks()
+    return [(rule, row) for rule in sorted(registry.COVERS) for row in registry.COVERS[rule]()]
+
+
 COSTLIEST_FIRST = (
     "schemathesis",
     "jobs",
     "image sets",
+    "listing",
     "state machine",
     "protocol",
     "quota",
@@ -100,3 +116,7 @@ def spread(workers: int) -> list[list[str]]:
     for index, name in enumerate(every):
         shares[index % count].append(name)
     return shares
+
+
+if __name__ == "__main__":
+    print(markdown(coverage()), end="")

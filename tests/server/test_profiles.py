@@ -3,6 +3,7 @@ from __future__ import annotations
 from harness.server.context import PROFILES
 from harness.server.options import ServerOptions
 from harness.server.runner import execute
+from harness.server.units import coverage
 
 
 def test_the_full_profile_passes_against_the_emulator_and_does_more() -> None:
@@ -12,6 +13,8 @@ def test_the_full_profile_passes_against_the_emulator_and_does_more() -> None:
     assert PROFILES["full"].max_examples > PROFILES["quick"].max_examples
     machine_steps = [o for o in full.outcomes if o.subject == "state machine"]
     assert len(machine_steps) > 20
+    judged = {(o.check_id, o.subject) for o in full.outcomes}
+    assert [row for rule, row in coverage() if (rule, row.judged_as) not in judged] == []
 
 
 def test_a_seed_replays_the_same_checks() -> None:

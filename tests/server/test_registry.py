@@ -4,17 +4,20 @@ import re
 
 import pytest
 
+from harness.checks import Source
 from harness.server.registry import (
     CATALOGUE,
     EXCHANGE,
     HISTORY,
+    RUN,
     UNITS,
     ServerStep,
     Trigger,
     ambient,
     judge,
+    server_check,
 )
-from harness.server.units import COSTLIEST_FIRST, at_end, load_checks, names, spread
+from harness.server.units import COSTLIEST_FIRST, at_end, at_run_end, load_checks, names, spread
 from harness.spec.remarks import DECISIONS
 
 
@@ -41,38 +44,50 @@ def test_every_check_is_judged_by_a_step_a_history_check_or_each_exchange() -> N
         for filed in (step for unit in UNITS.values() for step in unit)
         for check_id in (filed.judges if isinstance(filed, ServerStep) else (filed.check.id,))
     }
-    judged |= {filed.check.id for filed in HISTORY} | {check.id for check in EXCHANGE}
+    judged |= {filed.check.id for filed in (*HISTORY, *EXCHANGE, *RUN)}
     assert judged <= set(CATALOGUE.checks)
-    # The suite's own step outcomes, and the answer times judged over every worker's.
-    assert set(CATALOGUE.checks) - judged == {"SUITE-STEP", "RESPONSE-TIME"}
+    # The suite's own step outcomes.
+    assert set(CATALOGUE.checks) - judged == {"SUITE-STEP"}
 
 
 def test_units_are_assembled_from_the_registry_costliest_first() -> None:
     assert names() == list(COSTLIEST_FIRST)
     assert [step.name for step in UNITS["schemathesis"]] == ["schemathesis"]  # type: ignore[union-attr]
     assert spread(3) == [
-        ["schemathesis", "state machine", "deletion guard"],
-        ["jobs", "protocol"],
-        ["image sets", "quota"],
+        ["schemathesis", "listing", "quota"],
+        ["jobs", "state machine", "deletion guard"],
+        ["image sets", "protocol"],
     ]
 
 
-def test_checks_judged_on_the_history_or_each_exchange_are_ambient_and_run_in_order() -> None:
+def test_checks_judged_on_each_exchange_the_history_or_the_run_are_ambient_and_in_order() -> None:
     assert [filed.check.id for filed in at_end()] == [
         "RESPONSE-SCHEMA",
         "BLOB-HEADERS",
+        "RESPONSE-HEADERS",
         "JOB-ENDS",
         "ECHO-SENT",
         "TIMESTAMP-PLAUSIBLE",
         "RESOURCE-SCOPE",
+        "WRITE-FIRST-STATUS",
     ]
-    assert set(ambient()) == {"ERROR-SHAPE", *(filed.check.id for filed in HISTORY)}
+    assert [filed.check.id for filed in at_run_end()] == ["REQUEST-ID-UNIQUE", "RESPONSE-TIME"]
+    assert [filed.check.id for filed in EXCHANGE] == ["ERROR-SHAPE", "ERROR-STATUS-MATCHES-TYPE"]
+    assert set(ambient()) == {filed.check.id for filed in (*EXCHANGE, *HISTORY, *RUN)}
     assert all(filed.unit is None for filed in HISTORY)
 
 
-def test_a_step_needs_a_unit_and_a_history_check_has_none() -> None:
+def test_a_step_needs_a_unit_and_no_other_trigger_has_one() -> None:
     check = CATALOGUE.checks["JOB-ENDS"]
     with pytest.raises(ValueError):
         judge(check, trigger=Trigger.STEP)
     with pytest.raises(ValueError):
         judge(check, unit="jobs", trigger=Trigger.HISTORY)
+    with pytest.raises(ValueError):
+        judge(check, trigger=Trigger.RUN)
+    for trigger in (Trigger.EXCHANGE, Trigger.RUN, Trigger.HISTORY):
+        with pytest.raises(ValueError, match="a step has a unit"):
+            server_check(  # type: ignore[call-overload]
+                "A-CHECK", "tests", "a rule", Source.HARNESS, "tests", unit="jobs", trigger=trigger
+            )
+    assert "A-CHECK" not in CATALOGUE.checks

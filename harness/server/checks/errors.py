@@ -1,4 +1,5 @@
-"""Errors the documentation promises: not found, malformed input, invalid input."""
+"""Errors: the shape and status of every error answer a step expects, and the errors the
+documentation promises (not found, malformed input, invalid input)."""
 
 from __future__ import annotations
 
@@ -7,12 +8,36 @@ from harness.model import Location, operations
 from harness.model.samples import datastore_arn, sample_input
 from harness.server.context import SuiteContext
 from harness.server.expect import expect_error
-from harness.server.registry import server_check
+from harness.server.probe import Exchange
+from harness.server.registry import Trigger, server_check
 
 UNIT = "protocol"
 _BAD_INPUT = ("SerializationException", "ValidationException")
 _NOT_FOUND = ("ResourceNotFoundException",)
 _CHILD_LABELS = ("jobId", "imageSetId", "sourceImageSetId")
+
+
+@server_check(
+    "ERROR-SHAPE",
+    "errors",
+    "An error answer carries X-Amzn-Errortype and a JSON body with a string `message`",
+    Source.SMITHY,
+    "restJson1 operation error serialization; every error shape requires `message` (model)",
+    trigger=Trigger.EXCHANGE,
+)
+def error_shape(context: SuiteContext, check: Check, subject: str, exchange: Exchange) -> None:
+    if exchange.status is None or exchange.status < 400:
+        return
+    body = exchange.json()
+    context.verdict(
+        check.id,
+        subject,
+        exchange.error_type is not None
+        and isinstance(body, dict)
+        and isinstance(body.get("message") or body.get("Message"), str),
+        "error answer without X-Amzn-Errortype or without a JSON `message`",
+        exchange,
+    )
 
 
 def _names_a_datastore(operation: str) -> bool:

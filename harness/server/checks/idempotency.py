@@ -55,7 +55,7 @@ def _jobs(context: SuiteContext) -> set[str]:
 
 
 def _datastores(context: SuiteContext) -> set[str]:
-    return set(walk_pages(context, "ListDatastores", "datastoreId", 50).ids)
+    return set(walk_pages(context, "ListDatastores", 50).ids)
 
 
 TOKEN_OPERATIONS: dict[str, TokenOperation] = {

@@ -9,13 +9,10 @@ from __future__ import annotations
 
 import json
 import uuid
-from dataclasses import dataclass
 from typing import Any
 
-from botocore.exceptions import BotoCoreError, ClientError
-
 from harness.checks import Check, Source
-from harness.server.context import Shared, SuiteContext
+from harness.server.context import SuiteContext
 from harness.server.expect import expect_error, success_json
 from harness.server.paging import walk
 from harness.server.probe import Exchange
@@ -26,11 +23,11 @@ from harness.server.scenes.imports import (
     ORDER,
     TERMINAL,
     Followed,
+    Results,
     imports,
+    output_folder,
+    results,
 )
-from harness.server.scenes.outputs import FAILURE, MANIFEST, SUCCESS, job_folder
-
-RESULTS: Shared[Results] = Shared("the main import's results, read")
 
 UNIT = "jobs"
 
@@ -136,13 +133,6 @@ def ended_at(context: SuiteContext, check: Check) -> None:
         )
 
 
-def _folder(context: SuiteContext, job_id: str) -> tuple[str, str]:
-    """The job's output folder as an S3 key and as the URI GetDICOMImportJob must report."""
-    env = context.env
-    key = job_folder(env.output_prefix, env.datastore_id, job_id)
-    return key, f"s3://{env.output_bucket}/{key}"
-
-
 @server_check(
     "JOB-OUTPUT-URI",
     "lifecycle",
@@ -156,7 +146,7 @@ def output_uri(context: SuiteContext, check: Check) -> None:
     if main.last is None or main.job_id is None:
         return
     exchange, last = main.last
-    expected = _folder(context, main.job_id)[1]
+    expected = output_folder(context, main.job_id)[1]
     context.verdict(
         check.id,
         "GetDICOMImportJob",
@@ -209,62 +199,6 @@ def fails_with_message(context: SuiteContext, check: Check) -> None:
         f"job ended {last.get('jobStatus')} with message {last.get('message')!r}",
         exchange,
     )
-
-
-def read_output(context: SuiteContext, key: str) -> bytes | None:
-    """An object of the suite's output bucket, or None when it cannot be read."""
-    try:
-        body: bytes = context.s3.get_object(Bucket=context.env.output_bucket, Key=key)[
-            "Body"
-        ].read()
-        return body
-    except (ClientError, BotoCoreError):
-        return None
-
-
-RESULT_FILES = (MANIFEST, SUCCESS, FAILURE)
-
-
-@dataclass
-class Results:
-    """The main import's result files, read and parsed."""
-
-    job_id: str
-    where: str
-    folder_uri: str
-    missing: list[str]
-    parsed: bool
-    summary: dict[str, Any]
-    successes: list[dict[str, Any]]
-    failures: list[dict[str, Any]]
-
-
-def _lines(raw: bytes | None) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in (raw or b"").splitlines() if line.strip()]
-
-
-def results(context: SuiteContext) -> Results | None:
-    """The completed main import's results, read once; None when it did not complete."""
-    main = imports(context).main
-    if main.last is None or main.job_id is None or main.last[1].get("jobStatus") != "COMPLETED":
-        return None
-    job_id = main.job_id
-
-    def read() -> Results:
-        key, uri = _folder(context, job_id)
-        raw = {name: read_output(context, key + name) for name in RESULT_FILES}
-        missing = [name for name, data in raw.items() if data is None]
-        try:
-            summary = json.loads(raw[MANIFEST] or b"null")["jobSummary"]
-            successes = _lines(raw[SUCCESS])
-            failures = _lines(raw[FAILURE])
-            parsed = isinstance(summary, dict)
-        except (ValueError, TypeError, KeyError):
-            summary, successes, failures, parsed = {}, [], [], False
-        where = f"s3://{context.env.output_bucket}/{key} (job {job_id})"
-        return Results(job_id, where, uri, missing, parsed, summary, successes, failures)
-
-    return context.shared(RESULTS, read)
 
 
 def _readable(context: SuiteContext) -> Results | None:

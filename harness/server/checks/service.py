@@ -6,22 +6,13 @@ import statistics
 from collections import defaultdict
 
 from harness.checks import Check, Source
-from harness.report.record import Evidence, Outcome, RunRecord
+from harness.report.record import Evidence, Outcome
 from harness.server.context import SuiteContext
-from harness.server.registry import CATALOGUE, server_check
+from harness.server.derived import every_operation
+from harness.server.registry import RunTotals, Trigger, server_check
 
 MEDIAN_LIMIT_SECONDS = 1.0
 SLOWEST_LIMIT_SECONDS = 10.0
-
-LATENCY = CATALOGUE.register(
-    "RESPONSE-TIME",
-    "service",
-    f"Per operation, the median answer comes within {MEDIAN_LIMIT_SECONDS:.0f} s and the "
-    f"slowest within {SLOWEST_LIMIT_SECONDS:.0f} s",
-    Source.HARNESS,
-    "decision RESPONSE-TIME: the service documents no latency; a contract harness must finish, "
-    "and a slow endpoint should fail on a rule, not on a step running out of time",
-)
 
 
 @server_check(
@@ -47,21 +38,31 @@ def throttling(context: SuiteContext, check: Check) -> None:
     )
 
 
-def latency_of(record: RunRecord, answer_times: list[tuple[str, float]]) -> None:
-    """RESPONSE-TIME per operation, over the answer times of every request the run sent
-    (any worker's), as (operation, seconds)."""
+@server_check(
+    "RESPONSE-TIME",
+    "service",
+    f"Per operation, the median answer comes within {MEDIAN_LIMIT_SECONDS:.0f} s and the "
+    f"slowest within {SLOWEST_LIMIT_SECONDS:.0f} s",
+    Source.HARNESS,
+    "decision RESPONSE-TIME: the service documents no latency; a contract harness must finish, "
+    "and a slow endpoint should fail on a rule, not on a step running out of time",
+    trigger=Trigger.RUN,
+    covers=every_operation,
+)
+def response_time(totals: RunTotals, check: Check) -> None:
+    """Per operation, over the answer times of every request the run sent (any worker's)."""
     by_operation: dict[str, list[float]] = defaultdict(list)
-    for operation, seconds in answer_times:
-        by_operation[operation].append(seconds)
+    for answered in totals.answers:
+        by_operation[answered.operation].append(answered.seconds)
     for operation, times in sorted(by_operation.items()):
         median, slowest = statistics.median(times), max(times)
         ok = median <= MEDIAN_LIMIT_SECONDS and slowest <= SLOWEST_LIMIT_SECONDS
-        record.add(
+        totals.record.add(
             Outcome(
-                LATENCY.id,
+                check.id,
                 operation,
                 "passed" if ok else "failed",
                 f"median {median:.3f} s, slowest {slowest:.3f} s over {len(times)} answers",
-                [] if ok else [Evidence(note=f"replay with --seed {record.seed}")],
+                [] if ok else [Evidence(note=f"replay with --seed {totals.record.seed}")],
             )
         )

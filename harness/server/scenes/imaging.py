@@ -1,7 +1,7 @@
 """What the image-set checks share: one import of the known DICOM set and what it produced.
 
-The scene imports the set-up input once per run, reads `success.ndjson` to
-learn which image set each good file went to, and reads each of those image
+The scene takes the run's one import of the known set (`scenes.imports`), reads
+`success.ndjson` to learn which image set each good file went to, and reads each of those image
 sets' metadata (gunzipped). Checks take what they need from it and judge.
 """
 
@@ -22,8 +22,7 @@ from harness.checks import Check
 from harness.imaging.known_set import SampleFile
 from harness.server.context import Shared, SuiteContext
 from harness.server.probe import Exchange
-from harness.server.scenes.imports import TERMINAL, job_status
-from harness.server.scenes.outputs import SUCCESS, job_folder, ndjson_objects
+from harness.server.scenes.imports import imports, results
 
 SECOND_DATASTORE: Shared[str | None] = Shared("an empty data store for scope checks")
 
@@ -118,19 +117,6 @@ def read_metadata(
     return decode_metadata(exchange)
 
 
-def wait_for_job(
-    context: SuiteContext, datastore_id: str, job_id: str
-) -> tuple[str | None, Exchange]:
-    """Poll GetDICOMImportJob until a terminal status, no answer, or the profile's timeout."""
-    deadline = time.monotonic() + context.profile.job_timeout_seconds
-    while True:
-        exchange = context.get_job(datastore_id, job_id)
-        status = job_status(exchange)
-        if status in TERMINAL or exchange.error or time.monotonic() > deadline:
-            return status, exchange
-        time.sleep(0.2)
-
-
 def wait_for_image_set(
     context: SuiteContext, datastore_id: str, image_set_id: str, timeout: float = SETTLE_SECONDS
 ) -> tuple[dict[str, Any] | None, Exchange]:
@@ -146,18 +132,9 @@ def wait_for_image_set(
         time.sleep(0.1)
 
 
-def _success_lines(context: SuiteContext, job_id: str) -> list[dict[str, Any]]:
-    env = context.env
-    key = job_folder(env.output_prefix, env.datastore_id, job_id) + SUCCESS
-    try:
-        body = context.s3.get_object(Bucket=env.output_bucket, Key=key)["Body"].read()
-    except Exception:
-        return []
-    return ndjson_objects(body)
-
-
 def import_scene(context: SuiteContext) -> Scene:
-    """Import the known set once; map each good file to its image set; read their metadata."""
+    """The known set's import (the run's one, `scenes.imports`): each good file mapped to
+    its image set by success.ndjson, and those image sets' metadata read."""
     env = context.env
     scene = Scene()
     scene.files = [
@@ -165,26 +142,27 @@ def import_scene(context: SuiteContext) -> Scene:
         for sample in env.samples
         if sample.importable
     ]
-    started = context.start_job(env.datastore_id, **context.start_body())
-    body = started.json() if started.status == 200 else None
-    scene.job_exchange = started
-    if not isinstance(body, dict) or not isinstance(body.get("jobId"), str):
-        scene.problem = f"StartDICOMImportJob answered HTTP {started.status}"
+    main = imports(context).main
+    scene.job_id = main.job_id
+    scene.job_exchange = main.broken or (main.last[0] if main.last else main.started)
+    scene.status = main.last[1].get("jobStatus") if main.last else None
+    if main.job_id is None:
+        status = main.started.status if main.started else None
+        scene.problem = f"StartDICOMImportJob answered HTTP {status}"
         return scene
-    scene.job_id = body["jobId"]
-    scene.status, scene.job_exchange = wait_for_job(context, env.datastore_id, body["jobId"])
     if scene.status != "COMPLETED":
         scene.problem = f"the import ended {scene.status}"
         return scene
+    found = results(context)
     by_key = {
         str(line.get("inputFile", "")): line.get("importResponse", {})
-        for line in _success_lines(context, body["jobId"])
+        for line in (found.successes if found else [])
     }
     for imported in scene.files:
         for key, response in by_key.items():
             if key.endswith(imported.sample.key) and isinstance(response, dict):
-                found = response.get("imageSetId")
-                imported.image_set_id = found if isinstance(found, str) else None
+                image_set_id = response.get("imageSetId")
+                imported.image_set_id = image_set_id if isinstance(image_set_id, str) else None
     for image_set_id in scene.image_set_ids:
         scene.metadata[image_set_id] = read_metadata(context, env.datastore_id, image_set_id)
     return scene

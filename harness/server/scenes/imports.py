@@ -1,17 +1,22 @@
 """The run's two imports, started together and followed once: the known DICOM set,
-and an input bucket that does not exist."""
+and an input bucket that does not exist; and the known set's results, read once."""
 
 from __future__ import annotations
 
+import json
 import time
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+from botocore.exceptions import BotoCoreError, ClientError
+
 from harness.server.context import Shared, SuiteContext
 from harness.server.probe import Exchange
+from harness.server.scenes.outputs import FAILURE, MANIFEST, SUCCESS, job_folder, ndjson_objects
 
 IMPORTS: Shared[Imports] = Shared("the run's two imports")
+RESULTS: Shared[Results] = Shared("the known set's import results, read")
 
 ORDER = {"SUBMITTED": 0, "IN_PROGRESS": 1, "COMPLETED": 2, "FAILED": 2}
 """Where each job status stands in a job's life (API reference, JobStatus)."""
@@ -107,3 +112,77 @@ def imports(context: SuiteContext) -> Imports:
         return Imports(*followed)
 
     return context.shared(IMPORTS, run)
+
+
+def output_folder(context: SuiteContext, job_id: str) -> tuple[str, str]:
+    """A job's output folder as an S3 key and as the URI GetDICOMImportJob must report."""
+    env = context.env
+    key = job_folder(env.output_prefix, env.datastore_id, job_id)
+    return key, f"s3://{env.output_bucket}/{key}"
+
+
+def read_output(context: SuiteContext, key: str) -> bytes | None:
+    """An object of the suite's output bucket, or None when it cannot be read."""
+    try:
+        body: bytes = context.s3.get_object(Bucket=context.env.output_bucket, Key=key)[
+            "Body"
+        ].read()
+        return body
+    except (ClientError, BotoCoreError):
+        return None
+
+
+RESULT_FILES = (MANIFEST, SUCCESS, FAILURE)
+
+
+@dataclass
+class Results:
+    """The known set's result files, read: `parsed` when the manifest holds a jobSummary
+    object and every line of both ndjson files is a JSON object (the lines that are one
+    are kept either way)."""
+
+    job_id: str
+    where: str
+    folder_uri: str
+    missing: list[str]
+    parsed: bool
+    summary: dict[str, Any]
+    successes: list[dict[str, Any]]
+    failures: list[dict[str, Any]]
+
+
+def _manifest_summary(raw: bytes | None) -> dict[str, Any] | None:
+    try:
+        summary = json.loads(raw or b"null")["jobSummary"]
+    except (ValueError, TypeError, KeyError):
+        return None
+    return summary if isinstance(summary, dict) else None
+
+
+def _all_objects(raw: bytes | None, found: list[dict[str, Any]]) -> bool:
+    return len(found) == sum(1 for line in (raw or b"").splitlines() if line.strip())
+
+
+def results(context: SuiteContext) -> Results | None:
+    """The known set's import results, read once; None when the import did not complete."""
+    main = imports(context).main
+    if main.last is None or main.job_id is None or main.last[1].get("jobStatus") != "COMPLETED":
+        return None
+    job_id = main.job_id
+
+    def read() -> Results:
+        key, uri = output_folder(context, job_id)
+        raw = {name: read_output(context, key + name) for name in RESULT_FILES}
+        missing = [name for name, data in raw.items() if data is None]
+        summary = _manifest_summary(raw[MANIFEST])
+        successes = ndjson_objects(raw[SUCCESS] or b"")
+        failures = ndjson_objects(raw[FAILURE] or b"")
+        parsed = (
+            summary is not None
+            and _all_objects(raw[SUCCESS], successes)
+            and _all_objects(raw[FAILURE], failures)
+        )
+        where = f"s3://{context.env.output_bucket}/{key} (job {job_id})"
+        return Results(job_id, where, uri, missing, parsed, summary or {}, successes, failures)
+
+    return context.shared(RESULTS, read)
