@@ -11,7 +11,7 @@ from pydicom.datadict import keyword_dict
 
 from harness.checks import Check, Source
 from harness.server.context import SuiteContext
-from harness.server.derived import Covered, SearchMember, search_members
+from harness.server.derived import Covered, SearchMember, search_members, sort_orders
 from harness.server.registry import server_check
 from harness.server.scenes.imaging import (
     UNIT,
@@ -150,6 +150,48 @@ def search_filter(context: SuiteContext, check: Check) -> None:
             f"results without that value: {strays[:3]}",
             *exchanges[-1:],
             note=f"filter on {member.name}",
+        )
+
+
+def _sort_key(item: dict[str, Any], field_name: str) -> Any:
+    value = _summary_value(item, field_name)
+    if isinstance(value, dict):
+        return tuple(str(part) for part in value.values())
+    if field_name == "DICOMStudyDateAndTime":
+        tags = item.get("DICOMTags") or {}
+        date = tags.get("DICOMStudyDate")
+        return (str(date), str(tags.get("DICOMStudyTime") or "")) if date else None
+    return value
+
+
+@server_check(
+    "SEARCH-SORT",
+    "search",
+    "SearchImageSets sorted by any sort field, ascending or descending, lists its results in "
+    "that order across every page",
+    Source.MODEL,
+    "SearchImageSets Sort (sortField updatedAt, createdAt, DICOMStudyDateAndTime; sortOrder "
+    "ASC, DESC); API reference: the default sort is updatedAt descending",
+    unit=UNIT,
+    covers=lambda: [Covered("SearchImageSets", f"{name} {order}") for name, order in sort_orders()],
+)
+def search_sort(context: SuiteContext, check: Check) -> None:
+    scene = scene_of(context)
+    if not subject_ok(context, check, scene):
+        return
+    for field_name, order in sort_orders():
+        criteria = {"sort": {"sortField": field_name, "sortOrder": order}}
+        results, exchanges = search_all(context, context.env.datastore_id, criteria)
+        keys = [key for item in results if (key := _sort_key(item, field_name)) is not None]
+        wanted = sorted(keys, reverse=order == "DESC")
+        context.verdict(
+            check.id,
+            "SearchImageSets",
+            bool(exchanges) and exchanges[-1].status == 200 and keys == wanted,
+            f"sorted by {field_name} {order}: HTTP {exchanges[-1].status if exchanges else None}, "
+            f"{len(results)} results in the order {keys[:6]}",
+            *exchanges[-1:],
+            note=f"sort {field_name} {order}",
         )
 
 
