@@ -3,6 +3,9 @@ documentation promises (not found, malformed input, invalid input)."""
 
 from __future__ import annotations
 
+from functools import cache
+
+from harness.aws.restjson import clean_error_code
 from harness.checks import Check, Source
 from harness.model import Location, operations
 from harness.model.samples import datastore_arn, sample_input
@@ -10,6 +13,7 @@ from harness.server.context import SuiteContext
 from harness.server.expect import expect_error
 from harness.server.probe import Exchange
 from harness.server.registry import Trigger, server_check
+from harness.spec.build import COMMON_ERRORS
 
 UNIT = "protocol"
 _BAD_INPUT = ("SerializationException", "ValidationException")
@@ -36,6 +40,40 @@ def error_shape(context: SuiteContext, check: Check, subject: str, exchange: Exc
         and isinstance(body, dict)
         and isinstance(body.get("message") or body.get("Message"), str),
         "error answer without X-Amzn-Errortype or without a JSON `message`",
+        exchange,
+    )
+
+
+@cache
+def error_statuses() -> dict[str, int]:
+    """The HTTP status of every error the model or AWS-wide convention names, by code."""
+    statuses = {code: status for status, codes in COMMON_ERRORS.items() for code in codes}
+    for operation in operations().values():
+        statuses.update({error.name: error.status for error in operation.errors})
+    return statuses
+
+
+@server_check(
+    "ERROR-STATUS-MATCHES-TYPE",
+    "errors",
+    "An error answer's HTTP status is the one its X-Amzn-Errortype has: the model's "
+    "httpStatusCode for a modelled error, the AWS-wide status for a common one",
+    Source.MODEL,
+    "each error shape's `error.httpStatusCode` (ValidationException 400, "
+    "ServiceQuotaExceededException 402, ResourceNotFoundException 404, ...); common errors: "
+    "decision COMMON-ERRORS",
+    trigger=Trigger.EXCHANGE,
+)
+def error_status(context: SuiteContext, check: Check, subject: str, exchange: Exchange) -> None:
+    code = clean_error_code(exchange.error_type or "")
+    status = error_statuses().get(code)
+    if exchange.status is None or exchange.status < 400 or status is None:
+        return
+    context.verdict(
+        check.id,
+        subject,
+        exchange.status == status,
+        f"{code} answered with HTTP {exchange.status}; its status is {status}",
         exchange,
     )
 
