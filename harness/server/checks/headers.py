@@ -1,0 +1,66 @@
+"""The headers every answer carries, whatever the operation: AWS's request id, HTTP's Date,
+and the Content-Type of a JSON body."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from email.utils import parsedate_to_datetime
+
+from harness.checks import Check, Source
+from harness.model import operations
+from harness.server.context import SuiteContext
+from harness.server.derived import every_operation
+from harness.server.observation import Observation
+from harness.server.probe import Exchange
+from harness.server.registry import Trigger, server_check
+
+SHOWN = 3
+
+
+def _header_problems(seen: Observation) -> list[str]:
+    exchange = seen.exchange
+    problems = []
+    if not (exchange.header("x-amzn-RequestId") or "").strip():
+        problems.append("no x-amzn-RequestId")
+    date = exchange.header("Date")
+    try:
+        parsedate_to_datetime(date or "")
+    except (TypeError, ValueError):
+        problems.append(f"Date {date!r} is not an HTTP date")
+    blob = exchange.status == 200 and operations()[seen.operation].blob_output
+    content_type = (exchange.header("Content-Type") or "").split(";")[0].strip().lower()
+    if exchange.body and not blob and content_type != "application/json":
+        problems.append(f"a JSON body sent as Content-Type {content_type or '(none)'!r}")
+    return problems
+
+
+@server_check(
+    "RESPONSE-HEADERS",
+    "protocol",
+    "Every answer, success or error, carries x-amzn-RequestId and an HTTP Date, and a JSON "
+    "body is sent as application/json",
+    Source.AWS_CONVENTION,
+    "x-amzn-RequestId: the request id AWS SDKs read into ResponseMetadata.RequestId "
+    "(botocore parsers.py); Date: RFC 9110 section 6.6.1; Content-Type: Smithy restJson1, "
+    "JSON documents and errors are application/json",
+    trigger=Trigger.HISTORY,
+    covers=every_operation,
+)
+def response_headers(context: SuiteContext, check: Check) -> None:
+    found: dict[str, list[tuple[str, Exchange]]] = defaultdict(list)
+    judged: set[str] = set()
+    for seen in context.model.observations:
+        if seen.exchange.status is None:
+            continue
+        judged.add(seen.operation)
+        found[seen.operation] += [(problem, seen.exchange) for problem in _header_problems(seen)]
+    for operation in sorted(judged):
+        problems = found.get(operation, [])
+        context.verdict(
+            check.id,
+            operation,
+            not problems,
+            f"{len(problems)} problems, e.g. "
+            + "; ".join(sorted({problem for problem, _ in problems})[:SHOWN]),
+            *list({id(e): e for _, e in problems}.values())[:SHOWN],
+        )
