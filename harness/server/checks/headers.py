@@ -1,5 +1,5 @@
 """The headers every answer carries, whatever the operation: AWS's request id, HTTP's Date,
-and the Content-Type of a JSON body."""
+and the Content-Type of a JSON body; and request ids unique over the whole run."""
 
 from __future__ import annotations
 
@@ -8,11 +8,12 @@ from email.utils import parsedate_to_datetime
 
 from harness.checks import Check, Source
 from harness.model import operations
+from harness.report.record import Outcome
 from harness.server.context import SuiteContext
 from harness.server.derived import every_operation
 from harness.server.observation import Observation
 from harness.server.probe import Exchange
-from harness.server.registry import Trigger, server_check
+from harness.server.registry import RunTotals, Trigger, server_check
 
 SHOWN = 3
 
@@ -64,3 +65,34 @@ def response_headers(context: SuiteContext, check: Check) -> None:
             + "; ".join(sorted({problem for problem, _ in problems})[:SHOWN]),
             *list({id(e): e for _, e in problems}.values())[:SHOWN],
         )
+
+
+@server_check(
+    "REQUEST-ID-UNIQUE",
+    "protocol",
+    "No two answers of a run, in any of its worker processes, carry the same x-amzn-RequestId",
+    Source.AWS_CONVENTION,
+    "the request id names one request, for AWS Support and CloudTrail (AWS SDK developer "
+    "guides: 'request ID'); botocore parsers.py reads it into ResponseMetadata.RequestId",
+    trigger=Trigger.RUN,
+)
+def request_ids_unique(totals: RunTotals, check: Check) -> None:
+    seen: dict[str, list[str]] = defaultdict(list)
+    for answered in totals.answers:
+        if answered.request_id:
+            seen[answered.request_id].append(answered.operation)
+    repeated = {request_id: ops for request_id, ops in seen.items() if len(ops) > 1}
+    totals.record.add(
+        Outcome(
+            check.id,
+            "every answer",
+            "failed" if repeated else "passed",
+            f"{len(repeated)} request ids answered more than once, e.g. "
+            + "; ".join(
+                f"{request_id} ({', '.join(sorted(set(ops)))}, {len(ops)} answers)"
+                for request_id, ops in list(repeated.items())[:SHOWN]
+            )
+            if repeated
+            else f"{len(seen)} request ids, each answered once",
+        )
+    )
