@@ -76,7 +76,7 @@ def _start_s3(server: str) -> tuple[subprocess.Popen[bytes], str]:
         [
             sys.executable,
             "-c",
-            "from harness.emulator.s3 import EmbeddedS3; "
+            "from harness.emulator.storage.s3 import EmbeddedS3; "
             f"EmbeddedS3('127.0.0.1', {port}, {server!r}).serve_forever()",
         ],
         stdout=subprocess.DEVNULL,

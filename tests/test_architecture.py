@@ -132,4 +132,4 @@ def test_the_graph_sees_imports() -> None:
     edges = graph()
     assert "harness.server.scenes.imports" in edges["harness.server.checks.jobs"]
     assert "harness.server.context" in edges["harness.server.scenes.imports"]
-    assert "harness.emulator.records" in edges["harness.emulator.imageset_store"]
+    assert "harness.emulator.records" in edges["harness.emulator.storage.image_set_tables"]

@@ -19,7 +19,7 @@ from typing import IO, Any
 from harness.arguments.types import non_negative_int, url
 from harness.cli import TRACEBACK_VARIABLE, did_you_mean
 from harness.emulator import FAULTS, Emulator, EmulatorConfig, Limits
-from harness.emulator.http_server import HEALTH_PATH
+from harness.emulator.http.server import HEALTH_PATH
 from harness.model.scope import IN_SCOPE_OPERATIONS
 
 DESCRIPTION = (

@@ -3,7 +3,7 @@ on a local port."""
 
 from __future__ import annotations
 
-from harness.emulator.backend import Limits
+from harness.emulator.account import Limits
 from harness.emulator.faults import FAULTS, Fault
 from harness.emulator.service import Emulator, EmulatorConfig
 

@@ -1,4 +1,4 @@
-"""Opaque, tamper-evident list tokens.
+"""List pages: the default page size, and opaque, tamper-evident `nextToken` values.
 
 A token carries the position after which the next page starts and the filter
 it was issued for, signed with the emulator's secret. A token the emulator did
@@ -15,6 +15,8 @@ import json
 from typing import Any
 
 from harness.emulator.exceptions import ValidationException
+
+DEFAULT_PAGE_SIZE = 50
 
 
 class TokenCodec:

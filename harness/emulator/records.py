@@ -1,12 +1,24 @@
-"""The emulator's records: what the service keeps about data stores and import jobs."""
+"""What the service keeps: data stores, import jobs, image sets and their versions, and IDs."""
 
 from __future__ import annotations
 
+import hashlib
+import json
+import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
 TERMINAL_JOB_STATUSES = frozenset({"COMPLETED", "FAILED"})
-JOB_STATUS_ORDER = {"SUBMITTED": 0, "IN_PROGRESS": 1, "COMPLETED": 2, "FAILED": 2}
+
+
+def new_id() -> str:
+    """32 lowercase hexadecimal characters, as the service's IDs are."""
+    return uuid.uuid4().hex
+
+
+def fingerprint(values: dict[str, Any]) -> str:
+    """A digest of a request's parameters, kept on its record to tell replays from conflicts."""
+    return hashlib.sha256(json.dumps(values, sort_keys=True).encode()).hexdigest()
 
 
 @dataclass

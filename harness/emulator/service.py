@@ -13,15 +13,15 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, Any
 
-from harness.emulator.app import EmulatorApp
-from harness.emulator.auth import CredentialStore
-from harness.emulator.backend import ImagingBackend, Limits
+from harness.emulator.account import Account, Limits
 from harness.emulator.faults import Switchboard
-from harness.emulator.http_server import HealthAndLog, HttpServer, ServerSettings
-from harness.emulator.imagesets import ImageSetBackend
-from harness.emulator.importer import ImportWorker
-from harness.emulator.s3 import EmbeddedS3, S3Settings
-from harness.emulator.store import Store
+from harness.emulator.http.app import EmulatorApp
+from harness.emulator.http.auth import CredentialStore
+from harness.emulator.http.server import HealthAndLog, HttpServer, ServerSettings
+from harness.emulator.imports.worker import ImportWorker
+from harness.emulator.resources import Resources
+from harness.emulator.storage.s3 import EmbeddedS3, S3Settings
+from harness.emulator.storage.store import Store
 from harness.model import load_pinned_model
 
 DEFAULT_CREDENTIALS = ("test:test",)
@@ -60,7 +60,7 @@ class Emulator:
         self._server: HttpServer | None = None
         self._store: Store | None = None
         self._worker: ImportWorker | None = None
-        self.backend: ImagingBackend | None = None
+        self.resources: Resources | None = None
         self.s3_url = self.config.s3_endpoint or ""
         self.url = ""
         self.resumed_jobs = 0
@@ -85,17 +85,13 @@ class Emulator:
             self._embedded_s3 = EmbeddedS3(self.config.host)
             self.s3_url = self._embedded_s3.start()
         self._store = Store(self.config.state)
-        self.backend = ImagingBackend(
-            self._store, self.faults, self.config.limits, region=self.config.region
-        )
-        image_sets = ImageSetBackend(self.backend)
+        account = Account(self._store, self.faults, self.config.limits, region=self.config.region)
+        self.resources = resources = Resources.of(account)
         self._worker = ImportWorker(
-            self.backend, image_sets, self.s3, self.faults, threads=self.config.worker_threads
+            resources.jobs, resources.image_sets, self.s3, threads=self.config.worker_threads
         )
         self.resumed_jobs = self._worker.resume_unfinished()
-        app = EmulatorApp(
-            load_pinned_model(), self.backend, self.credentials, self.faults, image_sets
-        )
+        app = EmulatorApp(load_pinned_model(), resources.owners(), self.credentials, self.faults)
         self._server = HttpServer(
             self.config.host,
             self.config.port,

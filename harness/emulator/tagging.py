@@ -15,8 +15,12 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from harness.emulator.account import Account
+from harness.emulator.datastores import Datastores
 from harness.emulator.exceptions import ResourceNotFoundException, ValidationException
-from harness.emulator.imagesets import ImageSetBackend
+from harness.emulator.faults import Switch
+from harness.emulator.handlers import handler
+from harness.emulator.imagesets.lifecycle import ImageSets
 from harness.emulator.records import Datastore, ImageSet
 
 _ARN = re.compile(
@@ -29,10 +33,11 @@ _ARN = re.compile(
 class Tagging:
     """Tags on the emulator's resources."""
 
-    def __init__(self, image_sets: ImageSetBackend) -> None:
+    def __init__(self, account: Account, datastores: Datastores, image_sets: ImageSets) -> None:
+        self.account = account
+        self.datastores = datastores
         self.image_sets = image_sets
-        self.core = image_sets.core
-        self.store = image_sets.store
+        self.store = account.store
 
     def _resource(self, arn: str) -> Datastore | ImageSet:
         match = _ARN.match(arn)
@@ -40,14 +45,14 @@ class Tagging:
         if (
             match is None
             or match["partition"] != "aws"
-            or match["region"] != self.core.region
-            or match["account"] != self.core.account_id
+            or match["region"] != self.account.region
+            or match["account"] != self.account.account_id
         ):
             raise unknown
         try:
             if match["imageset"]:
                 return self.image_sets.find(match["datastore"], match["imageset"])
-            return self.core.datastore(match["datastore"])
+            return self.datastores.datastore(match["datastore"])
         except ResourceNotFoundException:
             raise unknown from None
 
@@ -55,13 +60,14 @@ class Tagging:
         if isinstance(resource, ImageSet):
             self.store.image_sets.save(resource)
         else:
-            self.store.save_datastore(resource)
+            self.store.datastores.save(resource)
 
+    @handler
     def tag_resource(self, request: dict[str, Any]) -> dict[str, Any]:
         with self.store.transaction():
             resource = self._resource(request["resourceArn"])
             tags = {**resource.tags, **request["tags"]}
-            limit = self.core.limits.tags_per_resource
+            limit = self.account.limits.tags_per_resource
             if len(tags) > limit:
                 raise ValidationException(
                     f"A resource has at most {limit} tags; this would leave {len(tags)}"
@@ -70,14 +76,16 @@ class Tagging:
             self._save(resource)
         return {}
 
+    @handler
     def untag_resource(self, request: dict[str, Any]) -> dict[str, Any]:
         with self.store.transaction():
             resource = self._resource(request["resourceArn"])
-            if not self.core.faults.on("untag-ignored"):
+            if not self.account.faults.on(Switch.UNTAG_IGNORED):
                 for key in request.get("tagKeys") or ():
                     resource.tags.pop(key, None)
             self._save(resource)
         return {}
 
+    @handler
     def list_tags_for_resource(self, request: dict[str, Any]) -> dict[str, Any]:
         return {"tags": dict(self._resource(request["resourceArn"]).tags)}

@@ -291,8 +291,8 @@ def tunnel_to(authority: str) -> RequestRule:
 
 def signature_valid(secret: str, access_key: str = "AKIDEXAMPLE") -> RequestRule:
     """Every request's SigV4 signature verifies over what arrived, Host included."""
-    from harness.emulator.auth import CredentialStore, SignedRequest
     from harness.emulator.exceptions import ServiceError
+    from harness.emulator.http.auth import CredentialStore, SignedRequest
 
     store = CredentialStore.from_pairs([f"{access_key}:{secret}"])
 

@@ -17,7 +17,7 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from harness.checks import Check
-from harness.emulator.s3 import S3Settings
+from harness.emulator.storage.s3 import S3Settings
 from harness.imaging.known_set import sample_set, upload
 from harness.model import load_pinned_model
 from harness.server.checks.datastores import status_follows

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from harness.emulator import Emulator, EmulatorConfig, Limits
-from harness.emulator.s3 import S3Settings
+from harness.emulator.storage.s3 import S3Settings
 
 REPO = Path(__file__).resolve().parents[2]
 KEY, SECRET = "AKIDPROFILE", "profile-secret"

@@ -10,6 +10,7 @@ from typing import Any
 import boto3
 import pytest
 import requests
+from botocore.exceptions import ClientError
 
 from harness.aws.sigv4 import AwsCredentials, SigV4RequestsAuth
 from harness.emulator import Emulator, EmulatorConfig, Limits
@@ -100,6 +101,25 @@ def buckets(s3: Any) -> tuple[str, str]:
     return source, target
 
 
+def error_of(call: Any, **kwargs: Any) -> tuple[str, int]:
+    """The error code and HTTP status `call(**kwargs)` fails with."""
+    with pytest.raises(ClientError) as raised:
+        call(**kwargs)
+    response = raised.value.response
+    return response["Error"]["Code"], response["ResponseMetadata"]["HTTPStatusCode"]
+
+
+def start_import(imaging: Any, datastore_id: str, source: str, target: str, **extra: Any) -> Any:
+    """StartDICOMImportJob from `s3://source/input/` to `s3://target/output/`."""
+    return imaging.start_dicom_import_job(
+        datastoreId=datastore_id,
+        dataAccessRoleArn=ROLE,
+        inputS3Uri=f"s3://{source}/input/",
+        outputS3Uri=f"s3://{target}/output/",
+        **extra,
+    )
+
+
 def finished_job(imaging: Any, datastore_id: str, job_id: str) -> dict[str, Any]:
     def done() -> dict[str, Any] | None:
         properties: dict[str, Any] = imaging.get_dicom_import_job(
@@ -130,12 +150,7 @@ def import_files(
     source, target = buckets(s3)
     for key, data in files.items():
         s3.put_object(Bucket=source, Key=f"input/{key}", Body=data)
-    job = imaging.start_dicom_import_job(
-        datastoreId=datastore_id,
-        dataAccessRoleArn=ROLE,
-        inputS3Uri=f"s3://{source}/input/",
-        outputS3Uri=f"s3://{target}/output/",
-    )
+    job = start_import(imaging, datastore_id, source, target)
     properties = finished_job(imaging, datastore_id, job["jobId"])
     assert properties["jobStatus"] == "COMPLETED", properties.get("message")
     folder = properties["outputS3Uri"].split(f"{target}/", 1)[1]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from harness.emulator.exceptions import ValidationException
-from harness.emulator.validation import InputValidator
+from harness.emulator.http.validation import InputValidator
 from harness.model import IN_SCOPE_OPERATIONS, load_pinned_model, operations
 from harness.model.samples import sample_input
 

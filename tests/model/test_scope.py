@@ -7,11 +7,12 @@ from pathlib import Path
 import pytest
 import yaml
 
-from harness.emulator.app import EmulatorApp
-from harness.emulator.auth import CredentialStore
-from harness.emulator.backend import ImagingBackend, Limits
+from harness.emulator.account import Account
 from harness.emulator.faults import Switchboard
-from harness.emulator.store import Store
+from harness.emulator.http.app import EmulatorApp
+from harness.emulator.http.auth import CredentialStore
+from harness.emulator.resources import Resources
+from harness.emulator.storage.store import Store
 from harness.model import IN_SCOPE_OPERATIONS, load_pinned_model, operations
 from harness.sdk.scenarios import BY_ID, SAMPLE_INPUT, SAMPLE_OUTPUT
 
@@ -25,8 +26,8 @@ def test_the_scope_is_the_whole_pinned_model() -> None:
 
 def test_the_emulator_serves_every_operation() -> None:
     board = Switchboard.of([])
-    backend = ImagingBackend(Store(), board, Limits())
-    app = EmulatorApp(load_pinned_model(), backend, CredentialStore.from_pairs(["a:b"]), board)
+    owners = Resources.of(Account(Store(), board)).owners()
+    app = EmulatorApp(load_pinned_model(), owners, CredentialStore.from_pairs(["a:b"]), board)
     assert set(app.handlers) == set(IN_SCOPE_OPERATIONS)
 
 

@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from schemathesis.core import NOT_SET
 
-from harness.emulator.validation import InputValidator
+from harness.emulator.http.validation import InputValidator
 from harness.model import Member, Operation, load_pinned_model, operations
 from harness.spec.build import build_spec
 

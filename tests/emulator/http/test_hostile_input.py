@@ -23,7 +23,7 @@ import requests
 
 from harness.aws.sigv4 import AwsCredentials, SigV4RequestsAuth
 from harness.emulator import Emulator
-from harness.emulator.http_server import ServerSettings
+from harness.emulator.http.server import ServerSettings
 from tests.emulator.conftest import ROLE, start_emulator
 
 SERVER_TIMEOUT = 2

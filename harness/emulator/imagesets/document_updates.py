@@ -34,8 +34,8 @@ from typing import Any
 
 from pydicom.datadict import dictionary_VR, tag_for_keyword
 
-from harness.emulator.documents import instances, series_of
 from harness.emulator.exceptions import ValidationException
+from harness.emulator.imagesets.documents import instances, series_of
 from harness.imaging.metadata import level_of
 
 NEVER_UPDATABLE = frozenset(

@@ -1,4 +1,5 @@
-"""One input object, from S3 to a prepared instance: fetch, inspect, encode frames, describe.
+"""One input file of an import, from S3 to a prepared instance: fetch, accept, encode
+frames, describe.
 
 Runs on the import's file threads; nothing here touches the store. A file that
 cannot be stored (its pixel data does not decode, or its syntax is one the harness
@@ -10,18 +11,49 @@ from __future__ import annotations
 import tempfile
 import warnings
 from dataclasses import dataclass
+from typing import Any
 
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.uid import UID
 
-from harness.emulator.dicom_check import Accepted, Rejected, inspect_p10, invalid_value
-from harness.emulator.grouping import PreparedInstance
-from harness.emulator.s3 import ObjectReader, S3ReadError
+from harness.emulator.imagesets.documents import dicom_tags, series_of
+from harness.emulator.imports.dicom_acceptance import (
+    Accepted,
+    Rejected,
+    inspect_p10,
+    invalid_value,
+)
+from harness.emulator.storage.s3 import ObjectReader, S3ReadError
 from harness.imaging.frames import IMPLICIT_VR_LITTLE_ENDIAN, frames_of, stored_syntax
 from harness.imaging.metadata import metadata_document
 
 SPOOL_BYTES = 8 * 1024 * 1024
 PLACEHOLDER_ID = "0" * 32
+
+
+@dataclass
+class PreparedInstance:
+    """One file, read and encoded, ready to join an image set.
+
+    `document` is the file's own one-instance metadata document; `frames` the stored
+    bytes of its frames in index order, in `stored_syntax`.
+    """
+
+    key: str
+    sop_instance_uid: str
+    series_instance_uid: str
+    document: dict[str, Any]
+    stored_syntax: str
+    frames: list[bytes]
+
+    @property
+    def tags(self) -> dict[str, Any]:
+        return dicom_tags(self.document)
+
+    def entry(self) -> dict[str, Any]:
+        instances: dict[str, Any] = series_of(self.document)[self.series_instance_uid]["Instances"]
+        entry: dict[str, Any] = instances[self.sop_instance_uid]
+        return entry
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ import urllib3
 from botocore.config import Config
 from werkzeug.serving import BaseWSGIServer, make_server
 
-from harness.emulator.http_server import HttpServer
+from harness.emulator.http.server import HttpServer
 
 _CHUNK_BYTES = 1024 * 1024
 _S3_URI = re.compile(r"^s3://(?P<bucket>[^/]+)(?:/(?P<key>.*))?$")

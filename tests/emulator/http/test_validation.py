@@ -9,8 +9,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from harness.emulator.exceptions import SerializationException, ValidationException
-from harness.emulator.protocol import decode_query
-from harness.emulator.validation import InputValidator
+from harness.emulator.http.protocol import decode_query
+from harness.emulator.http.validation import InputValidator
 from harness.model import load_pinned_model, operations
 from harness.spec.build import build_spec
 

@@ -35,9 +35,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from harness.emulator.backend import DEFAULT_PAGE_SIZE
 from harness.emulator.exceptions import ConflictException, ValidationException
-from harness.emulator.imagesets import STORAGE_TIER, ImageSetBackend
+from harness.emulator.faults import Switch
+from harness.emulator.handlers import handler
+from harness.emulator.imagesets.lifecycle import ImageSets
+from harness.emulator.imagesets.reads import STORAGE_TIER
+from harness.emulator.pagination import DEFAULT_PAGE_SIZE
 from harness.emulator.records import ImageSet
 
 EQUAL_FIELDS = frozenset(
@@ -188,19 +191,20 @@ class SearchQuery:
 class Search:
     """The SearchImageSets operation."""
 
-    def __init__(self, image_sets: ImageSetBackend) -> None:
+    def __init__(self, image_sets: ImageSets) -> None:
         self.image_sets = image_sets
         self.faults = image_sets.faults
 
     def _candidates(self, datastore_id: str, now: float) -> list[ImageSet]:
-        scope = None if self.faults.on("search-leaks-datastores") else datastore_id
-        readable_gone = self.faults.on("deleted-image-set-readable")
+        scope = None if self.faults.on(Switch.SEARCH_LEAKS_DATASTORES) else datastore_id
+        readable_gone = self.faults.on(Switch.DELETED_IMAGE_SET_READABLE)
         return [
             image_set
-            for image_set in self.image_sets.sets.in_datastore(scope)
+            for image_set in self.image_sets.tables.in_datastore(scope)
             if image_set.latest_version and (readable_gone or not image_set.gone(now))
         ]
 
+    @handler
     def search_image_sets(self, request: dict[str, Any]) -> dict[str, Any]:
         datastore_id = request["datastoreId"]
         datastore = self.image_sets.datastore(datastore_id)
@@ -218,7 +222,7 @@ class Search:
         )
         now = self.image_sets.clock()
         keep: Callable[[ImageSet], bool] = (
-            (lambda _: True) if self.faults.on("search-filter-ignored") else query.matches
+            (lambda _: True) if self.faults.on(Switch.SEARCH_FILTER_IGNORED) else query.matches
         )
         found = sorted(
             (s for s in self._candidates(datastore_id, now) if keep(s)),

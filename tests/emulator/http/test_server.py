@@ -11,7 +11,7 @@ import pytest
 import requests
 
 from harness.emulator import Emulator
-from harness.emulator.http_server import HEALTH_PATH, HealthAndLog, HttpServer
+from harness.emulator.http.server import HEALTH_PATH, HealthAndLog, HttpServer
 from harness.model.operations import operations
 
 

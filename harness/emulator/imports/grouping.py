@@ -31,38 +31,14 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from harness.emulator.backend import new_id
-from harness.emulator.documents import dicom_tags, grouping_values, series_of
-from harness.emulator.imagesets import ImageSetBackend
-from harness.emulator.records import ImageSet
+from harness.emulator.faults import Switch
+from harness.emulator.imagesets.documents import grouping_values, series_of
+from harness.emulator.imagesets.lifecycle import ImageSets
+from harness.emulator.imports.input_files import PreparedInstance
+from harness.emulator.records import ImageSet, new_id
 from harness.imaging.frames import frame_id
 
 FLUSH_EVERY = 32
-
-
-@dataclass
-class PreparedInstance:
-    """One file, read and encoded, ready to join an image set.
-
-    `document` is the file's own one-instance metadata document; `frames` the stored
-    bytes of its frames in index order, in `stored_syntax`.
-    """
-
-    key: str
-    sop_instance_uid: str
-    series_instance_uid: str
-    document: dict[str, Any]
-    stored_syntax: str
-    frames: list[bytes]
-
-    @property
-    def tags(self) -> dict[str, Any]:
-        return dicom_tags(self.document)
-
-    def entry(self) -> dict[str, Any]:
-        instances: dict[str, Any] = series_of(self.document)[self.series_instance_uid]["Instances"]
-        entry: dict[str, Any] = instances[self.sop_instance_uid]
-        return entry
 
 
 @dataclass
@@ -91,7 +67,7 @@ class Committed:
 class ImportBatch:
     """One job's groups: frames and instances staged in the store until `commit`."""
 
-    image_sets: ImageSetBackend
+    image_sets: ImageSets
     job_id: str
     datastore_id: str
     groups: dict[tuple[Any, ...], Group] = field(default_factory=dict)
@@ -100,7 +76,7 @@ class ImportBatch:
     _staged: list[tuple[str, str, str]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        self.image_sets.sets.discard_staging(self.job_id)
+        self.image_sets.tables.discard_staging(self.job_id)
 
     def add(self, prepared: PreparedInstance) -> int:
         """Stage one instance; the index of its group."""
@@ -131,56 +107,56 @@ class ImportBatch:
         """Write the staged frames and instances to the store."""
         if not self._staged:
             return
-        sets = self.image_sets.sets
+        tables = self.image_sets.tables
         with self.image_sets.store.transaction():
-            sets.put_frames(self._frames)
-            sets.stage(self.job_id, self._staged)
+            tables.put_frames(self._frames)
+            tables.stage(self.job_id, self._staged)
         self._frames, self._staged = [], []
 
     def discard(self) -> None:
         """Forget everything staged (a job that fails)."""
         self._frames, self._staged = [], []
-        self.image_sets.sets.discard_staging(self.job_id)
+        self.image_sets.tables.discard_staging(self.job_id)
 
     def commit(self) -> list[Committed]:
         """Turn every group into a version of an image set; by group index."""
         self.flush()
-        backend = self.image_sets
+        image_sets = self.image_sets
         results: list[Committed] = []
-        with backend.store.transaction():
-            now = backend.clock()
-            backend.purge(now)
+        with image_sets.store.transaction():
+            now = image_sets.clock()
+            image_sets.purge(now)
             for group in sorted(self.groups.values(), key=lambda g: g.index):
                 results.append(self._commit_group(group, now))
-            backend.sets.discard_staging(self.job_id)
+            image_sets.tables.discard_staging(self.job_id)
         return results
 
     def _entries(self, group: Group) -> dict[str, Any]:
-        staged = self.image_sets.sets.staged(self.job_id, group.group_id)
+        staged = self.image_sets.tables.staged(self.job_id, group.group_id)
         return {sop: json.loads(data) for sop, data in staged}
 
     def _drop_first(self, document: dict[str, Any]) -> None:
-        if not self.image_sets.faults.on("import-drops-instance"):
+        if not self.image_sets.faults.on(Switch.IMPORT_DROPS_INSTANCE):
             return
         for series in series_of(document).values():
             (series.get("Instances") or {}).pop(self.first_sop, None)
 
     def _commit_group(self, group: Group, now: float) -> Committed:
-        backend = self.image_sets
+        image_sets = self.image_sets
         study_uid, series_uid = group.series_key
         entries = self._entries(group)
-        primary = backend.sets.primary_for(self.datastore_id, study_uid, series_uid)
+        primary = image_sets.tables.primary_for(self.datastore_id, study_uid, series_uid)
         if primary is not None and grouping_values(primary.dicom_tags) == group.grouping:
-            document = backend.document(primary)
+            document = image_sets.document(primary)
             first_series = series_of(group.first)[series_uid]
             target = series_of(document).setdefault(
                 series_uid, {"DICOM": copy.deepcopy(first_series.get("DICOM") or {})}
             )
             target.setdefault("Instances", {}).update(entries)
             self._drop_first(document)
-            backend.sets.move_frames(group.group_id, primary.image_set_id)
-            version = backend.add_version(primary, document, "IMPORTED", now)
-            backend.sets.save(primary)
+            image_sets.tables.move_frames(group.group_id, primary.image_set_id)
+            version = image_sets.add_version(primary, document, "IMPORTED", now)
+            image_sets.tables.save(primary)
             return Committed(primary.image_set_id, version.version, True, group.files)
         document = copy.deepcopy(group.first)
         series_of(document)[series_uid]["Instances"] = entries
@@ -194,6 +170,6 @@ class ImportBatch:
             is_primary=primary is None,
             workflow_status="CREATED",
         )
-        version = backend.add_version(image_set, document, "CREATED", now)
-        backend.sets.add(image_set)
+        version = image_sets.add_version(image_set, document, "CREATED", now)
+        image_sets.tables.add(image_set)
         return Committed(image_set.image_set_id, version.version, image_set.is_primary, group.files)

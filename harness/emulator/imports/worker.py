@@ -1,8 +1,8 @@
 """The import worker: reads DICOM P10 objects from S3, builds image sets, writes results back.
 
 Each job lists every object under `inputS3Uri` (paginated, nested folders
-included) and prepares the files on a pool of file threads (fetch, inspect,
-encode frames, describe: see `ingest`), a bounded number at a time, so memory
+included) and prepares the files on a pool of file threads (fetch, accept,
+encode frames, describe: see `input_files`), a bounded number at a time, so memory
 stays flat however many files there are. In listing order, each prepared file is
 staged into its group (see `grouping`); at the end the groups become image sets
 in one transaction, and the results go under the job's output folder as the
@@ -24,14 +24,14 @@ from typing import IO, Any, TypeVar
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from harness.emulator.backend import ImagingBackend
-from harness.emulator.dicom_check import Rejected
-from harness.emulator.faults import Switchboard
-from harness.emulator.grouping import Committed, ImportBatch
-from harness.emulator.imagesets import ImageSetBackend
-from harness.emulator.ingest import Outcome, Unreadable, prepare
+from harness.emulator.faults import Switch
+from harness.emulator.imagesets.lifecycle import ImageSets
+from harness.emulator.imports.dicom_acceptance import Rejected
+from harness.emulator.imports.grouping import Committed, ImportBatch
+from harness.emulator.imports.input_files import Outcome, Unreadable, prepare
+from harness.emulator.jobs import ImportJobs
 from harness.emulator.records import TERMINAL_JOB_STATUSES, ImportJob
-from harness.emulator.s3 import ObjectReader, S3Settings, split_s3_uri
+from harness.emulator.storage.s3 import ObjectReader, S3Settings, split_s3_uri
 
 log = logging.getLogger(__name__)
 SPOOL_BYTES = 8 * 1024 * 1024
@@ -136,17 +136,16 @@ class ImportWorker:
 
     def __init__(
         self,
-        backend: ImagingBackend,
-        image_sets: ImageSetBackend,
+        jobs: ImportJobs,
+        image_sets: ImageSets,
         s3: S3Settings,
-        faults: Switchboard,
         threads: int = 2,
         max_files: int = MAX_FILES_PER_JOB,
         file_threads: int = FILE_THREADS,
     ) -> None:
-        self.backend = backend
+        self.jobs = jobs
         self.image_sets = image_sets
-        self.faults = faults
+        self.faults = jobs.faults
         self.max_files = max_files
         self.file_threads = file_threads
         self._s3 = s3.client()
@@ -154,17 +153,17 @@ class ImportWorker:
         self._stopping = threading.Event()
         self._executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="import-job")
         self._files = ThreadPoolExecutor(max_workers=file_threads, thread_name_prefix="import-file")
-        backend.on_job_submitted = self.submit
+        jobs.on_job_submitted = self.submit
 
     def submit(self, job: ImportJob) -> None:
         self._executor.submit(self._run, job.datastore_id, job.job_id)
 
     def resume_unfinished(self) -> int:
         """Queue again every job a previous process left SUBMITTED or IN_PROGRESS."""
-        jobs = self.backend.store.unfinished_jobs()
-        for job in jobs:
+        unfinished = self.jobs.unfinished()
+        for job in unfinished:
             self.submit(job)
-        return len(jobs)
+        return len(unfinished)
 
     def shutdown(self) -> None:
         """Stop: running jobs stop between files and stay unfinished (they resume later)."""
@@ -173,25 +172,25 @@ class ImportWorker:
         self._files.shutdown(wait=True, cancel_futures=True)
 
     def _run(self, datastore_id: str, job_id: str) -> None:
-        if self._stopping.wait(self.backend.limits.job_start_delay_seconds):
+        if self._stopping.wait(self.jobs.limits.job_start_delay_seconds):
             return
-        job = self.backend.job_for_worker(datastore_id, job_id)
+        job = self.jobs.job_for_worker(datastore_id, job_id)
         if job is None or job.job_status in TERMINAL_JOB_STATUSES:
             return
-        self.backend.mark_in_progress(job)
+        self.jobs.mark_in_progress(job)
         try:
             scanned = self._import(job)
         except _Stopped:
             return
         except ImportFailure as failure:
-            self.backend.finish(job, "FAILED", str(failure))
+            self.jobs.finish(job, "FAILED", str(failure))
         except Exception as error:  # a job is never lost: it fails with a reason
             log.exception("import job %s failed unexpectedly", job_id)
-            self.backend.finish(job, "FAILED", f"Internal error while importing: {error}")
+            self.jobs.finish(job, "FAILED", f"Internal error while importing: {error}")
         else:
-            if scanned == 0 and self.faults.on("empty-import-never-ends"):
+            if scanned == 0 and self.faults.on(Switch.EMPTY_IMPORT_NEVER_ENDS):
                 return
-            self.backend.finish(job, "COMPLETED")
+            self.jobs.finish(job, "COMPLETED")
 
     def _import(self, job: ImportJob) -> int:
         """Import the job's input; returns how many objects its prefix held."""
@@ -203,7 +202,7 @@ class ImportWorker:
             raise ImportFailure(
                 f"Unable to write to the output S3 location {job.output_prefix}: {error}"
             ) from error
-        datastore = self.backend.store.datastore(job.datastore_id)
+        datastore = self.jobs.store.datastores.get(job.datastore_id)
         storage_format = datastore.lossless_storage_format if datastore else None
         batch = ImportBatch(self.image_sets, job.job_id, job.datastore_id)
         results = _Results()
@@ -218,7 +217,7 @@ class ImportWorker:
                     key,
                     job.datastore_id,
                     storage_format,
-                    accept_broken=self.faults.on("broken-files-imported"),
+                    accept_broken=self.faults.on(Switch.BROKEN_FILES_IMPORTED),
                 )
 
             for key, outcome in pipelined(self._files, work, keys, 2 * self.file_threads):
@@ -258,7 +257,7 @@ class ImportWorker:
         if isinstance(outcome, Unreadable):
             results.failed_file(key, "InternalServerException", outcome.message)
         elif isinstance(outcome, Rejected):
-            if not self.faults.on("manifest-drops-failures"):
+            if not self.faults.on(Switch.MANIFEST_DROPS_FAILURES):
                 results.failed_file(key, "ValidationException", outcome.message)
         else:
             results.imported_file(key, batch.add(outcome))
@@ -271,7 +270,7 @@ class ImportWorker:
             ):
                 spool.seek(0)
                 self._s3.upload_fileobj(spool, bucket, key)
-            if self.faults.on("completed-without-manifest"):
+            if self.faults.on(Switch.COMPLETED_WITHOUT_MANIFEST):
                 return
             manifest = {"jobSummary": self._summary(job, results)}
             self._s3.put_object(
@@ -287,7 +286,7 @@ class ImportWorker:
 
     def _summary(self, job: ImportJob, results: _Results) -> dict[str, Any]:
         scanned = results.scanned
-        if self.faults.on("manifest-drops-failures"):
+        if self.faults.on(Switch.MANIFEST_DROPS_FAILURES):
             scanned = results.imported
         return {
             "jobId": job.job_id,

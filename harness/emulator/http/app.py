@@ -1,5 +1,9 @@
 """The emulator's WSGI application: authenticate, route, decode, validate, dispatch, answer.
 
+Each operation is dispatched to its handler, found from the operation table
+(`harness.emulator.handlers`); the application refuses to start when an operation
+has no handler or a handler has no operation.
+
 Every answer is JSON, except the blob payloads of GetImageSetMetadata and
 GetImageFrame. Every error carries its status, `X-Amzn-Errortype` and a
 `{"message": ...}` body, also on 5xx; an unexpected exception becomes a 500
@@ -18,14 +22,12 @@ import logging
 import re
 import time
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
-from harness.emulator.auth import CredentialStore, SignedRequest
-from harness.emulator.backend import ImagingBackend
 from harness.emulator.exceptions import (
     InternalServerException,
     RequestEntityTooLargeException,
@@ -33,15 +35,12 @@ from harness.emulator.exceptions import (
     SerializationException,
     ServiceError,
     ThrottlingException,
-    UnknownOperationException,
 )
-from harness.emulator.faults import SLOW_RESPONSE_SECONDS, THROTTLE_EVERY, Switchboard
-from harness.emulator.imagesets import ImageSetBackend
-from harness.emulator.protocol import RouteMatch, RouteTable, decode_input
-from harness.emulator.search import Search
-from harness.emulator.tagging import Tagging
-from harness.emulator.validation import InputValidator
-from harness.emulator.writes import ImageSetWriter
+from harness.emulator.faults import SLOW_RESPONSE_SECONDS, THROTTLE_EVERY, Switch, Switchboard
+from harness.emulator.handlers import Handler, handlers_for
+from harness.emulator.http.auth import CredentialStore, SignedRequest
+from harness.emulator.http.protocol import RouteMatch, RouteTable, decode_input
+from harness.emulator.http.validation import InputValidator
 from harness.model import ModelSource, Operation, OperationTable
 
 log = logging.getLogger(__name__)
@@ -50,8 +49,6 @@ TIMESTAMP_MEMBERS = frozenset(
     {"submittedAt", "endedAt", "createdAt", "updatedAt", "deletedAt", "lastAccessedAt"}
 )
 _ABSOLUTE_FORM = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://[^/?#]*")
-
-Handler = Callable[[dict[str, Any]], dict[str, Any]]
 
 
 def origin_form(target: str) -> str:
@@ -79,15 +76,15 @@ def _iso_timestamps(value: Any) -> Any:
 
 
 class EmulatorApp:
-    """WSGI callable for every operation in the table."""
+    """WSGI callable for every operation in the table, each answered by its handler among
+    the methods of `owners` (see `harness.emulator.handlers`)."""
 
     def __init__(
         self,
         source: ModelSource,
-        backend: ImagingBackend,
+        owners: Iterable[object],
         credentials: CredentialStore,
         faults: Switchboard,
-        image_sets: ImageSetBackend | None = None,
     ) -> None:
         self.table = OperationTable.from_model(source)
         self.routes = RouteTable(self.table)
@@ -95,28 +92,7 @@ class EmulatorApp:
         self.lenient_validator = InputValidator(source, constraints=False)
         self.credentials = credentials
         self.faults = faults
-        sets = image_sets or ImageSetBackend(backend)
-        writer, search, tagging = ImageSetWriter(sets), Search(sets), Tagging(sets)
-        self.handlers: dict[str, Handler] = {
-            "CreateDatastore": backend.create_datastore,
-            "GetDatastore": backend.get_datastore,
-            "ListDatastores": backend.list_datastores,
-            "DeleteDatastore": backend.delete_datastore,
-            "StartDICOMImportJob": backend.start_import_job,
-            "GetDICOMImportJob": backend.get_import_job,
-            "ListDICOMImportJobs": backend.list_import_jobs,
-            "GetImageSet": sets.get_image_set,
-            "GetImageSetMetadata": sets.get_image_set_metadata,
-            "GetImageFrame": sets.get_image_frame,
-            "ListImageSetVersions": sets.list_image_set_versions,
-            "DeleteImageSet": sets.delete_image_set,
-            "SearchImageSets": search.search_image_sets,
-            "UpdateImageSetMetadata": writer.update_image_set_metadata,
-            "CopyImageSet": writer.copy_image_set,
-            "TagResource": tagging.tag_resource,
-            "UntagResource": tagging.untag_resource,
-            "ListTagsForResource": tagging.list_tags_for_resource,
-        }
+        self.handlers: dict[str, Handler] = handlers_for(self.table, owners)
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         request = Request(environ)
@@ -130,7 +106,7 @@ class EmulatorApp:
             log.exception("unexpected error answering %s %s", request.method, request.path)
             response = self._error(InternalServerException("The emulator failed unexpectedly."))
         response.headers["x-amzn-RequestId"] = request_id
-        if self.faults.on("slow-responses"):
+        if self.faults.on(Switch.SLOW_RESPONSES):
             time.sleep(SLOW_RESPONSE_SECONDS)
         result: Iterable[bytes] = response(environ, start_response)
         return result
@@ -149,7 +125,7 @@ class EmulatorApp:
     def _handle(
         self, request: Request, environ: dict[str, Any]
     ) -> tuple[Operation, dict[str, Any]]:
-        if self.faults.every("throttle-every-nth", THROTTLE_EVERY):
+        if self.faults.every(Switch.THROTTLE_EVERY_NTH, THROTTLE_EVERY):
             raise ThrottlingException("Rate exceeded")
         body = self._read_body(request)
         raw_target = environ.get("RAW_URI") or environ.get("REQUEST_URI") or request.path
@@ -167,17 +143,14 @@ class EmulatorApp:
         try:
             values = decode_input(match, raw_query, request.headers.get("Content-Type"), body)
         except SerializationException:
-            if self.faults.on("malformed-json-500"):
+            if self.faults.on(Switch.MALFORMED_JSON_500):
                 raise InternalServerException("Could not parse the request") from None
             raise
         validator = self.validator
-        if self.faults.on("validation-skipped"):
+        if self.faults.on(Switch.VALIDATION_SKIPPED):
             validator = self.lenient_validator
         validator.check(match.route.input_shape, values)
-        handler = self.handlers.get(match.route.name)
-        if handler is None:
-            raise UnknownOperationException(f"The emulator does not serve {match.route.name}")
-        return match.route.operation, handler(values)
+        return match.route.operation, self.handlers[match.route.name](values)
 
     def _authenticate(
         self,
@@ -188,15 +161,15 @@ class EmulatorApp:
         match: RouteMatch | None,
     ) -> None:
         headers = {name.lower(): value for name, value in request.headers.items()}
-        if "authorization" not in headers and self.faults.on("unsigned-accepted"):
+        if "authorization" not in headers and self.faults.on(Switch.UNSIGNED_ACCEPTED):
             return
         signed = SignedRequest(request.method, raw_path, raw_query, headers, body)
         operation = match.route.name if match else None
         self.credentials.authenticate(
             signed,
             operation,
-            check_signature=not self.faults.on("signature-not-checked"),
-            check_date=not self.faults.on("stale-date-accepted"),
+            check_signature=not self.faults.on(Switch.SIGNATURE_NOT_CHECKED),
+            check_date=not self.faults.on(Switch.STALE_DATE_ACCEPTED),
         )
 
     def _success(self, operation: Operation, output: dict[str, Any]) -> Response:
@@ -210,7 +183,7 @@ class EmulatorApp:
         if operation.blob_output and payload is not None:
             body: bytes = output.get(payload.name) or b""
             return Response(body, status=operation.success_status, headers=headers)
-        if self.faults.on("timestamps-as-strings"):
+        if self.faults.on(Switch.TIMESTAMPS_AS_STRINGS):
             output = _iso_timestamps(output)
         return Response(
             json.dumps(output),
@@ -222,15 +195,15 @@ class EmulatorApp:
     def _error(self, error: ServiceError) -> Response:
         status = error.http_status
         if isinstance(error, ResourceNotFoundException) and self.faults.on(
-            "not-found-wrong-status"
+            Switch.NOT_FOUND_WRONG_STATUS
         ):
             status = 400
         headers = {"X-Amzn-Errortype": error.error_code}
         body: dict[str, Any] = error.body()
         if "allow" in body:
             headers["Allow"] = ", ".join(body.pop("allow"))
-        if self.faults.on("error-type-only-in-body"):
+        if self.faults.on(Switch.ERROR_TYPE_ONLY_IN_BODY):
             del headers["X-Amzn-Errortype"]
             body = {"__type": error.error_code, **body}
-        payload = b"" if self.faults.on("error-without-body") else json.dumps(body).encode()
+        payload = b"" if self.faults.on(Switch.ERROR_WITHOUT_BODY) else json.dumps(body).encode()
         return Response(payload, status=status, headers=headers, content_type="application/json")

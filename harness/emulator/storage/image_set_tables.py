@@ -1,4 +1,4 @@
-"""Image sets in SQLite: the sets, their versions with gzip metadata, frames, import staging.
+"""The image-set tables: the sets, their versions with gzip metadata, frames, import staging.
 
 Frames are kept by image set and frame ID, not by version: GetImageFrame names no
 version, and a frame's ID never changes its bytes (a re-import stages new IDs).
@@ -9,22 +9,12 @@ the job's group IDs; `discard_staging` removes what a job leaves behind.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
-from dataclasses import asdict, fields
-from typing import Any, Protocol
+from collections.abc import Iterable
+from dataclasses import asdict
+from typing import Any
 
 from harness.emulator.records import ImageSet, ImageSetVersion
-
-
-class Database(Protocol):
-    """What the image-set tables need of the store's one connection (`emulator.store`)."""
-
-    def script(self, sql: str) -> None: ...
-    def one(self, sql: str, *args: Any) -> tuple[Any, ...] | None: ...
-    def all(self, sql: str, *args: Any) -> list[tuple[Any, ...]]: ...
-    def write(self, sql: str, *args: Any) -> int: ...
-    def write_many(self, sql: str, rows: Iterable[Sequence[Any]]) -> None: ...
-
+from harness.emulator.storage.database import Database, from_json
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS image_sets (
@@ -63,21 +53,17 @@ CREATE TABLE IF NOT EXISTS staged_instances (
     PRIMARY KEY (job_id, group_id, sop_instance_uid)
 );
 """
-_SET_NAMES = frozenset(f.name for f in fields(ImageSet))
-_VERSION_NAMES = frozenset(f.name for f in fields(ImageSetVersion))
 _BATCH = 500
 
 
 def _image_set(data: str, seq: int) -> ImageSet:
-    values = json.loads(data)
-    record = ImageSet(**{key: value for key, value in values.items() if key in _SET_NAMES})
+    record = from_json(ImageSet, data)
     record.seq = seq
     return record
 
 
 def _version(data: str) -> ImageSetVersion:
-    values = json.loads(data)
-    return ImageSetVersion(**{key: value for key, value in values.items() if key in _VERSION_NAMES})
+    return from_json(ImageSetVersion, data)
 
 
 def _chunks(items: list[str]) -> Iterable[list[str]]:
@@ -85,12 +71,12 @@ def _chunks(items: list[str]) -> Iterable[list[str]]:
         yield items[start : start + _BATCH]
 
 
-class ImageSetStore:
-    """Queries on the image-set tables, through the store's one connection."""
+class ImageSetTables:
+    """Queries on the image-set tables."""
 
-    def __init__(self, store: Database) -> None:
-        self.db = store
-        store.script(_SCHEMA)
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        db.script(_SCHEMA)
 
     # image sets
 

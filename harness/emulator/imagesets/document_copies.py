@@ -23,8 +23,8 @@ import copy
 import json
 from typing import Any
 
-from harness.emulator.documents import dicom_tags, series_of
 from harness.emulator.exceptions import ValidationException
+from harness.emulator.imagesets.documents import dicom_tags, series_of
 
 SERIES_MISMATCH = "INVALID_REQUEST:  Series of SourceImageSet and DestinationImageSet don't match."
 STUDY_MISMATCH = (

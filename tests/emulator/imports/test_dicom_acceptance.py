@@ -4,7 +4,7 @@ import io
 
 import pytest
 
-from harness.emulator.dicom_check import Accepted, Rejected, inspect_p10
+from harness.emulator.imports.dicom_acceptance import Accepted, Rejected, inspect_p10
 from harness.imaging.known_set import SampleFile, sample_set
 
 

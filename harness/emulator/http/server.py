@@ -1,4 +1,4 @@
-"""The emulator's HTTP layer: cheroot (CherryPy's production WSGI server) on a loopback port.
+"""The HTTP server: cheroot (CherryPy's production WSGI server) on a loopback port.
 
 cheroot parses the framing before the application sees a request: a malformed
 request line (HTTP/0.9 included), malformed chunked encoding, a bad or
@@ -30,7 +30,7 @@ from typing import IO, Any
 
 from cheroot import server, wsgi
 
-from harness.emulator.app import MAX_BODY_BYTES
+from harness.emulator.http.app import MAX_BODY_BYTES
 
 HEALTH_PATH = "/_health"
 """GET answers 200 `{"status": "ok"}` without authentication. No HealthImaging route
