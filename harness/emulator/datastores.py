@@ -137,7 +137,8 @@ class Datastores:
         next_token = None
         for datastore in self.store.datastores.after(after):
             datastore = self._refresh(datastore)
-            if status and datastore.datastore_status != status:
+            ignored = self.faults.on(Switch.DATASTORE_LIST_FILTER_IGNORED)
+            if status and not ignored and datastore.datastore_status != status:
                 continue
             if len(summaries) == limit:
                 next_token = self.tokens.issue(after, scope)
@@ -172,4 +173,5 @@ class Datastores:
             datastore.updated_at = now
             datastore.ready_at = now + self.limits.datastore_transition_seconds
             self.store.datastores.save(datastore)
-        return {"datastoreId": datastore.datastore_id, "datastoreStatus": "DELETING"}
+        answered = "ACTIVE" if self.faults.on(Switch.DELETE_DATASTORE_SAYS_ACTIVE) else "DELETING"
+        return {"datastoreId": datastore.datastore_id, "datastoreStatus": answered}

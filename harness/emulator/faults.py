@@ -228,6 +228,46 @@ class Switch(Enum):
         "An import whose input prefix holds no objects stays IN_PROGRESS forever",
         "JOB-ENDS",
     )
+    DATASTORE_LIST_FILTER_IGNORED = (
+        "ListDatastores ignores its datastoreStatus filter",
+        "LIST-FILTER",
+    )
+    VERSIONS_TOKEN_IGNORED = (
+        "ListImageSetVersions ignores nextToken and answers its first page again",
+        "PAGINATION-COMPLETE",
+    )
+    SEARCH_PAGE_SIZE_IGNORED = (
+        "SearchImageSets answers pages of its default size whatever maxResults asks",
+        "PAGINATION-PAGE-SIZE",
+    )
+    SEARCH_STUDY_ID_AS_UID = (
+        "SearchImageSets matches an EQUAL on DICOMStudyId against the Study Instance UID",
+        "SEARCH-FILTER",
+    )
+    SEARCH_SORT_IGNORED = (
+        "SearchImageSets sorts by updatedAt descending whatever sort it is asked for",
+        "SEARCH-SORT",
+    )
+    DELETE_DATASTORE_SAYS_ACTIVE = (
+        "DeleteDatastore answers the status the data store had (ACTIVE), not DELETING",
+        "WRITE-FIRST-STATUS",
+    )
+    FAILURE_LINE_WITHOUT_TYPE = (
+        "the lines of FAILURE/failure.ndjson leave out exception.exceptionType",
+        "RESULT-DOCUMENT-FORMAT",
+    )
+    ERROR_REQUEST_ID_MISSING = (
+        "error answers carry no x-amzn-RequestId",
+        "RESPONSE-HEADERS",
+    )
+    REQUEST_ID_PER_SECOND = (
+        "x-amzn-RequestId is made from the clock's second: answers in one second share it",
+        "REQUEST-ID-UNIQUE",
+    )
+    CONFLICT_AS_400 = (
+        "ConflictException is answered with HTTP 400, not 409",
+        "ERROR-STATUS-MATCHES-TYPE",
+    )
 
     @property
     def fault(self) -> Fault:

@@ -29,6 +29,7 @@ from typing import Any
 from werkzeug.wrappers import Request, Response
 
 from harness.emulator.exceptions import (
+    ConflictException,
     InternalServerException,
     RequestEntityTooLargeException,
     ResourceNotFoundException,
@@ -96,7 +97,11 @@ class EmulatorApp:
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         request = Request(environ)
-        request_id = str(uuid.uuid4())
+        request_id = (
+            str(uuid.UUID(int=int(time.time())))
+            if self.faults.on(Switch.REQUEST_ID_PER_SECOND)
+            else str(uuid.uuid4())
+        )
         try:
             operation, output = self._handle(request, environ)
             response = self._success(operation, output)
@@ -105,7 +110,8 @@ class EmulatorApp:
         except Exception:
             log.exception("unexpected error answering %s %s", request.method, request.path)
             response = self._error(InternalServerException("The emulator failed unexpectedly."))
-        response.headers["x-amzn-RequestId"] = request_id
+        if response.status_code < 400 or not self.faults.on(Switch.ERROR_REQUEST_ID_MISSING):
+            response.headers["x-amzn-RequestId"] = request_id
         if self.faults.on(Switch.SLOW_RESPONSES):
             time.sleep(SLOW_RESPONSE_SECONDS)
         result: Iterable[bytes] = response(environ, start_response)
@@ -197,6 +203,8 @@ class EmulatorApp:
         if isinstance(error, ResourceNotFoundException) and self.faults.on(
             Switch.NOT_FOUND_WRONG_STATUS
         ):
+            status = 400
+        if isinstance(error, ConflictException) and self.faults.on(Switch.CONFLICT_AS_400):
             status = 400
         headers = {"X-Amzn-Errortype": error.error_code}
         body: dict[str, Any] = error.body()

@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from harness.emulator.exceptions import ConflictException, ValidationException
@@ -214,6 +214,18 @@ class Search:
             )
         criteria = request.get("searchCriteria")
         query = SearchQuery.parse(criteria)
+        if self.faults.on(Switch.SEARCH_SORT_IGNORED):
+            query = replace(query, sort_field="updatedAt", descending=True)
+        if self.faults.on(Switch.SEARCH_STUDY_ID_AS_UID):
+            query = replace(
+                query,
+                filters=tuple(
+                    replace(item, field="DICOMStudyInstanceUID")
+                    if item.field == "DICOMStudyId"
+                    else item
+                    for item in query.filters
+                ),
+            )
         scope = {"op": "SearchImageSets", "datastoreId": datastore_id, "criteria": criteria or {}}
         cursor = (
             self.image_sets.tokens.read_cursor(request["nextToken"], scope)
@@ -232,6 +244,8 @@ class Search:
         if cursor is not None:
             found = [s for s in found if _after(query.position(s), cursor, query.descending)]
         limit = request.get("maxResults", DEFAULT_PAGE_SIZE)
+        if self.faults.on(Switch.SEARCH_PAGE_SIZE_IGNORED):
+            limit = DEFAULT_PAGE_SIZE
         page = found[:limit]
         result: dict[str, Any] = {
             "imageSetsMetadataSummaries": [self._summary(image_set) for image_set in page],

@@ -80,6 +80,8 @@ def pipelined(
 class _Results:
     """Streams result lines to spooled files and keeps the manifest's counts."""
 
+    untyped_failures: bool = False
+    """Failure lines leave out their exceptionType (fault failure-line-without-type)."""
     scanned: int = 0
     imported: int = 0
     customer_errors: int = 0
@@ -102,10 +104,10 @@ class _Results:
             self.customer_errors += 1
         else:
             self.server_errors += 1
-        self._line(
-            self.failure,
-            {"inputFile": key, "exception": {"exceptionType": exception_type, "message": message}},
-        )
+        exception = {"exceptionType": exception_type, "message": message}
+        if self.untyped_failures:
+            del exception["exceptionType"]
+        self._line(self.failure, {"inputFile": key, "exception": exception})
 
     def resolve(self, committed: list[Committed]) -> None:
         """Write the success lines once each file's group has its image set."""
@@ -205,7 +207,7 @@ class ImportWorker:
         datastore = self.jobs.store.datastores.get(job.datastore_id)
         storage_format = datastore.lossless_storage_format if datastore else None
         batch = ImportBatch(self.image_sets, job.job_id, job.datastore_id)
-        results = _Results()
+        results = _Results(untyped_failures=self.faults.on(Switch.FAILURE_LINE_WITHOUT_TYPE))
         committed = False
         try:
             keys = self._counted(self._keys(in_bucket, in_prefix, job.input_s3_uri), results)
