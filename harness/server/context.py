@@ -80,6 +80,12 @@ class Environment:
     def output_uri(self) -> str:
         return f"s3://{self.output_bucket}/{self.output_prefix}"
 
+    @property
+    def empty_uri(self) -> str:
+        """A prefix of the input bucket that holds no objects: an import of it ends at once
+        and makes no image set (for checks that need jobs, not their effects)."""
+        return f"s3://{self.input_bucket}/empty/"
+
 
 class SuiteContext:
     """Shared by the checks of one run."""

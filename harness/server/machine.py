@@ -55,7 +55,7 @@ class ImportJobMachine(RuleBasedStateMachine):
         return self.context.start_body(
             clientToken=token,
             jobName=job_name,
-            inputS3Uri=f"s3://{self.context.env.input_bucket}/empty/",
+            inputS3Uri=self.context.env.empty_uri,
         )
 
     @initialize(target=tokens)

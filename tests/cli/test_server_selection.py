@@ -49,5 +49,6 @@ def test_a_selected_run_reports_only_the_selected_checks(
     assert {entry["id"] for entry in results["checks"]} == {
         "SEARCH-FILTER",
         "SEARCH-SCOPE",
+        "SEARCH-SORT",
         "SUITE-STEP",
     }

@@ -40,7 +40,8 @@ class TokenOperation:
 
 
 def _start_job(context: SuiteContext, token: str, changes: dict[str, Any]) -> Exchange:
-    body = context.start_body(clientToken=token, **changes)
+    """A job on the empty prefix: it makes no new versions of the known set's image sets."""
+    body = context.start_body(clientToken=token, inputS3Uri=context.env.empty_uri, **changes)
     return context.start_job(context.env.datastore_id, **body)
 
 

@@ -374,7 +374,7 @@ def quota(context: SuiteContext, check: Check) -> None:
         return
     datastore_id = str(created["datastoreId"])
     context.wait_for_datastore(datastore_id)
-    empty = f"s3://{context.env.input_bucket}/empty/"
+    empty = context.env.empty_uri
     for index in range(limit):
         exchange = context.start_job(datastore_id, **context.start_body(inputS3Uri=empty))
         if exchange.status != 200:

@@ -47,7 +47,7 @@ def _jobs(context: SuiteContext) -> Listable | None:
     """Start jobs on an empty prefix (they end at once) until LISTED_JOBS are known; a 402 at
     the quota stops it early."""
     imports(context)
-    empty = f"s3://{context.env.input_bucket}/empty/"
+    empty = context.env.empty_uri
     datastore_id = context.env.datastore_id
     while (known := len(context.model.jobs_in(datastore_id))) < LISTED_JOBS:
         context.start_job(datastore_id, **context.start_body(inputS3Uri=empty))

@@ -173,6 +173,31 @@ def test_search_filter_ignored(emulator: Emulator, imaging: Any, base: dict[str,
         assert base["image_set"] in _patient_search(imaging, base["datastore"], "nobody")
 
 
+def _search(imaging: Any, datastore_id: str, **criteria: Any) -> list[str]:
+    answer = imaging.search_image_sets(datastoreId=datastore_id, searchCriteria=criteria)
+    return [item["imageSetId"] for item in answer["imageSetsMetadataSummaries"]]
+
+
+def test_search_study_id_as_uid(emulator: Emulator, imaging: Any, base: dict[str, str]) -> None:
+    by_study_id = [{"operator": "EQUAL", "values": [{"DICOMStudyId": "1CT1"}]}]
+    assert base["image_set"] in _search(imaging, base["datastore"], filters=by_study_id)
+    with fault(emulator, "search-study-id-as-uid"):
+        assert _search(imaging, base["datastore"], filters=by_study_id) == []
+
+
+def test_search_sort_ignored(emulator: Emulator, imaging: Any, base: dict[str, str]) -> None:
+    datastore_id = base["datastore"]
+    older, newer = _fresh(imaging, base), _fresh(imaging, base)
+    _update(imaging, datastore_id, older, "1")
+    wait_active(imaging, datastore_id, older)
+    newest_first = {"sortField": "createdAt", "sortOrder": "DESC"}
+    found = _search(imaging, datastore_id, sort=newest_first)
+    assert found.index(newer) < found.index(older)
+    with fault(emulator, "search-sort-ignored"):
+        found = _search(imaging, datastore_id, sort=newest_first)
+    assert found.index(older) < found.index(newer)
+
+
 def test_search_leaks_datastores(emulator: Emulator, imaging: Any, base: dict[str, str]) -> None:
     empty = active_datastore(imaging)
     assert imaging.search_image_sets(datastoreId=empty)["imageSetsMetadataSummaries"] == []
