@@ -30,7 +30,7 @@ from harness.server.context import SuiteContext
 from harness.server.expect import success_json
 from harness.server.paging import walk
 from harness.server.probe import Exchange
-from harness.server.registry import server_step
+from harness.server.registry import Unit, server_step
 from harness.server.run_model import Made
 from harness.server.scenes.imports import ORDER, TERMINAL
 from harness.server.stateful import Stop, run_machine
@@ -223,7 +223,7 @@ class ImportJobMachine(RuleBasedStateMachine):
 
 @server_step(
     "state machine",
-    unit="state machine",
+    unit=Unit.STATE_MACHINE,
     judges=(
         idempotency.replay.check,
         idempotency.conflict.check,

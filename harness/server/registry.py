@@ -41,6 +41,20 @@ CheckBody = Callable[[SuiteContext, Check], None]
 Covers = Callable[[], Iterable[Covered]]
 
 
+class Unit(StrEnum):
+    """The suite's units, costliest first: the order workers take them in
+    (`harness.server.units.spread`). Each runs in one process, with the scenes it shares."""
+
+    SCHEMATHESIS = "schemathesis"
+    JOBS = "jobs"
+    IMAGE_SETS = "image sets"
+    LISTING = "listing"
+    STATE_MACHINE = "state machine"
+    PROTOCOL = "protocol"
+    QUOTA = "quota"
+    DELETION_GUARD = "deletion guard"
+
+
 class Trigger(StrEnum):
     """When a check is judged."""
 
@@ -55,7 +69,7 @@ class ServerCheck:
     """A registered check and the function that judges it."""
 
     check: Check
-    unit: str | None
+    unit: Unit | None
     body: CheckBody
     trigger: Trigger = Trigger.STEP
 
@@ -118,7 +132,7 @@ class ServerStep:
     machine): its name, its unit, the IDs of the checks it judges, its function."""
 
     name: str
-    unit: str
+    unit: Unit
     judges: tuple[str, ...]
     body: StepBody
 
@@ -129,7 +143,7 @@ class ServerStep:
 CATALOGUE = Catalogue("server")
 """Every check of the server suite; `harness.server.units.load_checks` fills it."""
 
-UNITS: dict[str, list[ServerCheck | ServerStep]] = {}
+UNITS: dict[Unit, list[ServerCheck | ServerStep]] = {}
 """The steps of each unit, in definition order: checks judged as steps, and steps that
 judge several checks."""
 HISTORY: list[ServerCheck] = []
@@ -184,7 +198,7 @@ def server_check(
     source: Source,
     reference: str,
     *,
-    unit: str | None = None,
+    unit: Unit | None = None,
     trigger: Literal[Trigger.STEP, Trigger.HISTORY] = Trigger.STEP,
     covers: Covers | None = None,
 ) -> Callable[[CheckBody], ServerCheck]: ...
@@ -197,7 +211,7 @@ def server_check(
     source: Source,
     reference: str,
     *,
-    unit: str | None = None,
+    unit: Unit | None = None,
     trigger: Trigger = Trigger.STEP,
     covers: Covers | None = None,
 ) -> Callable[[Any], ServerCheck | ExchangeCheck | RunCheck]:
@@ -230,7 +244,7 @@ def server_check(
 
 
 def judge(
-    check: Check, *, unit: str | None = None, trigger: Trigger = Trigger.STEP
+    check: Check, *, unit: Unit | None = None, trigger: Trigger = Trigger.STEP
 ) -> Callable[[CheckBody], ServerCheck]:
     """File a function that judges `check`: a step of `unit`, or once after the units
     (`Trigger.HISTORY`, no unit)."""
@@ -252,7 +266,7 @@ def judge(
 
 
 def server_step(
-    name: str, *, unit: str, judges: Iterable[Check]
+    name: str, *, unit: Unit, judges: Iterable[Check]
 ) -> Callable[[StepBody], ServerStep]:
     """File a step of `unit` that judges `judges` (checks declared elsewhere): selecting
     any of them runs it."""

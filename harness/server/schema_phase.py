@@ -47,7 +47,7 @@ from harness.server.probe import (
     schemathesis_exchange_id,
     strip_signature,
 )
-from harness.server.registry import CATALOGUE, server_step
+from harness.server.registry import CATALOGUE, Unit, server_step
 
 BUILTIN_CHECKS: dict[str, Check] = {
     "not_a_server_error": CATALOGUE.register(
@@ -324,7 +324,7 @@ def _evidence(recorder: Any, case_id: str, code_sample: str, note: str) -> Evide
 
 @server_step(
     "schemathesis",
-    unit="schemathesis",
+    unit=Unit.SCHEMATHESIS,
     judges=(*BUILTIN_CHECKS.values(), ENGINE_ERROR, OTHER, BLOB_HEADERS),
 )
 def run_schema_phase(context: SuiteContext) -> None:

@@ -21,7 +21,7 @@ from harness.checks import Catalogue
 from harness.server import registry
 from harness.server.context import SuiteContext
 from harness.server.derived import Covered, markdown
-from harness.server.registry import CATALOGUE, UNITS, RunCheck, ServerCheck
+from harness.server.registry import CATALOGUE, UNITS, RunCheck, ServerCheck, Unit
 
 
 def load_checks() -> Catalogue:
@@ -77,24 +77,10 @@ def coverage() -> list[tuple[str, Covered]]:
     return [(rule, row) for rule in sorted(registry.COVERS) for row in registry.COVERS[rule]()]
 
 
-COSTLIEST_FIRST = (
-    "schemathesis",
-    "jobs",
-    "image sets",
-    "listing",
-    "state machine",
-    "protocol",
-    "quota",
-    "deletion guard",
-)
-"""The units in the order workers take them (`spread`); a unit not named here comes last."""
-
-
 def names() -> list[str]:
-    """Every unit a check or step is filed under, costliest first."""
+    """Every unit a check or step is filed under, costliest first (`Unit`'s order)."""
     load_checks()
-    rank = {name: index for index, name in enumerate(COSTLIEST_FIRST)}
-    return sorted(UNITS, key=lambda name: (rank.get(name, len(rank)), name))
+    return [str(unit) for unit in Unit if unit in UNITS]
 
 
 def steps(name: str, context: SuiteContext) -> list[Step]:
@@ -104,7 +90,7 @@ def steps(name: str, context: SuiteContext) -> list[Step]:
         Step(filed.check.id, partial(filed, context), (filed.check.id,))
         if isinstance(filed, ServerCheck)
         else Step(filed.name, partial(filed, context), filed.judges)
-        for filed in UNITS.get(name, ())
+        for filed in UNITS.get(Unit(name), ())
     ]
 
 

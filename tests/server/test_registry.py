@@ -13,11 +13,12 @@ from harness.server.registry import (
     UNITS,
     ServerStep,
     Trigger,
+    Unit,
     ambient,
     judge,
     server_check,
 )
-from harness.server.units import COSTLIEST_FIRST, at_end, at_run_end, load_checks, names, spread
+from harness.server.units import at_end, at_run_end, load_checks, names, spread
 from harness.spec.remarks import DECISIONS
 
 
@@ -51,7 +52,7 @@ def test_every_check_is_judged_by_a_step_a_history_check_or_each_exchange() -> N
 
 
 def test_units_are_assembled_from_the_registry_costliest_first() -> None:
-    assert names() == list(COSTLIEST_FIRST)
+    assert names() == [str(unit) for unit in Unit]
     assert [step.name for step in UNITS["schemathesis"]] == ["schemathesis"]  # type: ignore[union-attr]
     assert spread(3) == [
         ["schemathesis", "listing", "quota"],

@@ -12,9 +12,9 @@ from harness.model import operations
 from harness.model.samples import sample_input
 from harness.server.context import SuiteContext
 from harness.server.expect import expect_error
-from harness.server.registry import server_check
+from harness.server.registry import Unit, server_check
 
-UNIT = "protocol"
+UNIT = Unit.PROTOCOL
 _AUTH_ERRORS = (
     "MissingAuthenticationTokenException",
     "UnrecognizedClientException",

@@ -10,7 +10,7 @@ from harness.checks import Check, Source
 from harness.server.context import SuiteContext
 from harness.server.expect import expect_error
 from harness.server.probe import Exchange
-from harness.server.registry import server_check
+from harness.server.registry import Unit, server_check
 from harness.server.run_model import NOT_FOUND
 from harness.server.scenes.imaging import (
     scene_of,
@@ -24,7 +24,7 @@ from harness.server.scenes.imaging import (
     "A data store that holds image sets cannot be deleted (409 ConflictException)",
     Source.SERVICE_DOCS,
     "developer guide 'Deleting a data store'",
-    unit="deletion guard",
+    unit=Unit.DELETION_GUARD,
 )
 def delete_guard(context: SuiteContext, check: Check) -> None:
     """Once every job the suite started has ended, the data store still cannot be deleted.
@@ -99,7 +99,7 @@ def _transition(
     Source.SERVICE_DOCS,
     "API reference DatastoreStatus (CREATING, CREATE_FAILED, ACTIVE, DELETING, DELETED); "
     "bound: decision EFFECT-BOUND (the profile's job timeout: 30 s quick, 300 s full)",
-    unit="deletion guard",
+    unit=Unit.DELETION_GUARD,
 )
 def status_follows(context: SuiteContext, check: Check) -> None:
     created = context.create_datastore(

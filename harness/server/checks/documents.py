@@ -19,7 +19,7 @@ from harness.checks import Check, Source
 from harness.model import load_pinned_model
 from harness.server.context import SuiteContext
 from harness.server.derived import Covered
-from harness.server.registry import server_check
+from harness.server.registry import Unit, server_check
 from harness.server.scenes.imports import results
 from harness.server.scenes.outputs import FAILURE, MANIFEST, SUCCESS
 from harness.spec.patterns import anchored, explicit_classes
@@ -127,7 +127,7 @@ def problems(document: str, items: list[Any]) -> list[str]:
     "developer guide 'Understanding import jobs' (the three documents and their members); "
     "types and patterns of ids and S3 URIs from the model's shapes; decision "
     "PATTERN-FULL-MATCH",
-    unit="jobs",
+    unit=Unit.JOBS,
     covers=lambda: [
         Covered("StartDICOMImportJob", document, document)
         for document in (MANIFEST, SUCCESS, FAILURE)

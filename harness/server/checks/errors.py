@@ -12,10 +12,10 @@ from harness.model.samples import datastore_arn, sample_input
 from harness.server.context import SuiteContext
 from harness.server.expect import expect_error
 from harness.server.probe import Exchange
-from harness.server.registry import Trigger, server_check
+from harness.server.registry import Trigger, Unit, server_check
 from harness.spec.build import COMMON_ERRORS
 
-UNIT = "protocol"
+UNIT = Unit.PROTOCOL
 _BAD_INPUT = ("SerializationException", "ValidationException")
 _NOT_FOUND = ("ResourceNotFoundException",)
 _CHILD_LABELS = ("jobId", "imageSetId", "sourceImageSetId")

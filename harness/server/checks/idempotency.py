@@ -20,9 +20,9 @@ from harness.server.context import SuiteContext
 from harness.server.expect import expect_error, success_json
 from harness.server.paging import walk, walk_pages
 from harness.server.probe import Exchange
-from harness.server.registry import server_check
+from harness.server.registry import Unit, server_check
 
-UNIT = "jobs"
+UNIT = Unit.JOBS
 PARALLEL = 8
 
 

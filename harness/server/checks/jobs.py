@@ -16,7 +16,7 @@ from harness.server.context import SuiteContext
 from harness.server.expect import expect_error, success_json
 from harness.server.paging import walk
 from harness.server.probe import Exchange
-from harness.server.registry import server_check
+from harness.server.registry import Unit, server_check
 from harness.server.scenes.imports import (
     FAILING_NOTE,
     MAIN_NOTE,
@@ -29,7 +29,7 @@ from harness.server.scenes.imports import (
     results,
 )
 
-UNIT = "jobs"
+UNIT = Unit.JOBS
 
 
 def job_ids(context: SuiteContext, datastore_id: str) -> set[str]:
@@ -353,7 +353,7 @@ def manifest_summary(context: SuiteContext, check: Check) -> None:
     Source.HARNESS,
     "decision QUOTA-402 (model status of ServiceQuotaExceededException; quota 'Endpoints "
     "and quotas')",
-    unit="quota",
+    unit=Unit.QUOTA,
 )
 def quota(context: SuiteContext, check: Check) -> None:
     """Fill a fresh data store to its quota with quick jobs, then one more."""

@@ -19,14 +19,14 @@ from harness.server.context import Shared, SuiteContext
 from harness.server.derived import Covered, Listing, listings, status_filters
 from harness.server.expect import expect_error
 from harness.server.paging import Walk, item_id, walk_listing
-from harness.server.registry import server_check
+from harness.server.registry import Unit, server_check
 from harness.server.scenes.imaging import scene_of, second_datastore
 from harness.server.scenes.imports import imports
 from harness.server.scenes.updates import update_run
 
 WALKS: Shared[dict[str, Walks | None]] = Shared("each listing, walked at each page size")
 
-UNIT = "listing"
+UNIT = Unit.LISTING
 PAGE_SIZES = (1, 2)
 """The page sizes each listing is walked at, beside its largest (the reference walk)."""
 

@@ -30,7 +30,7 @@ from harness.model import load_pinned_model
 from harness.server.context import SuiteContext
 from harness.server.observation import Observation
 from harness.server.probe import Exchange
-from harness.server.registry import Trigger, server_check
+from harness.server.registry import Trigger, Unit, server_check
 from harness.server.run_model import TOLERANCE_SECONDS, Made, RunModel, Update
 from harness.server.scenes.imaging import decode_metadata, second_datastore
 from harness.server.scenes.imports import TERMINAL, imports
@@ -432,7 +432,7 @@ def resource_scope(context: SuiteContext, check: Check) -> None:
     "data store it is not found, and that data store's list does not hold it",
     Source.SERVICE_DOCS,
     "API reference GetDICOMImportJob, ListDICOMImportJobs: datastoreId and jobId address a job",
-    unit="jobs",
+    unit=Unit.JOBS,
 )
 def job_scope(context: SuiteContext, check: Check) -> None:
     imports(context)

@@ -9,7 +9,7 @@ from harness.checks import Check, Source
 from harness.report.record import Evidence, Outcome
 from harness.server.context import SuiteContext
 from harness.server.derived import every_operation
-from harness.server.registry import RunTotals, Trigger, server_check
+from harness.server.registry import RunTotals, Trigger, Unit, server_check
 
 MEDIAN_LIMIT_SECONDS = 1.0
 SLOWEST_LIMIT_SECONDS = 10.0
@@ -21,7 +21,7 @@ SLOWEST_LIMIT_SECONDS = 10.0
     "Reads well under the documented rate limits are not throttled",
     Source.SERVICE_DOCS,
     "developer guide 'Throttling limits': GetDatastore 10/s, ListDICOMImportJobs 10/s",
-    unit="protocol",
+    unit=Unit.PROTOCOL,
 )
 def throttling(context: SuiteContext, check: Check) -> None:
     env = context.env

@@ -23,7 +23,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, rule
 from harness.checks import Check, Source
 from harness.server.context import SuiteContext
 from harness.server.probe import Exchange
-from harness.server.registry import server_check
+from harness.server.registry import Unit, server_check
 from harness.server.scenes.imaging import read_metadata, scene_of, wait_for_image_set
 from harness.server.stateful import Stop, run_machine
 
@@ -223,7 +223,7 @@ class ImageSetVersionMachine(RuleBasedStateMachine):
     Source.SERVICE_DOCS,
     "developer guide 'Updating image set metadata' (versions, revertToVersionId); AWS CLI "
     "example update-image-set-metadata; stale version refused: decision IMAGE-SET-CONFLICT",
-    unit="image sets",
+    unit=Unit.IMAGE_SETS,
 )
 def versions_model(context: SuiteContext, check: Check) -> None:
     scene = scene_of(context)

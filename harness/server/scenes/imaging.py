@@ -22,13 +22,14 @@ from harness.checks import Check
 from harness.imaging.known_set import SampleFile
 from harness.server.context import Shared, SuiteContext
 from harness.server.probe import Exchange
+from harness.server.registry import Unit
 from harness.server.scenes.imports import imports, results
 
 SECOND_DATASTORE: Shared[str | None] = Shared("an empty data store for scope checks")
 
 SCENE: Shared[Scene] = Shared("the known set, imported, with its image sets")
 
-UNIT = "image sets"
+UNIT = Unit.IMAGE_SETS
 SETTLE_SECONDS = 30.0
 
 
