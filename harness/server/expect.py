@@ -3,10 +3,14 @@ each answer a step expects."""
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from harness.aws.restjson import clean_error_code
+from harness.checks import Check
 from harness.server.context import SuiteContext
+from harness.server.observation import Observation
 from harness.server.probe import Exchange
 from harness.server.registry import EXCHANGE
 
@@ -66,3 +70,33 @@ def success_json(
             note=note,
         )
     return None
+
+
+SHOWN = 3
+"""Problems and exchanges a verdict over many answers shows."""
+
+
+def judge_answers(
+    context: SuiteContext,
+    check: Check,
+    answers: Iterable[Observation],
+    rule: Callable[[Observation], list[str] | None],
+    note: str | None = None,
+) -> None:
+    """Judge each answer by `rule` (its problems; None: the rule says nothing of it) and
+    record one verdict per operation judged, with the exchanges that show its problems."""
+    found: dict[str, list[tuple[str, Exchange]]] = defaultdict(list)
+    for seen in answers:
+        said = rule(seen)
+        if said is not None:
+            found[seen.operation] += [(problem, seen.exchange) for problem in said]
+    for operation, shown in sorted(found.items()):
+        context.verdict(
+            check.id,
+            operation,
+            not shown,
+            f"{len(shown)} problems, e.g. "
+            + "; ".join(sorted({problem for problem, _ in shown})[:SHOWN]),
+            *list({id(e): e for _, e in shown}.values())[:SHOWN],
+            note=note,
+        )

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import time
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import formatdate
 from typing import Any
 
 from harness.server.probe import Exchange
+from harness.server.run_model import RunModel
 
 ENDPOINT = "http://127.0.0.1:1"
 STORE, OTHER, JOB = "a" * 32, "b" * 32, "c" * 32
@@ -48,3 +50,18 @@ def get_job(
     body = {"jobProperties": {"jobId": JOB, "datastoreId": datastore, **properties}}
     path = f"/getDICOMImportJob/datastore/{datastore}/job/{JOB}"
     return exchange("GET", path, body, at=at, server_skew=server_skew)
+
+
+@dataclass
+class HistoryContext:
+    """What a check judged on the history uses of a suite context: the run model, and the
+    verdicts it records by (check, subject)."""
+
+    model: RunModel
+    verdicts: dict[tuple[str, str], tuple[bool, str]] = field(default_factory=dict)
+
+    def verdict(
+        self, check_id: str, subject: str, ok: bool, message: str, *e: Any, **k: Any
+    ) -> bool:
+        self.verdicts[(check_id, subject)] = (ok, message)
+        return ok

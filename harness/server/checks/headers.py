@@ -11,11 +11,9 @@ from harness.model import operations
 from harness.report.record import Outcome
 from harness.server.context import SuiteContext
 from harness.server.derived import every_operation
+from harness.server.expect import SHOWN, judge_answers
 from harness.server.observation import Observation
-from harness.server.probe import Exchange
 from harness.server.registry import RunTotals, Trigger, server_check
-
-SHOWN = 3
 
 
 def _header_problems(seen: Observation) -> list[str]:
@@ -48,23 +46,8 @@ def _header_problems(seen: Observation) -> list[str]:
     covers=every_operation,
 )
 def response_headers(context: SuiteContext, check: Check) -> None:
-    found: dict[str, list[tuple[str, Exchange]]] = defaultdict(list)
-    judged: set[str] = set()
-    for seen in context.model.observations:
-        if seen.exchange.status is None:
-            continue
-        judged.add(seen.operation)
-        found[seen.operation] += [(problem, seen.exchange) for problem in _header_problems(seen)]
-    for operation in sorted(judged):
-        problems = found.get(operation, [])
-        context.verdict(
-            check.id,
-            operation,
-            not problems,
-            f"{len(problems)} problems, e.g. "
-            + "; ".join(sorted({problem for problem, _ in problems})[:SHOWN]),
-            *list({id(e): e for _, e in problems}.values())[:SHOWN],
-        )
+    answered = (seen for seen in context.model.observations if seen.exchange.status is not None)
+    judge_answers(context, check, answered, _header_problems)
 
 
 @server_check(

@@ -18,9 +18,7 @@ listed under another data store.
 from __future__ import annotations
 
 import time
-from collections import defaultdict
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cache
 from typing import Any
@@ -28,6 +26,7 @@ from typing import Any
 from harness.checks import Check, Source
 from harness.model import load_pinned_model
 from harness.server.context import SuiteContext
+from harness.server.expect import SHOWN, judge_answers
 from harness.server.observation import Observation
 from harness.server.probe import Exchange
 from harness.server.registry import Trigger, Unit, server_check
@@ -39,7 +38,6 @@ POLL_SECONDS = 0.5
 
 SERVICE_EPOCH = datetime(2022, 11, 1, tzinfo=UTC).timestamp()
 """HealthImaging was announced (in preview) in November 2022: no resource is older."""
-SHOWN = 3
 
 
 @cache
@@ -53,21 +51,6 @@ def timestamp_members() -> frozenset[str]:
         for member, target in (shape.get("members") or {}).items()
         if target["shape"] in stamps
     )
-
-
-@dataclass
-class Problems:
-    """Problems found per (check, operation), with the exchanges that show them."""
-
-    found: dict[tuple[str, str], list[tuple[str, Exchange]]] = field(
-        default_factory=lambda: defaultdict(list)
-    )
-    judged: set[tuple[str, str]] = field(default_factory=set)
-
-    def judge(self, check: Check, seen: Observation, problems: list[str]) -> None:
-        key = (check.id, seen.operation)
-        self.judged.add(key)
-        self.found[key] += [(problem, seen.exchange) for problem in problems]
 
 
 def _differs(name: str, answered: Any, sent: Any) -> list[str]:
@@ -361,23 +344,13 @@ def _judge_rule(context: SuiteContext, check: Check, rule: Rule) -> None:
     """Judge every successful answer of the run by `rule`, against the model of what it
     made: one verdict per operation."""
     model = context.model
-    problems = Problems()
-    for seen in model.observations:
-        if seen.succeeded:
-            answered = rule(seen, model)
-            if answered is not None:
-                problems.judge(check, seen, answered)
-    for check_id, operation in sorted(problems.judged):
-        found = problems.found.get((check_id, operation), [])
-        messages = sorted({message for message, _ in found})
-        context.verdict(
-            check_id,
-            operation,
-            not found,
-            f"{len(found)} problems, e.g. " + "; ".join(messages[:SHOWN]),
-            *list({id(e): e for _, e in found}.values())[:SHOWN],
-            note=f"the target's clock offset: {model.offset:+.1f} s",
-        )
+    judge_answers(
+        context,
+        check,
+        (seen for seen in model.observations if seen.succeeded),
+        lambda seen: rule(seen, model),
+        note=f"the target's clock offset: {model.offset:+.1f} s",
+    )
 
 
 @server_check(

@@ -14,11 +14,9 @@ from typing import Any
 from harness.checks import Check, Source
 from harness.server.context import SuiteContext
 from harness.server.derived import FIRST_STATUS_SOURCE, Covered, first_status, status_members
+from harness.server.expect import judge_answers
 from harness.server.observation import Observation
-from harness.server.probe import Exchange
 from harness.server.registry import Trigger, server_check
-
-SHOWN = 3
 
 
 def _at(answer: dict[str, Any], path: tuple[str, ...]) -> Any:
@@ -61,27 +59,17 @@ def _first_calls(observations: list[Observation]) -> list[Observation]:
 def first_answer_status(context: SuiteContext, check: Check) -> None:
     members = defaultdict(list)
     for member in status_members():
-        members[member.operation].append(member)
-    found: dict[str, list[tuple[str, Exchange]]] = defaultdict(list)
-    judged: set[str] = set()
-    for seen in _first_calls(context.model.observations):
-        for member in members.get(seen.operation, []):
-            expected = first_status(member)
-            if expected is None:
-                continue
-            judged.add(seen.operation)
-            answered = _at(seen.answer or {}, member.path)
-            if answered != expected:
-                found[seen.operation].append(
-                    (f"{member.name} {answered!r}, documented {expected}", seen.exchange)
-                )
-    for operation in sorted(judged):
-        problems = found.get(operation, [])
-        context.verdict(
-            check.id,
-            operation,
-            not problems,
-            f"{len(problems)} answers, e.g. "
-            + "; ".join(sorted({problem for problem, _ in problems})[:SHOWN]),
-            *list({id(e): e for _, e in problems}.values())[:SHOWN],
-        )
+        if first_status(member) is not None:
+            members[member.operation].append(member)
+
+    def problems(seen: Observation) -> list[str] | None:
+        if seen.operation not in members:
+            return None
+        return [
+            f"{member.name} {answered!r}, documented {expected}"
+            for member in members[seen.operation]
+            if (answered := _at(seen.answer or {}, member.path))
+            != (expected := first_status(member))
+        ]
+
+    judge_answers(context, check, _first_calls(context.model.observations), problems)

@@ -3,27 +3,13 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
-from typing import Any
 
 from harness.report.record import RunRecord
 from harness.server.checks.headers import request_ids_unique, response_headers
 from harness.server.probe import Exchange
 from harness.server.registry import Answered, RunTotals
 from harness.server.run_model import RunModel
-from tests.server.exchanges import get_job
-
-
-@dataclass
-class Context:
-    model: RunModel
-    verdicts: dict[tuple[str, str], tuple[bool, str]] = field(default_factory=dict)
-
-    def verdict(
-        self, check_id: str, subject: str, ok: bool, message: str, *e: Any, **k: Any
-    ) -> bool:
-        self.verdicts[(check_id, subject)] = (ok, message)
-        return ok
+from tests.server.exchanges import HistoryContext, get_job
 
 
 def answered(request_id: str | None = "r-1", **headers: str) -> Exchange:
@@ -37,7 +23,7 @@ def answered(request_id: str | None = "r-1", **headers: str) -> Exchange:
 
 
 def judged(*history: Exchange) -> tuple[bool, str]:
-    context = Context(RunModel.of(history))
+    context = HistoryContext(RunModel.of(history))
     response_headers(context)  # type: ignore[arg-type]
     return context.verdicts[("RESPONSE-HEADERS", "GetDICOMImportJob")]
 
