@@ -1,4 +1,4 @@
-"""ahi-contract: a protocol-level contract test harness for the AWS HealthImaging import-job API."""
+"""ahi-contract: a protocol-level contract test harness for the AWS HealthImaging API."""
 
 from __future__ import annotations
 
