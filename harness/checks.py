@@ -57,7 +57,9 @@ def register(
 
 @dataclass
 class Catalogue:
-    """The checks of one suite (server, SDK, self-test), in registration order.
+    """The checks of one suite, in registration order: the server suite's
+    (`harness.server.registry.CATALOGUE`); SDK scenarios and the self-test's
+    checks register with `register` alone.
 
     Registering through a catalogue also enters the check in `REGISTRY`, so IDs
     stay unique across suites; listing and selection read one catalogue.

@@ -12,7 +12,7 @@ from harness.cli.progress import progress
 from harness.emulator.faults import FAULTS_BY_NAME
 from harness.report.writers import write_reports
 from harness.sdk.protocol import AdapterNotStarted
-from harness.sdk.reference_adapter import BUGS
+from harness.sdk.reference_bugs import BUGS
 from harness.selftest import trials as selftest
 
 

@@ -4,19 +4,20 @@ Requests are built from the model (routes, label encoding, query and body
 members, no nulls for absent members), signed with botocore's SigV4, sent with
 `requests` (so the `responses` library can script it). Errors are identified by
 the restJson1 rules in `harness.aws.restjson`. `clientToken` is filled with a UUID
-v4 when the caller leaves it out and kept on every retry. Throttling codes and
-the transient statuses 500, 502, 503, 504 (and 429) are retried with capped
-exponential backoff and jitter, `maxAttempts` in all; `amz-sdk-invocation-id`
-stays constant across the attempts of one call. Blob answers are the body's
-bytes as sent (never decompressed, whatever `Content-Encoding` says). The
-model's host prefix (`runtime-`) is applied only when `inject_host_prefix` is
-set, as botocore's `inject_host_prefix` and JS v3's `disableHostPrefix` do.
+v4 when the caller leaves it out and kept on every retry. `call` is the one
+retry loop of the reference clients, by the rules of `harness.client.retry`:
+throttling codes, the transient statuses and transport errors are retried with
+capped exponential backoff and jitter, `maxAttempts` in all;
+`amz-sdk-invocation-id` stays constant across the attempts of one call. Blob
+answers are the body's bytes as sent (never decompressed, whatever
+`Content-Encoding` says). The model's host prefix (`runtime-`) is applied only
+when `inject_host_prefix` is set, as botocore's `inject_host_prefix` and JS
+v3's `disableHostPrefix` do.
 """
 
 from __future__ import annotations
 
 import json
-import random
 import time
 import uuid
 from collections.abc import Callable
@@ -25,10 +26,10 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import requests
-import urllib3
 
-from harness.aws.restjson import resolve_error_code
+from harness.aws.restjson import header_value, resolve_error_code
 from harness.aws.sigv4 import AwsCredentials, SigV4RequestsAuth
+from harness.client import retry
 from harness.client.errors import ClientSideError, ServiceError
 from harness.model import (
     ModelSource,
@@ -39,26 +40,6 @@ from harness.model import (
     operations,
 )
 from harness.model.serialize import parse_output, serialize_request
-
-THROTTLING_CODES = frozenset(
-    {
-        "ThrottlingException",
-        "Throttling",
-        "ThrottledException",
-        "RequestThrottledException",
-        "TooManyRequestsException",
-        "ProvisionedThroughputExceededException",
-        "TransactionInProgressException",
-        "RequestLimitExceeded",
-        "BandwidthLimitExceeded",
-        "LimitExceededException",
-        "RequestThrottled",
-        "SlowDown",
-        "PriorRequestNotComplete",
-        "EC2ThrottledException",
-    }
-)
-TRANSIENT_STATUSES = frozenset({429, 500, 502, 503, 504})
 
 
 @dataclass
@@ -82,7 +63,9 @@ class ImagingClient:
     (GetImageSetMetadata, GetImageFrame) come back as bytes, never decompressed,
     beside their header members. The `runtime-` host prefix is applied only with
     `ClientConfig.inject_host_prefix` (off by default, so that a local endpoint
-    is reached as it is).
+    is reached as it is). `call` is the reference clients' one retry loop; the
+    steps it calls are where a variant differs (`SdkClient`'s retry quota and
+    clock offset, the self-test's bugs).
     """
 
     def __init__(
@@ -119,28 +102,37 @@ class ImagingClient:
         binding, request = self._validated(operation, params)
         invocation_id = str(uuid.uuid4())
         attempts = max(1, self.config.max_attempts)
+        spent: int | None = None
         for attempt in range(1, attempts + 1):
+            last = attempt == attempts
             prepared = self.session.prepare_request(self._for_attempt(request, attempt))
             prepared.headers["amz-sdk-invocation-id"] = invocation_id
-            prepared.headers["amz-sdk-request"] = f"attempt={attempt}; max={attempts}"
+            prepared.headers["amz-sdk-request"] = self._attempt_header(attempt, attempts)
             prepared = self.auth(prepared)
             try:
                 response = self.session.send(prepared, timeout=self.config.timeout, stream=True)
                 with response:
                     body = self._read(binding, response)
-            except (requests.RequestException, urllib3.exceptions.HTTPError) as transport_error:
-                if attempt == attempts:
+            except retry.TRANSPORT_ERRORS as transport_error:
+                cost = self._retry_cost(transport_error)
+                if last or not self._transport_retryable(transport_error) or not self._take(cost):
                     message = f"{type(transport_error).__name__}: {transport_error}"
                     raise ClientSideError(message) from transport_error
-                self._backoff(attempt)
+                spent = cost
+                self._wait(attempt, False, None)
                 continue
             if 200 <= response.status_code < 300:
+                self._settle(spent)
                 return self._output(binding, response, body)
             service_error = self._error(binding, response, body)
-            if attempt < attempts and self._retryable(service_error):
-                self._backoff(attempt)
-                continue
-            raise service_error
+            skewed = self._corrects_clock(service_error, response)
+            cost = self._retry_cost(service_error)
+            if last or not (skewed or self._retryable(service_error)) or not self._take(cost):
+                raise service_error
+            spent = cost
+            if not skewed:
+                retry_after = header_value(dict(response.headers), retry.RETRY_AFTER_HEADER)
+                self._wait(attempt, retry.throttled(service_error), retry_after)
         raise AssertionError("unreachable")
 
     def _request(self, operation: Operation, params: dict[str, Any]) -> requests.Request:
@@ -230,12 +222,40 @@ class ImagingClient:
         """The request to send on `attempt`; the same one every time."""
         return request
 
+    def _attempt_header(self, attempt: int, attempts: int) -> str:
+        """`amz-sdk-request` of one attempt."""
+        return f"attempt={attempt}; max={attempts}"
+
     def _error_code(self, headers: dict[str, str], body: Any) -> str | None:
         return resolve_error_code(headers, body)
 
     def _retryable(self, error: ServiceError) -> bool:
-        return error.code in THROTTLING_CODES or error.http_status in TRANSIENT_STATUSES
+        return retry.retryable(error)
+
+    def _transport_retryable(self, error: Exception) -> bool:
+        """Whether a timeout or dropped connection is worth another attempt."""
+        return True
+
+    def _corrects_clock(self, error: ServiceError, response: requests.Response) -> bool:
+        """Whether `error` corrected the signing clock, to be retried at once; never here."""
+        return False
+
+    # The retry budget: none here, every retry allowed (an SDK client keeps a quota).
+
+    def _retry_cost(self, error: Exception) -> int:
+        """The retry budget's price of a retry after `error`."""
+        return 0
+
+    def _take(self, cost: int) -> bool:
+        """Pay for one retry from the budget; False when it cannot be paid."""
+        return True
+
+    def _settle(self, spent: int | None) -> None:
+        """After a successful call, given what its last retry cost (None: no retry)."""
+
+    def _wait(self, attempt: int, throttled: bool, retry_after: str | None) -> None:
+        """Back off before the attempt after `attempt`."""
+        self._backoff(attempt)
 
     def _backoff(self, attempt: int) -> None:
-        ceiling = min(self.config.max_backoff, self.config.base_backoff * 2 ** (attempt - 1))
-        self._sleep(random.uniform(0, ceiling))
+        self._sleep(retry.full_jitter(self.config.base_backoff, self.config.max_backoff, attempt))

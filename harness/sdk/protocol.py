@@ -1,8 +1,8 @@
 """The harness side of the SDK adapter protocol, version 1.1 (docs/sdk-adapter-protocol.md).
 
 Adapters are programs speaking JSON lines on stdin/stdout; the reference
-client also runs in-process behind the same interface, its inputs and answers
-taking the same trip through the protocol's JSON (blobs as `{"$base64": ...}`).
+client runs behind the same interface, in-process or as a program
+(`harness.sdk.reference_adapter`).
 """
 
 from __future__ import annotations
@@ -18,13 +18,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-import requests
-
-from harness.aws.sigv4 import AwsCredentials
-from harness.client import ClientConfig, ClientSideError, ImagingClient, ServiceError
-from harness.sdk.endpoints import EndpointSettings
-from harness.sdk.reference_sdk import NEW_RETRIES_VARIABLE, SdkClient
-from harness.sdk.wire import decode_answer, decode_input, dumps
+from harness.client.retry import NEW_RETRIES_VARIABLE
+from harness.sdk.wire import decode_answer, dumps
 
 HELLO = "ahi-sdk-adapter/1"
 # The retry behaviours an adapter may declare in its greeting (`retries`, protocol 1.1).
@@ -248,126 +243,3 @@ class SubprocessAdapter:
         if self._process.poll() is None:
             self._process.kill()
             self._process.wait()
-
-
-def answer_from_client(
-    call_id: int, client: ImagingClient, operation: str, params: dict[str, Any]
-) -> dict[str, Any]:
-    """Run one call on the reference client and phrase the result as the protocol says."""
-    try:
-        return {"id": call_id, "output": client.call(operation, params)}
-    except ServiceError as error:
-        return {
-            "id": call_id,
-            "error": {
-                "kind": "service",
-                "code": error.code,
-                "message": error.message,
-                "httpStatus": error.http_status,
-                "modeled": error.modeled,
-            },
-        }
-    except ClientSideError as error:
-        return {"id": call_id, "error": {"kind": "client", "code": None, "message": str(error)}}
-
-
-def client_for(
-    config: dict[str, Any],
-    client_class: type[ImagingClient] = SdkClient,
-    retries_2026: bool = False,
-) -> ImagingClient:
-    """A reference client configured from a call's `config`.
-
-    Short backoff unless `shortBackoff` is false (then the standard mode's
-    1 s base and 20 s cap); every request through `proxy` when one is given
-    (an https endpoint through a CONNECT tunnel); without `endpoint`, the
-    endpoint the service's ruleset gives for `region`, `useFipsEndpoint` and
-    `useDualstackEndpoint`.
-    """
-    credentials = config["credentials"]
-    settings = endpoint_settings(config)
-    short = config.get("shortBackoff", True) is not False
-    session = requests.Session()
-    session.trust_env = False
-    if config.get("proxy"):
-        session.proxies = {"http": config["proxy"], "https": config["proxy"]}
-    keywords: dict[str, Any] = {}
-    if issubclass(client_class, SdkClient):
-        keywords["retries_2026"] = retries_2026
-        if settings is not None:
-            keywords["endpoint_settings"] = settings
-    return client_class(
-        ClientConfig(
-            endpoint=config.get("endpoint") or "",
-            region=config.get("region") or "",
-            credentials=AwsCredentials(
-                credentials["accessKeyId"],
-                credentials["secretAccessKey"],
-                credentials.get("sessionToken"),
-            ),
-            max_attempts=config["maxAttempts"],
-            timeout=config["timeoutSeconds"],
-            base_backoff=0.01 if short else 1.0,
-            max_backoff=0.05 if short else 20.0,
-            inject_host_prefix=bool(config.get("hostPrefix", True)),
-        ),
-        session,
-        **keywords,
-    )
-
-
-def endpoint_settings(config: dict[str, Any]) -> EndpointSettings | None:
-    """The endpoint ruleset's parameters when a call asks for resolution (1.1), else None.
-
-    Resolution is asked for by a missing or null `endpoint` or `region`, or by
-    either FIPS or dual-stack flag being set; a given `endpoint` is then the
-    ruleset's custom `Endpoint`.
-    """
-    fips = config.get("useFipsEndpoint") is True
-    dualstack = config.get("useDualstackEndpoint") is True
-    if config.get("endpoint") and config.get("region") and not (fips or dualstack):
-        return None
-    return EndpointSettings(config.get("region"), fips, dualstack, config.get("endpoint"))
-
-
-@dataclass
-class ClientPool:
-    """One client per `clientId` (protocol 1.1), a fresh one for calls without."""
-
-    client_class: type[ImagingClient] = SdkClient
-    clients: dict[str, ImagingClient] = field(default_factory=dict)
-    retries_2026: bool = False
-
-    def client(self, config: dict[str, Any]) -> ImagingClient:
-        key = config.get("clientId")
-        if not isinstance(key, str):
-            return client_for(config, self.client_class, self.retries_2026)
-        if key not in self.clients:
-            self.clients[key] = client_for(config, self.client_class, self.retries_2026)
-        return self.clients[key]
-
-
-class InProcessReference:
-    """The reference client behind the adapter interface, without a subprocess."""
-
-    def __init__(self, retries_2026: bool = False) -> None:
-        from harness import __version__
-
-        self.greeting = {
-            "hello": HELLO,
-            "sdk": "ahi-contract-reference",
-            "version": __version__,
-            "language": "python",
-            "retries": RETRIES_2026 if retries_2026 else STANDARD,
-        }
-        self._pool = ClientPool(retries_2026=retries_2026)
-
-    def call(
-        self, call_id: int, operation: str, params: dict[str, Any], config: dict[str, Any]
-    ) -> dict[str, Any]:
-        sent = decode_input(operation, json.loads(dumps(params)))
-        answer = answer_from_client(call_id, self._pool.client(config), operation, sent)
-        return decode_answer(operation, json.loads(dumps(answer)))
-
-    def close(self) -> None:
-        return

@@ -1,311 +1,159 @@
-"""The reference client as an adapter program, with one optional bug.
+"""The reference SDK client behind the adapter protocol: in-process, or as a program.
 
     python -m harness.sdk.reference_adapter [--bug NAME]
 
-Without `--bug` it is the reference client over the adapter protocol. Each bug
-is one realistic SDK mistake; the tests (and the self-test) use them to prove
+Both wrap `SdkClient` (`harness.sdk.reference_sdk`) the same way: a pool of
+clients keyed by `config.clientId`, each configured from a call's `config`, and
+its outputs and errors phrased as protocol answers. `InProcessReference` is the
+runner's `reference` adapter, its inputs and answers taking the same trip
+through the protocol's JSON (blobs as `{"$base64": ...}`); the program greets
+and answers JSON lines on stdin/stdout like any adapter, optionally carrying one
+bug of `harness.sdk.reference_bugs`, so the tests and the self-test can prove
 that the scenario catalogue catches it.
 """
 
 from __future__ import annotations
 
 import argparse
-import base64
 import json
 import sys
-import uuid
-from dataclasses import replace
+from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import quote, urlsplit, urlunsplit
 
 import requests
 
 from harness import __version__
-from harness.aws.restjson import header_value
-from harness.client import ClientSideError, ImagingClient, ServiceError
-from harness.model import Operation
+from harness.aws.sigv4 import AwsCredentials
+from harness.client import ClientConfig, ClientSideError, ImagingClient, ServiceError
+from harness.client.retry import retries_2026_asked
 from harness.sdk.endpoints import EndpointSettings
-from harness.sdk.protocol import HELLO, RETRIES_2026, STANDARD, ClientPool, answer_from_client
-from harness.sdk.reference_sdk import RETRY_COST, SdkClient, retries_2026_asked
-from harness.sdk.wire import decode_input, dumps
+from harness.sdk.protocol import HELLO, RETRIES_2026, STANDARD
+from harness.sdk.reference_bugs import BUGS
+from harness.sdk.reference_sdk import SdkClient
+from harness.sdk.wire import decode_answer, decode_input, dumps
+
+NAME = "ahi-contract-reference"
+
+
+def greeting(sdk: str, retries_2026: bool) -> dict[str, Any]:
+    """The reference adapter's greeting, naming `sdk` and the retry behaviour it runs."""
+    return {
+        "hello": HELLO,
+        "sdk": sdk,
+        "version": __version__,
+        "language": "python",
+        "retries": RETRIES_2026 if retries_2026 else STANDARD,
+    }
+
+
+def answer_from_client(
+    call_id: int, client: ImagingClient, operation: str, params: dict[str, Any]
+) -> dict[str, Any]:
+    """Run one call on the reference client and phrase the result as the protocol says."""
+    try:
+        return {"id": call_id, "output": client.call(operation, params)}
+    except ServiceError as error:
+        return {
+            "id": call_id,
+            "error": {
+                "kind": "service",
+                "code": error.code,
+                "message": error.message,
+                "httpStatus": error.http_status,
+                "modeled": error.modeled,
+            },
+        }
+    except ClientSideError as error:
+        return {"id": call_id, "error": {"kind": "client", "code": None, "message": str(error)}}
+
+
+def client_for(
+    config: dict[str, Any],
+    client_class: type[SdkClient] = SdkClient,
+    retries_2026: bool = False,
+) -> SdkClient:
+    """A reference client configured from a call's `config`.
+
+    Short backoff unless `shortBackoff` is false (then the standard mode's
+    1 s base and 20 s cap); every request through `proxy` when one is given
+    (an https endpoint through a CONNECT tunnel); without `endpoint`, the
+    endpoint the service's ruleset gives for `region`, `useFipsEndpoint` and
+    `useDualstackEndpoint`.
+    """
+    credentials = config["credentials"]
+    short = config.get("shortBackoff", True) is not False
+    session = requests.Session()
+    session.trust_env = False
+    if config.get("proxy"):
+        session.proxies = {"http": config["proxy"], "https": config["proxy"]}
+    return client_class(
+        ClientConfig(
+            endpoint=config.get("endpoint") or "",
+            region=config.get("region") or "",
+            credentials=AwsCredentials(
+                credentials["accessKeyId"],
+                credentials["secretAccessKey"],
+                credentials.get("sessionToken"),
+            ),
+            max_attempts=config["maxAttempts"],
+            timeout=config["timeoutSeconds"],
+            base_backoff=0.01 if short else 1.0,
+            max_backoff=0.05 if short else 20.0,
+            inject_host_prefix=bool(config.get("hostPrefix", True)),
+        ),
+        session,
+        endpoint_settings=endpoint_settings(config),
+        retries_2026=retries_2026,
+    )
+
+
+def endpoint_settings(config: dict[str, Any]) -> EndpointSettings | None:
+    """The endpoint ruleset's parameters when a call asks for resolution (1.1), else None.
+
+    Resolution is asked for by a missing or null `endpoint` or `region`, or by
+    either FIPS or dual-stack flag being set; a given `endpoint` is then the
+    ruleset's custom `Endpoint`.
+    """
+    fips = config.get("useFipsEndpoint") is True
+    dualstack = config.get("useDualstackEndpoint") is True
+    if config.get("endpoint") and config.get("region") and not (fips or dualstack):
+        return None
+    return EndpointSettings(config.get("region"), fips, dualstack, config.get("endpoint"))
+
+
+@dataclass
+class ClientPool:
+    """One client per `clientId` (protocol 1.1), a fresh one for calls without."""
+
+    client_class: type[SdkClient] = SdkClient
+    clients: dict[str, SdkClient] = field(default_factory=dict)
+    retries_2026: bool = False
 
+    def client(self, config: dict[str, Any]) -> SdkClient:
+        key = config.get("clientId")
+        if not isinstance(key, str):
+            return client_for(config, self.client_class, self.retries_2026)
+        if key not in self.clients:
+            self.clients[key] = client_for(config, self.client_class, self.retries_2026)
+        return self.clients[key]
 
-class NoToken(SdkClient):
-    """Never fills clientToken."""
 
-    def _fill_tokens(self, shape: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
-        return params
+class InProcessReference:
+    """The reference client behind the adapter interface, without a subprocess."""
 
+    def __init__(self, retries_2026: bool = False) -> None:
+        self.greeting = greeting(NAME, retries_2026)
+        self._pool = ClientPool(retries_2026=retries_2026)
 
-class TokenPerAttempt(SdkClient):
-    """Draws a new clientToken on every attempt."""
-
-    def _for_attempt(self, request: requests.Request, attempt: int) -> requests.Request:
-        if attempt > 1 and request.data:
-            body = json.loads(request.data)
-            if "clientToken" in body:
-                body["clientToken"] = str(uuid.uuid4())
-                request.data = json.dumps(body).encode()
-        return request
-
-
-class HeaderIgnored(SdkClient):
-    """Reads the error type from the body only."""
-
-    def _error_code(self, headers: dict[str, str], body: Any) -> str | None:
-        return super()._error_code({}, body)
-
-
-class NamespaceKept(SdkClient):
-    """Keeps `namespace#` (and `:URI`) in error codes."""
-
-    def _error_code(self, headers: dict[str, str], body: Any) -> str | None:
-        value = header_value(headers, "X-Amzn-Errortype")
-        if value:
-            return value
-        return super()._error_code(headers, body)
-
-
-class BodyCodeFirst(SdkClient):
-    """Prefers the body's type over the header."""
-
-    def _error_code(self, headers: dict[str, str], body: Any) -> str | None:
-        return super()._error_code({}, body) or super()._error_code(headers, body)
-
-
-class NoThrottleRetry(SdkClient):
-    """Does not retry throttling."""
-
-    def _retryable(self, error: ServiceError) -> bool:
-        return error.http_status in (500, 502, 503, 504)
-
-
-class RetriesConflicts(SdkClient):
-    """Retries 409 ConflictException as if it were transient."""
-
-    def _retryable(self, error: ServiceError) -> bool:
-        return error.http_status == 409 or super()._retryable(error)
-
-
-class FractionsDropped(SdkClient):
-    """Reads epoch timestamps as whole seconds (as Dart's aws_client does)."""
-
-    def _known(self, shape_name: str, value: Any) -> Any:
-        if self.source.shape(shape_name)["type"] == "timestamp" and isinstance(value, float):
-            return float(int(value))
-        return super()._known(shape_name, value)
-
-
-class NullsSent(SdkClient):
-    """Sends JSON null for the optional body members the caller left out."""
-
-    def _request(self, operation: Operation, params: dict[str, Any]) -> requests.Request:
-        request = super()._request(operation, params)
-        absent = [m.name for m in operation.body_members if m.name not in params]
-        if absent and request.data:
-            body = json.loads(request.data)
-            body.update(dict.fromkeys(absent))
-            request.data = json.dumps(body).encode()
-        return request
-
-
-class LabelsHalfEncoded(SdkClient):
-    """Leaves !'()* unencoded in labels (as Dart's Uri.encodeComponent does)."""
-
-    def _encode_label(self, value: str) -> str:
-        return quote(value, safe="-._~!'()*")
-
-
-class Unsigned(SdkClient):
-    """Sends requests without SigV4."""
-
-    def __init__(self, *arguments: Any, **keywords: Any) -> None:
-        super().__init__(*arguments, **keywords)
-        self.auth = lambda request: request  # type: ignore[assignment]
-
-
-class MetadataGunzipped(SdkClient):
-    """Hands back blob answers content-decoded, as `requests` does by default (gzip undone)."""
-
-    def _blob_body(self, response: requests.Response) -> bytes:
-        return response.content
-
-
-class BodyOnGet(SdkClient):
-    """Sends `{}` with a JSON Content-Type on operations without a modeled body."""
-
-    def _for_attempt(self, request: requests.Request, attempt: int) -> requests.Request:
-        if not request.data:
-            request.data = b"{}"
-            request.headers["Content-Type"] = "application/json"
-        return request
-
-
-class TagKeysCommaJoined(SdkClient):
-    """Joins a repeated query member into one comma-separated value (`tagKeys=a,b`)."""
-
-    def _for_attempt(self, request: requests.Request, attempt: int) -> requests.Request:
-        joined: dict[str, list[str]] = {}
-        for key, value in request.params:
-            joined.setdefault(key, []).append(value)
-        request.params = [(key, ",".join(values)) for key, values in joined.items()]
-        return request
-
-
-class ArnLabelUnencoded(SdkClient):
-    """Leaves `:` and `/` unencoded in labels, so an ARN spans several path segments."""
-
-    def _encode_label(self, value: str) -> str:
-        return quote(value, safe="-._~:/")
-
-
-class BooleansCapitalised(SdkClient):
-    """Writes query booleans as Python's `str(bool)` does: `True`, `False`."""
-
-    def _for_attempt(self, request: requests.Request, attempt: int) -> requests.Request:
-        spelled = {"true": "True", "false": "False"}
-        request.params = [(key, spelled.get(value, value)) for key, value in request.params]
-        return request
-
-
-class BlobsAsText(SdkClient):
-    """Sends the DICOMUpdates blobs as their text instead of base64."""
-
-    def _for_attempt(self, request: requests.Request, attempt: int) -> requests.Request:
-        if request.data:
-            body = json.loads(request.data)
-            updates = body.get("DICOMUpdates") if isinstance(body, dict) else None
-            if isinstance(updates, dict):
-                for name, value in updates.items():
-                    updates[name] = base64.b64decode(value).decode("utf-8")
-                request.data = json.dumps(body).encode()
-        return request
-
-
-class NoRetryQuota(SdkClient):
-    """Retries without limit: no retry quota."""
-
-    def _take(self, cost: int) -> bool:
-        return True
-
-
-class BackoffOffByOne(SdkClient):
-    """Waits `base * 2 ** attempt` without jitter: twice the documented bound."""
-
-    def _backoff(self, attempt: int) -> None:
-        self._sleep(min(self.config.max_backoff, self.config.base_backoff * 2**attempt))
-
-
-class AttemptMaxLate(SdkClient):
-    """Leaves `max=` off the first attempt's amz-sdk-request."""
-
-    def _attempt_header(self, attempt: int, attempts: int) -> str:
-        return f"attempt={attempt}" if attempt == 1 else super()._attempt_header(attempt, attempts)
-
-
-class AttemptStuck(SdkClient):
-    """Sends `attempt=1` on every attempt."""
-
-    def _attempt_header(self, attempt: int, attempts: int) -> str:
-        return super()._attempt_header(1, attempts)
-
-
-class TransportErrorsFinal(SdkClient):
-    """Treats timeouts and dropped connections as final."""
-
-    def _transport_retryable(self, error: Exception) -> bool:
-        return False
-
-
-class ClockNeverCorrected(SdkClient):
-    """Ignores the server's Date: no clock-skew correction."""
-
-    def _corrects_clock(self, error: ServiceError, response: requests.Response) -> bool:
-        return False
-
-
-class HostPrefixIgnored(SdkClient):
-    """Never applies the model's host prefix, even when injection is on."""
-
-    def _base_url(self, operation: Operation) -> str:
-        return self.config.endpoint.rstrip("/")
-
-
-class HostPrefixEverywhere(SdkClient):
-    """Applies `runtime-` to every operation when injection is on."""
-
-    def _base_url(self, operation: Operation) -> str:
-        if not self.config.inject_host_prefix:
-            return super()._base_url(operation)
-        parts = urlsplit(self.config.endpoint.rstrip("/"))
-        return urlunsplit(parts._replace(netloc="runtime-" + parts.netloc))
-
-
-class ContentLengthOnGet(SdkClient):
-    """Sends `Content-Length: 0` on GET requests."""
-
-    def _for_attempt(self, request: requests.Request, attempt: int) -> requests.Request:
-        if request.method == "GET":
-            request.headers["Content-Length"] = "0"
-        return request
-
-
-class EmptyOutputRejected(SdkClient):
-    """Takes a success answer without a body for an error."""
-
-    def _output(
-        self, operation: Operation, response: requests.Response, raw: bytes
+    def call(
+        self, call_id: int, operation: str, params: dict[str, Any], config: dict[str, Any]
     ) -> dict[str, Any]:
-        if not raw and not operation.blob_output:
-            raise ClientSideError("the success answer has no body")
-        return super()._output(operation, response, raw)
+        sent = decode_input(operation, json.loads(dumps(params)))
+        answer = answer_from_client(call_id, self._pool.client(config), operation, sent)
+        return decode_answer(operation, json.loads(dumps(answer)))
 
-
-class TimeoutCostsFive(SdkClient):
-    """Charges a retry after a timeout 5 quota tokens, as any other retry."""
-
-    def _retry_cost(self, error: Exception) -> int:
-        return RETRY_COST if isinstance(error, requests.Timeout) else super()._retry_cost(error)
-
-
-class FipsIgnored(SdkClient):
-    """Resolves endpoints as if `useFipsEndpoint` were never set."""
-
-    def _endpoint_for(self, settings: EndpointSettings) -> str:
-        return super()._endpoint_for(replace(settings, use_fips=False))
-
-
-BUGS: dict[str, type[ImagingClient]] = {
-    "no-token": NoToken,
-    "token-per-attempt": TokenPerAttempt,
-    "header-ignored": HeaderIgnored,
-    "namespace-kept": NamespaceKept,
-    "body-code-first": BodyCodeFirst,
-    "no-throttle-retry": NoThrottleRetry,
-    "retries-conflicts": RetriesConflicts,
-    "fractions-dropped": FractionsDropped,
-    "nulls-sent": NullsSent,
-    "labels-half-encoded": LabelsHalfEncoded,
-    "unsigned": Unsigned,
-    "metadata-gunzipped": MetadataGunzipped,
-    "body-on-get": BodyOnGet,
-    "tagkeys-comma-joined": TagKeysCommaJoined,
-    "arn-label-unencoded": ArnLabelUnencoded,
-    "booleans-capitalised": BooleansCapitalised,
-    "blobs-as-text": BlobsAsText,
-    "no-retry-quota": NoRetryQuota,
-    "backoff-off-by-one": BackoffOffByOne,
-    "attempt-max-late": AttemptMaxLate,
-    "attempt-stuck": AttemptStuck,
-    "transport-errors-final": TransportErrorsFinal,
-    "clock-never-corrected": ClockNeverCorrected,
-    "host-prefix-ignored": HostPrefixIgnored,
-    "host-prefix-everywhere": HostPrefixEverywhere,
-    "content-length-on-get": ContentLengthOnGet,
-    "empty-output-rejected": EmptyOutputRejected,
-    "fips-ignored": FipsIgnored,
-    "timeout-costs-five": TimeoutCostsFive,
-}
+    def close(self) -> None:
+        return
 
 
 def main() -> int:
@@ -316,15 +164,8 @@ def main() -> int:
     pool = ClientPool(
         BUGS[arguments.bug] if arguments.bug else SdkClient, retries_2026=retries_2026
     )
-    name = f"ahi-contract-reference{'+' + arguments.bug if arguments.bug else ''}"
-    greeting = {
-        "hello": HELLO,
-        "sdk": name,
-        "version": __version__,
-        "language": "python",
-        "retries": RETRIES_2026 if retries_2026 else STANDARD,
-    }
-    print(json.dumps(greeting), flush=True)
+    name = f"{NAME}{'+' + arguments.bug if arguments.bug else ''}"
+    print(json.dumps(greeting(name, retries_2026)), flush=True)
     for line in sys.stdin:
         if not line.strip():
             continue

@@ -22,11 +22,11 @@ from harness.sdk.protocol import (
     Adapter,
     AdapterBroken,
     AdapterNotStarted,
-    InProcessReference,
     SubprocessAdapter,
     call_config,
     declared_retries,
 )
+from harness.sdk.reference_adapter import InProcessReference
 from harness.sdk.scenarios import Scenario, load_catalogue
 from harness.sdk.stub import StubServer
 

@@ -21,7 +21,7 @@ from harness.checks import Source, register
 from harness.emulator.faults import FAULTS_BY_NAME
 from harness.report.record import Outcome, RunRecord
 from harness.sdk.bugs import caught_by
-from harness.sdk.reference_adapter import BUGS
+from harness.sdk.reference_bugs import BUGS
 from harness.sdk.runner import certify
 from harness.server.options import ServerOptions
 from harness.server.runner import execute

@@ -263,4 +263,8 @@ def test_the_protocol_document_is_installed(installed: Path, sources: Path, tmp_
     finished = _run([str(installed / "ahi-contract"), "sdk", "--protocol-doc"], tmp_path)
     path = Path(finished.stdout.strip())
     assert path.is_relative_to(installed.parent)
-    assert path.read_text() == (sources / "docs" / "sdk-adapter-protocol.md").read_text()
+    shipped = sources / "harness" / "sdk" / "adapters" / "sdk-adapter-protocol.md"
+    assert path.read_text() == shipped.read_text()
+    # docs/ links to the package's copy, and the link survives `git archive`.
+    linked = sources / "docs" / "sdk-adapter-protocol.md"
+    assert linked.is_symlink() and linked.resolve() == shipped.resolve()

@@ -82,7 +82,13 @@ def test_the_protocol_document_ships_with_the_package(
     assert main(["sdk", "--protocol-doc"]) == 0
     shipped = Path(capsys.readouterr().out.strip())
     assert shipped.is_relative_to(Path(harness.__file__).parent)
-    assert shipped.read_text() == (repo_root / "docs/sdk-adapter-protocol.md").read_text()
+    assert not shipped.is_symlink()
+
+
+def test_the_docs_protocol_document_is_a_relative_link_to_the_shipped_one(repo_root: Path) -> None:
+    docs = repo_root / "docs" / "sdk-adapter-protocol.md"
+    assert docs.is_symlink() and not Path(docs.readlink()).is_absolute()
+    assert docs.resolve() == (repo_root / "harness/sdk/adapters/sdk-adapter-protocol.md").resolve()
 
 
 def test_a_bundled_adapter_without_its_npm_packages_says_how_to_install_them(

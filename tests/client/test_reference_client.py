@@ -10,7 +10,7 @@ import responses
 
 from harness.client import ClientConfig, ImagingClient
 from harness.sdk.judge import judge
-from harness.sdk.protocol import answer_from_client
+from harness.sdk.reference_adapter import answer_from_client
 from harness.sdk.scenarios import CATALOGUE, METADATA_GZIP, SAMPLE_INPUT, Scenario
 
 ENDPOINT = "http://medical-imaging.test"

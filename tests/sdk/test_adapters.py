@@ -11,7 +11,7 @@ import pytest
 
 from harness.model import IN_SCOPE_OPERATIONS, load_pinned_model, operations
 from harness.sdk.bugs import caught_by
-from harness.sdk.reference_adapter import BUGS
+from harness.sdk.reference_bugs import BUGS
 from harness.sdk.runner import ADAPTERS_DIR, certify, load_known
 from harness.sdk.scenarios import BY_ID, ERROR_VARIANTS
 

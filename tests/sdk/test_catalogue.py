@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from typing import Any
+from collections.abc import Callable
+from typing import Any, get_args
 
 import pytest
 
@@ -19,7 +20,15 @@ from harness.sdk.scenarios import (
     SAMPLE_BODY,
     SAMPLE_INPUT,
     SAMPLE_OUTPUT,
+    blobs,
+    clock_skew,
+    deserialization,
+    endpoints,
+    errors,
+    idempotency,
     load_catalogue,
+    retries,
+    serialization,
 )
 
 MODEL = load_pinned_model()
@@ -64,9 +73,33 @@ def test_request_lines_agree_with_the_facts() -> None:
 def test_every_modelled_error_of_every_operation_has_every_variant() -> None:
     for operation in IN_SCOPE_OPERATIONS:
         for error in MODEL.operation(operation)["errors"]:  # type: ignore[index]
-            assert f"SDK-ERR-HEADER-{operation}-{error['shape']}" in BY_ID
-        assert f"SDK-SERIALIZE-{operation}" in BY_ID
-        assert f"SDK-ERR-5XX-EMPTY-BODY-{operation}" in BY_ID
+            for variant in get_args(errors.ErrorVariant):
+                assert errors.error_id(variant, operation, error["shape"]) in BY_ID
+        assert serialization.serialize_id(operation) in BY_ID
+        assert errors.generic_error_id("5XX-EMPTY-BODY", operation) in BY_ID
+
+
+# Each family's ID builder for the cases it names, and those cases.
+CASE_BUILDERS: list[tuple[Callable[[Any], str], tuple[Any, ...]]] = [
+    (lambda case: errors.generic_error_id(case, "GetDatastore"), get_args(errors.GenericError)),
+    (idempotency.token_id, get_args(idempotency.TokenCase)),
+    (retries.retry_id, (*get_args(retries.RetryCase), *retries.TRANSIENT)),
+    (retries.no_retry_id, get_args(retries.FinalStatus)),
+    (clock_skew.clock_skew_id, get_args(clock_skew.ClockSkewCase)),
+    (serialization.serialization_id, get_args(serialization.SerializationCase)),
+    (deserialization.deserialization_id, get_args(deserialization.DeserializationCase)),
+    (endpoints.endpoint_id, get_args(endpoints.EndpointCase)),
+    (blobs.blob_id, get_args(blobs.BlobCase)),
+]
+
+
+@pytest.mark.parametrize(("build", "cases"), CASE_BUILDERS)
+def test_every_case_an_id_builder_names_is_a_scenario(
+    build: Callable[[Any], str], cases: tuple[Any, ...]
+) -> None:
+    """A case left in a builder's type after its scenario is gone or renamed fails here."""
+    assert cases
+    assert [build(case) for case in cases if build(case) not in BY_ID] == []
 
 
 def test_written_out_bodies_are_exactly_the_operations_with_a_body() -> None:

@@ -9,13 +9,8 @@ from pathlib import Path
 import pytest
 
 from harness.client import ClientSideError
-from harness.sdk.protocol import (
-    AdapterNotStarted,
-    ClientPool,
-    call_config,
-    client_for,
-    stderr_tail,
-)
+from harness.sdk.protocol import AdapterNotStarted, call_config, stderr_tail
+from harness.sdk.reference_adapter import ClientPool, client_for
 from harness.sdk.runner import certify, scenario_config
 from harness.sdk.scenarios import BY_ID, METADATA_GZIP, REMOVABLE, UPDATABLE
 from harness.sdk.stub import StubServer

@@ -9,7 +9,8 @@ import pytest
 import requests
 
 from harness.client import ClientConfig, ServiceError
-from harness.sdk.reference_sdk import QUOTA_TOKENS, RetryQuota, SdkClient, retries_2026_asked
+from harness.client.retry import QUOTA_TOKENS, RetryQuota, retries_2026_asked
+from harness.sdk.reference_sdk import SdkClient
 
 
 def test_the_quota_spends_and_refills_within_its_bucket() -> None:

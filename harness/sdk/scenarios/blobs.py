@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+from typing import Literal
 
 from harness.checks import Source
 from harness.sdk import matchers
@@ -18,6 +19,13 @@ from harness.sdk.scenarios.samples import (
 )
 from harness.sdk.stub import Reply
 
+BlobCase = Literal["FRAME", "METADATA-GZIP", "METADATA-PLAIN", "UPDATE-BASE64"]
+
+
+def blob_id(case: BlobCase) -> str:
+    """The ID of one blob scenario."""
+    return f"SDK-BLOB-{case}"
+
 
 def _blobs(add: Add) -> None:
     streaming = (
@@ -27,7 +35,7 @@ def _blobs(add: Add) -> None:
     )
     add(
         Scenario(
-            id="SDK-BLOB-FRAME",
+            id=blob_id("FRAME"),
             family="sdk-blobs",
             rule="GetImageFrame hands back the frame's bytes unchanged, with contentType",
             source=Source.MODEL,
@@ -40,7 +48,7 @@ def _blobs(add: Add) -> None:
     )
     add(
         Scenario(
-            id="SDK-BLOB-METADATA-GZIP",
+            id=blob_id("METADATA-GZIP"),
             family="sdk-blobs",
             rule="GetImageSetMetadata hands back the gzip bytes as sent (not gunzipped), with "
             "contentType and contentEncoding",
@@ -54,7 +62,7 @@ def _blobs(add: Add) -> None:
     )
     add(
         Scenario(
-            id="SDK-BLOB-METADATA-PLAIN",
+            id=blob_id("METADATA-PLAIN"),
             family="sdk-blobs",
             rule="GetImageSetMetadata without Content-Encoding hands back the JSON bytes unparsed",
             source=Source.MODEL,
@@ -74,7 +82,7 @@ def _blobs(add: Add) -> None:
     updates = {"updatableAttributes": UPDATABLE, "removableAttributes": REMOVABLE}
     add(
         Scenario(
-            id="SDK-BLOB-UPDATE-BASE64",
+            id=blob_id("UPDATE-BASE64"),
             family="sdk-blobs",
             rule="UpdateImageSetMetadata sends the DICOMUpdates blobs base64-encoded in its JSON "
             "body",

@@ -12,12 +12,27 @@ under the threshold, or no `Date`, is not a clock-skew retry.
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Literal
 
 from harness.checks import Source
 from harness.sdk import matchers
 from harness.sdk.scenarios.base import Add, Expect, Scenario
 from harness.sdk.scenarios.samples import SAMPLE_INPUT, ok
 from harness.sdk.stub import Reply
+
+SkewError = Literal["RequestTimeTooSkewed", "InvalidSignatureException"]
+ClockSkewCase = Literal[SkewError, "PERSISTS", "NO-DATE", "BELOW-THRESHOLD"]
+SKEW_ERRORS: tuple[tuple[SkewError, str], ...] = (
+    ("RequestTimeTooSkewed", "a definite"),
+    ("InvalidSignatureException", "a possible"),
+)
+"""The clock-skew errors retried once at the server's time, and what kind each is."""
+
+
+def clock_skew_id(case: ClockSkewCase) -> str:
+    """The ID of one clock-skew scenario (a skew error's, by its code)."""
+    return f"SDK-CLOCK-SKEW-{case}"
+
 
 # Beyond the 15 minutes SigV4 allows, so that a real service refuses the signature.
 SKEW = 1200.0
@@ -53,13 +68,10 @@ def _served(offset: float) -> Reply:
 
 
 def _clock_skew(add: Add) -> None:
-    for code, kind in (
-        ("RequestTimeTooSkewed", "a definite"),
-        ("InvalidSignatureException", "a possible"),
-    ):
+    for code, kind in SKEW_ERRORS:
         add(
             Scenario(
-                id=f"SDK-CLOCK-SKEW-{code}",
+                id=clock_skew_id(code),
                 family="sdk-clock-skew",
                 rule=f"A 403 {code} ({kind} clock-skew error) with a Date 20 minutes ahead is "
                 "retried "
@@ -76,7 +88,7 @@ def _clock_skew(add: Add) -> None:
         )
     add(
         Scenario(
-            id="SDK-CLOCK-SKEW-PERSISTS",
+            id=clock_skew_id("PERSISTS"),
             family="sdk-clock-skew",
             rule="The corrected clock persists: the client's next operation is signed at the "
             "server's time on its first attempt",
@@ -93,7 +105,7 @@ def _clock_skew(add: Add) -> None:
     )
     add(
         Scenario(
-            id="SDK-CLOCK-SKEW-NO-DATE",
+            id=clock_skew_id("NO-DATE"),
             family="sdk-clock-skew",
             rule="A clock-skew error without a Date header is not retried as clock skew",
             source=Source.AWS_CONVENTION,
@@ -116,7 +128,7 @@ def _clock_skew(add: Add) -> None:
     )
     add(
         Scenario(
-            id="SDK-CLOCK-SKEW-BELOW-THRESHOLD",
+            id=clock_skew_id("BELOW-THRESHOLD"),
             family="sdk-clock-skew",
             rule="An InvalidSignatureException for a wrong signature, its Date 2 minutes off "
             "(under "

@@ -3,11 +3,27 @@
 from __future__ import annotations
 
 import json
+from typing import Literal
 
 from harness.checks import Source
 from harness.model import IN_SCOPE_OPERATIONS, operations
 from harness.sdk.scenarios.base import Add, Expect, Scenario, reply
 from harness.sdk.scenarios.samples import DATASTORE, JOB, SAMPLE_INPUT, SAMPLE_OUTPUT, ok
+
+DeserializationCase = Literal[
+    "FRACTIONS", "UNKNOWN-MEMBERS", "WHOLE-SECONDS", "IMPORT-CONFIGURATION"
+]
+
+
+def deserialization_id(case: DeserializationCase) -> str:
+    """The ID of one of the family's scenarios that are not one operation's sample output."""
+    return f"SDK-DESERIALIZE-{case}"
+
+
+def deserialize_id(operation: str) -> str:
+    """The ID of the scenario reading `operation`'s sample output."""
+    return f"SDK-DESERIALIZE-{operation}"
+
 
 DESERIALIZE_NOTES = {
     "SearchImageSets": "; version is an integer, DICOMTags read whole",
@@ -26,7 +42,7 @@ def _deserialization(add: Add) -> None:
     extended["unknownTopLevel"] = 1
     add(
         Scenario(
-            id="SDK-DESERIALIZE-FRACTIONS",
+            id=deserialization_id("FRACTIONS"),
             family="sdk-deserialization",
             rule="Every output member is read, epoch timestamps keep their fractions",
             source=Source.SMITHY,
@@ -39,7 +55,7 @@ def _deserialization(add: Add) -> None:
     )
     add(
         Scenario(
-            id="SDK-DESERIALIZE-UNKNOWN-MEMBERS",
+            id=deserialization_id("UNKNOWN-MEMBERS"),
             family="sdk-deserialization",
             rule="Unknown response members are ignored",
             source=Source.SMITHY,
@@ -58,7 +74,7 @@ def _deserialization(add: Add) -> None:
     }
     add(
         Scenario(
-            id="SDK-DESERIALIZE-WHOLE-SECONDS",
+            id=deserialization_id("WHOLE-SECONDS"),
             family="sdk-deserialization",
             rule="An integer epoch timestamp is read as that second",
             source=Source.SMITHY,
@@ -74,7 +90,7 @@ def _deserialization(add: Add) -> None:
             continue
         add(
             Scenario(
-                id=f"SDK-DESERIALIZE-{operation}",
+                id=deserialize_id(operation),
                 family="sdk-deserialization",
                 rule=f"{operation}: every output member is read with the model's names and types, "
                 f"timestamps with their fractions{DESERIALIZE_NOTES.get(operation, '')}",

@@ -20,6 +20,16 @@ from harness.sdk.scenarios.samples import SAMPLE_INPUT, ok
 from harness.sdk.stub import Reply
 
 
+def empty_body_id(operation: str) -> str:
+    """The ID of the scenario checking that `operation` sends no body."""
+    return f"SDK-EMPTY-BODY-{operation}"
+
+
+def empty_output_id(operation: str) -> str:
+    """The ID of the scenario answering `operation` with no body at all."""
+    return f"SDK-EMPTY-OUTPUT-{operation}"
+
+
 def _empty_bodies(add: Add) -> None:
     for operation in IN_SCOPE_OPERATIONS:
         binding = operations()[operation]
@@ -36,7 +46,7 @@ def _empty_bodies(add: Add) -> None:
             test = "RestJsonHttpGetWithNoInput"
         add(
             Scenario(
-                id=f"SDK-EMPTY-BODY-{operation}",
+                id=empty_body_id(operation),
                 family="sdk-empty-bodies",
                 rule=f"{operation} ({binding.method}, no modelled body) sends no body, no "
                 "Content-Type "
@@ -54,7 +64,7 @@ def _empty_bodies(add: Add) -> None:
     for operation in ("TagResource", "UntagResource"):
         add(
             Scenario(
-                id=f"SDK-EMPTY-OUTPUT-{operation}",
+                id=empty_output_id(operation),
                 family="sdk-empty-bodies",
                 rule=f"{operation}: a 200 with no body at all is the empty output, not an error",
                 source=Source.SMITHY,

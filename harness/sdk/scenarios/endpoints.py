@@ -12,6 +12,7 @@ answers with an error is a client error with no request at all.
 
 from __future__ import annotations
 
+from typing import Literal
 from urllib.parse import urlsplit
 
 from harness.checks import Source
@@ -19,6 +20,10 @@ from harness.sdk import matchers
 from harness.sdk.scenarios.base import Add, Expect, Resolution, Scenario
 from harness.sdk.scenarios.samples import SAMPLE_INPUT, ok
 
+EndpointCase = Literal[
+    "CUSTOM", "CUSTOM-NO-REGION", "CUSTOM-FIPS", "CUSTOM-DUALSTACK", "NO-REGION", "HOST-PREFIX-FIPS"
+]
+"""The endpoint scenarios that are not a region case."""
 TESTS = (
     "botocore tests/functional/endpoint-rules/medical-imaging/endpoint-tests-1.json "
     "(medical-imaging endpoint ruleset, endpoint-rule-set-1.json)"
@@ -49,7 +54,7 @@ REGION_CASES: tuple[tuple[str, bool, bool, str], ...] = (
     ("us-isob-east-1", False, False, "https://medical-imaging.us-isob-east-1.sc2s.sgov.gov"),
 )
 # (ID suffix, settings, the test's expected error) for the cases the ruleset refuses.
-ERROR_CASES: tuple[tuple[str, Resolution, str], ...] = (
+ERROR_CASES: tuple[tuple[EndpointCase, Resolution, str], ...] = (
     (
         "CUSTOM-FIPS",
         Resolution("us-east-1", True, False, CUSTOM),
@@ -65,10 +70,15 @@ ERROR_CASES: tuple[tuple[str, Resolution, str], ...] = (
 _OPERATION = "GetDatastore"
 
 
-def case_id(region: str, fips: bool, dualstack: bool) -> str:
-    """The scenario ID of one region case."""
+def region_id(region: str, fips: bool, dualstack: bool) -> str:
+    """The ID of one region case's scenario."""
     flags = "".join(("-FIPS" if fips else "", "-DUALSTACK" if dualstack else ""))
     return f"SDK-ENDPOINT-{region}{flags}"
+
+
+def endpoint_id(case: EndpointCase) -> str:
+    """The ID of an endpoint scenario that is not a region case."""
+    return f"SDK-ENDPOINT-{case}"
 
 
 def _authority(url: str) -> str:
@@ -109,7 +119,7 @@ def _endpoints(add: Add) -> None:
         flags = f"FIPS {'on' if fips else 'off'}, dual-stack {'on' if dualstack else 'off'}"
         _reaches(
             add,
-            case_id(region, fips, dualstack),
+            region_id(region, fips, dualstack),
             f"Region {region} with {flags} resolves to {url}",
             f"{TESTS}: 'For region {region} with FIPS {'enabled' if fips else 'disabled'} and "
             f"DualStack {'enabled' if dualstack else 'disabled'}'",
@@ -118,7 +128,7 @@ def _endpoints(add: Add) -> None:
         )
     _reaches(
         add,
-        "SDK-ENDPOINT-CUSTOM",
+        endpoint_id("CUSTOM"),
         f"A custom endpoint ({CUSTOM}) with a region, FIPS and dual-stack off, is used as given",
         f"{TESTS}: 'For custom endpoint with region set and fips disabled and dualstack disabled'",
         Resolution("us-east-1", False, False, CUSTOM),
@@ -126,7 +136,7 @@ def _endpoints(add: Add) -> None:
     )
     add(
         Scenario(
-            id="SDK-ENDPOINT-CUSTOM-NO-REGION",
+            id=endpoint_id("CUSTOM-NO-REGION"),
             family="sdk-endpoints",
             rule=f"A custom endpoint without a region resolves ({CUSTOM}), but SigV4 has no "
             "region to "
@@ -147,7 +157,7 @@ def _endpoints(add: Add) -> None:
     for suffix, settings, error in ERROR_CASES:
         add(
             Scenario(
-                id=f"SDK-ENDPOINT-{suffix}",
+                id=endpoint_id(suffix),
                 family="sdk-endpoints",
                 rule=f"The ruleset refuses the configuration ('{error}'): a client error, and no "
                 "request",
@@ -164,7 +174,7 @@ def _endpoints(add: Add) -> None:
     prefixed = "GetImageSet"
     _reaches(
         add,
-        "SDK-ENDPOINT-HOST-PREFIX-FIPS",
+        endpoint_id("HOST-PREFIX-FIPS"),
         f"{prefixed} in us-east-1 with FIPS on reaches the resolved host with the model's "
         "`runtime-` prefix: runtime-medical-imaging-fips.us-east-1.amazonaws.com",
         f"{TESTS} ('For region us-east-1 with FIPS enabled and DualStack disabled') and the "

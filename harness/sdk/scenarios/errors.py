@@ -2,15 +2,51 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from harness.checks import Source
-from harness.model import IN_SCOPE_OPERATIONS, load_pinned_model
+from harness.model import IN_SCOPE_OPERATIONS, operations
 from harness.sdk.scenarios.base import Add, Expect, Scenario, reply
 from harness.sdk.scenarios.samples import CORAL_URI, NAMESPACE, SAMPLE_INPUT
 
-# name -> (rule, source, how the error is sent); `{e}` is the error's name.
-ERROR_VARIANTS: dict[str, tuple[str, Source, Any]] = {
+ErrorVariant = Literal[
+    "HEADER",
+    "URI-SUFFIX",
+    "OWN-NAMESPACE",
+    "OTHER-NAMESPACE",
+    "BODY-TYPE",
+    "BODY-CODE",
+    "BODY-NAMESPACE-URI",
+    "HEADER-WINS",
+    "MESSAGE-CAPITALISED",
+]
+"""The ways a modelled error is sent, one scenario each per modelled error."""
+GenericError = Literal["UNKNOWN-CODE", "5XX-EMPTY-BODY"]
+"""The errors every operation is sent besides its modelled ones."""
+
+
+def error_id(variant: ErrorVariant, operation: str, error: str) -> str:
+    """The ID of the scenario sending `operation`'s modelled `error` the `variant` way."""
+    return f"SDK-ERR-{variant}-{operation}-{error}"
+
+
+def generic_error_id(kind: GenericError, operation: str) -> str:
+    """The ID of the scenario answering `operation` with the `kind` error."""
+    return f"SDK-ERR-{kind}-{operation}"
+
+
+def error_ids(*variants: ErrorVariant) -> set[str]:
+    """The IDs of these variants, for every modelled error of every operation."""
+    return {
+        error_id(variant, operation, error.name)
+        for variant in variants
+        for operation in IN_SCOPE_OPERATIONS
+        for error in operations()[operation].errors
+    }
+
+
+# variant -> (rule, source, how the error is sent); `{e}` is the error's name.
+ERROR_VARIANTS: dict[ErrorVariant, tuple[str, Source, Any]] = {
     "HEADER": (
         "named in X-Amzn-Errortype maps to the modeled error with its message",
         Source.SMITHY,
@@ -61,18 +97,16 @@ ERROR_VARIANTS: dict[str, tuple[str, Source, Any]] = {
 
 
 def _errors(add: Add) -> None:
-    model = load_pinned_model()
     reference = "Smithy aws.protocols#restJson1, operation error serialization; model errors"
     for operation in IN_SCOPE_OPERATIONS:
         params = SAMPLE_INPUT[operation]
-        for error in model.operation(operation)["errors"]:  # type: ignore[index]
-            name = error["shape"]
-            status = model.shape(name)["error"]["httpStatusCode"]
+        for error in operations()[operation].errors:
+            name, status = error.name, error.status
             for variant, (rule, source, shape_of) in ERROR_VARIANTS.items():
                 body, header = shape_of(name)
                 add(
                     Scenario(
-                        id=f"SDK-ERR-{variant}-{operation}-{name}",
+                        id=error_id(variant, operation, name),
                         family="sdk-errors",
                         rule=f"{operation}: {name} {rule}",
                         source=source,
@@ -92,7 +126,7 @@ def _errors(add: Add) -> None:
                 )
         add(
             Scenario(
-                id=f"SDK-ERR-UNKNOWN-CODE-{operation}",
+                id=generic_error_id("UNKNOWN-CODE", operation),
                 family="sdk-errors",
                 rule=f"{operation}: an unknown error code gives a generic error that keeps the "
                 "code",
@@ -113,7 +147,7 @@ def _errors(add: Add) -> None:
         )
         add(
             Scenario(
-                id=f"SDK-ERR-5XX-EMPTY-BODY-{operation}",
+                id=generic_error_id("5XX-EMPTY-BODY", operation),
                 family="sdk-errors",
                 rule=f"{operation}: a 500 with the header and no body still maps to the named "
                 "error "

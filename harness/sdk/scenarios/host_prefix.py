@@ -15,6 +15,17 @@ from harness.sdk.protocol import ACCESS_KEY, SECRET_KEY
 from harness.sdk.scenarios.base import Add, Expect, Scenario
 from harness.sdk.scenarios.samples import SAMPLE_INPUT, ok
 
+
+def host_prefix_id(operation: str) -> str:
+    """The ID of the scenario calling `operation` with host-prefix injection on."""
+    return f"SDK-HOST-PREFIX-{operation}"
+
+
+def host_prefix_disabled_id(operation: str) -> str:
+    """The ID of the scenario calling (prefixed) `operation` with injection turned off."""
+    return f"SDK-HOST-PREFIX-DISABLED-{operation}"
+
+
 _SIGNED_HOST = matchers.signature_valid(SECRET_KEY, ACCESS_KEY)
 _MODEL = (
     "model: the operation's `endpoint.hostPrefix`; Smithy `smithy.api#endpoint` trait (clients "
@@ -33,7 +44,7 @@ def _host_prefix(add: Add) -> None:
         named = f"`{prefix}<endpoint host>`" if prefix else "the endpoint's host, unprefixed"
         add(
             Scenario(
-                id=f"SDK-HOST-PREFIX-{operation}",
+                id=host_prefix_id(operation),
                 family="sdk-host-prefix",
                 rule=f"{operation} with host-prefix injection on reaches {named}, signed for that "
                 "Host",
@@ -52,7 +63,7 @@ def _host_prefix(add: Add) -> None:
             continue
         add(
             Scenario(
-                id=f"SDK-HOST-PREFIX-DISABLED-{operation}",
+                id=host_prefix_disabled_id(operation),
                 family="sdk-host-prefix",
                 rule=f"{operation} with host-prefix injection turned off reaches the endpoint's "
                 "host "

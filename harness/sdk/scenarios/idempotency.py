@@ -2,10 +2,25 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from harness.checks import Source
 from harness.sdk import matchers
 from harness.sdk.scenarios.base import Add, Expect, Scenario, reply
 from harness.sdk.scenarios.samples import SAMPLE_INPUT, SIGNED, TOKEN, ok
+from harness.sdk.stub import Reply
+
+TokenCase = Literal["FRESH-PER-CALL", "KEPT", "SAME-ON-RETRY-500", "SAME-ON-RETRY-THROTTLED"]
+
+
+def token_id(case: TokenCase) -> str:
+    """The ID of one of the family's scenarios that are not per operation."""
+    return f"SDK-TOKEN-{case}"
+
+
+def token_filled_id(operation: str) -> str:
+    """The ID of the scenario that leaves `operation`'s clientToken to the SDK."""
+    return f"SDK-TOKEN-FILLED-{operation}"
 
 
 def _idempotency(add: Add) -> None:
@@ -15,7 +30,7 @@ def _idempotency(add: Add) -> None:
     for operation, params in (("StartDICOMImportJob", start), ("CreateDatastore", create)):
         add(
             Scenario(
-                id=f"SDK-TOKEN-FILLED-{operation}",
+                id=token_filled_id(operation),
                 family="sdk-idempotency",
                 rule=f"{operation}: an absent clientToken is filled with a UUID v4",
                 source=rule_source[1],
@@ -29,7 +44,7 @@ def _idempotency(add: Add) -> None:
         )
     add(
         Scenario(
-            id="SDK-TOKEN-FRESH-PER-CALL",
+            id=token_id("FRESH-PER-CALL"),
             family="sdk-idempotency",
             rule="Two separate calls without clientToken get two different tokens",
             source=Source.MODEL,
@@ -44,7 +59,7 @@ def _idempotency(add: Add) -> None:
     )
     add(
         Scenario(
-            id="SDK-TOKEN-KEPT",
+            id=token_id("KEPT"),
             family="sdk-idempotency",
             rule="A clientToken the caller set is sent unchanged",
             source=Source.MODEL,
@@ -56,13 +71,14 @@ def _idempotency(add: Add) -> None:
             request_rules=(matchers.token_equals(TOKEN),),
         )
     )
-    for key, first in (
-        ("500", reply(500, {"message": "m"}, "InternalServerException")),
-        ("THROTTLED", reply(429, {"message": "m"}, "ThrottlingException")),
-    ):
+    retried: tuple[tuple[TokenCase, Reply], ...] = (
+        ("SAME-ON-RETRY-500", reply(500, {"message": "m"}, "InternalServerException")),
+        ("SAME-ON-RETRY-THROTTLED", reply(429, {"message": "m"}, "ThrottlingException")),
+    )
+    for case, first in retried:
         add(
             Scenario(
-                id=f"SDK-TOKEN-SAME-ON-RETRY-{key}",
+                id=token_id(case),
                 family="sdk-idempotency",
                 rule="A filled clientToken is the same on every attempt of one call",
                 source=Source.AWS_CONVENTION,

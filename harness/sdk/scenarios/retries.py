@@ -9,12 +9,50 @@ the same ID, played to an adapter whose greeting declares `"retries": "2026"`.
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Literal
 
 from harness.checks import Source
 from harness.sdk import matchers
 from harness.sdk.scenarios.base import Add, Expect, Scenario, reply
 from harness.sdk.scenarios.samples import SAMPLE_INPUT, SAMPLE_OUTPUT, ok
 from harness.sdk.stub import Reply
+
+RetryCase = Literal[
+    "THROTTLING",
+    "GIVES-UP",
+    "QUOTA-COST",
+    "QUOTA-TIMEOUT-COST",
+    "QUOTA-EXHAUSTS",
+    "BACKOFF-BOUNDS",
+    "AFTER",
+    "ATTEMPT-HEADER",
+    "ATTEMPT-MAX",
+    "TIMEOUT",
+    "CONNECTION-RESET",
+]
+TransientStatus = Literal[500, 502, 503, 504]
+FinalStatus = Literal[400, 402, 403, 404, 409]
+TRANSIENT: tuple[TransientStatus, ...] = (500, 502, 503, 504)
+"""The transient statuses that are retried, one scenario each."""
+FINAL_ERRORS: tuple[tuple[FinalStatus, str], ...] = (
+    (400, "ValidationException"),
+    (402, "ServiceQuotaExceededException"),
+    (403, "AccessDeniedException"),
+    (404, "ResourceNotFoundException"),
+    (409, "ConflictException"),
+)
+"""The errors that are not retried, one scenario each."""
+
+
+def retry_id(case: RetryCase | TransientStatus) -> str:
+    """The ID of a scenario that is retried (or gives up), or of one transient status's."""
+    return f"SDK-RETRY-{case}"
+
+
+def no_retry_id(status: FinalStatus) -> str:
+    """The ID of the scenario whose `status` error is not retried."""
+    return f"SDK-NO-RETRY-{status}"
+
 
 # The retry quota of the AWS SDKs' standard mode (AWS SDKs and Tools Reference Guide,
 # "Retry behavior"): a bucket of 500 tokens per client; a retry takes 5 (10 after a timeout);
@@ -64,7 +102,7 @@ def _retries(add: Add) -> None:
     throttled = reply(429, {"message": "slow down"}, "ThrottlingException")
     add(
         Scenario(
-            id="SDK-RETRY-THROTTLING",
+            id=retry_id("THROTTLING"),
             family="sdk-retries",
             rule="ThrottlingException (429) is retried",
             source=Source.AWS_CONVENTION,
@@ -78,7 +116,7 @@ def _retries(add: Add) -> None:
     )
     add(
         Scenario(
-            id="SDK-RETRY-GIVES-UP",
+            id=retry_id("GIVES-UP"),
             family="sdk-retries",
             rule="After maxAttempts throttled answers the last error is surfaced",
             source=Source.AWS_CONVENTION,
@@ -96,17 +134,17 @@ def _retries(add: Add) -> None:
             ),
         )
     )
-    for status in (500, 502, 503, 504):
+    for transient in TRANSIENT:
         first = (
             reply(500, {"message": "m"}, "InternalServerException")
-            if status == 500
-            else reply(status, raw=b"<html>gateway trouble</html>")
+            if transient == 500
+            else reply(transient, raw=b"<html>gateway trouble</html>")
         )
         add(
             Scenario(
-                id=f"SDK-RETRY-{status}",
+                id=retry_id(transient),
                 family="sdk-retries",
-                rule=f"A transient {status} is retried",
+                rule=f"A transient {transient} is retried",
                 source=Source.AWS_CONVENTION,
                 reference="AWS SDK retry behaviour: 500, 502, 503, 504 are transient",
                 operation=get,
@@ -115,16 +153,10 @@ def _retries(add: Add) -> None:
                 expect=Expect(outcome="output", attempts=2),
             )
         )
-    for status, name in (
-        (400, "ValidationException"),
-        (402, "ServiceQuotaExceededException"),
-        (403, "AccessDeniedException"),
-        (404, "ResourceNotFoundException"),
-        (409, "ConflictException"),
-    ):
+    for status, name in FINAL_ERRORS:
         add(
             Scenario(
-                id=f"SDK-NO-RETRY-{status}",
+                id=no_retry_id(status),
                 family="sdk-retries",
                 rule=f"A {status} {name} is not retried",
                 source=Source.AWS_CONVENTION,
@@ -156,7 +188,7 @@ def _beyond(add: Add) -> None:
     full_2026 = QUOTA_TOKENS // (2 * RETRY_COST_2026)
     counts_2026 = quota_counts(QUOTA_TOKENS, RETRY_COST_2026, 3, full_2026 + 2)
     quota_cost = Scenario(
-        id="SDK-RETRY-QUOTA-COST",
+        id=retry_id("QUOTA-COST"),
         family="sdk-retries",
         rule=f"Under a burst of 500s one client makes {full} calls of 3 attempts (2 retries "
         f"x {RETRY_COST} tokens from {QUOTA_TOKENS}), then stops retrying (2026 behaviour: "
@@ -193,7 +225,7 @@ def _beyond(add: Add) -> None:
     timeouts_2026 = quota_counts(QUOTA_TOKENS, RETRY_COST_2026, 3, full_2026 + 2)
     late = Reply(200, (("Content-Type", "application/json"),), b"{}", delay=LATE_REPLY)
     timeout_cost = Scenario(
-        id="SDK-RETRY-QUOTA-TIMEOUT-COST",
+        id=retry_id("QUOTA-TIMEOUT-COST"),
         family="sdk-retries",
         rule=f"Under a burst of timeouts one client makes {timeouts.count(3)} calls of 3 attempts "
         f"(2 retries x {TIMEOUT_RETRY_COST} tokens from {QUOTA_TOKENS}: half as many as with "
@@ -224,7 +256,7 @@ def _beyond(add: Add) -> None:
     )
     add(
         Scenario(
-            id="SDK-RETRY-QUOTA-EXHAUSTS",
+            id=retry_id("QUOTA-EXHAUSTS"),
             family="sdk-retries",
             rule="A long burst of 500s exhausts one client's retry quota: its last calls are not "
             "retried and surface the error",
@@ -246,7 +278,7 @@ def _beyond(add: Add) -> None:
         )
     )
     backoff = Scenario(
-        id="SDK-RETRY-BACKOFF-BOUNDS",
+        id=retry_id("BACKOFF-BOUNDS"),
         family="sdk-retries",
         rule=f"With the SDK's own delays, the waits before retries 1 and 2 stay within "
         f"{BACKOFF_BOUNDS[0]:g} s and {BACKOFF_BOUNDS[1]:g} s (2026 behaviour: "
@@ -284,7 +316,7 @@ def _beyond(add: Add) -> None:
     )
     hint = RETRY_AFTER_MS / 1000
     retry_after = Scenario(
-        id="SDK-RETRY-AFTER",
+        id=retry_id("AFTER"),
         family="sdk-retries",
         rule=f"A 500 with `x-amz-retry-after: {RETRY_AFTER_MS}`: under the standard behaviour the "
         f"header changes nothing (the wait stays within {BACKOFF_BOUNDS[0]:g} s "
@@ -319,7 +351,7 @@ def _beyond(add: Add) -> None:
     )
     add(
         Scenario(
-            id="SDK-RETRY-ATTEMPT-HEADER",
+            id=retry_id("ATTEMPT-HEADER"),
             family="sdk-retries",
             rule="Every attempt carries `amz-sdk-request: attempt=N` with its own number",
             source=Source.AWS_CONVENTION,
@@ -333,7 +365,7 @@ def _beyond(add: Add) -> None:
     )
     add(
         Scenario(
-            id="SDK-RETRY-ATTEMPT-MAX",
+            id=retry_id("ATTEMPT-MAX"),
             family="sdk-retries",
             rule="Every attempt, the first included, carries `max=<maxAttempts>` in "
             "amz-sdk-request",
@@ -348,7 +380,7 @@ def _beyond(add: Add) -> None:
     )
     add(
         Scenario(
-            id="SDK-RETRY-TIMEOUT",
+            id=retry_id("TIMEOUT"),
             family="sdk-retries",
             rule="A request that times out (no answer within timeoutSeconds) is retried as "
             "transient",
@@ -369,7 +401,7 @@ def _beyond(add: Add) -> None:
     )
     add(
         Scenario(
-            id="SDK-RETRY-CONNECTION-RESET",
+            id=retry_id("CONNECTION-RESET"),
             family="sdk-retries",
             rule="A connection reset before any answer is retried as transient",
             source=Source.AWS_CONVENTION,

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+from typing import Literal
 
 from harness.checks import Source
 from harness.model import IN_SCOPE_OPERATIONS, operations
 from harness.sdk import matchers
 from harness.sdk.matchers import RequestRule
 from harness.sdk.scenarios.base import Add, Expect, Scenario, reply
+from harness.sdk.scenarios.deserialization import deserialization_id
 from harness.sdk.scenarios.samples import (
     DATASTORE,
     DATASTORE_ARN,
@@ -22,6 +24,30 @@ from harness.sdk.scenarios.samples import (
     SIGNED,
     ok,
 )
+
+SerializationCase = Literal[
+    "LABEL-ENCODING",
+    "LABEL-ARN",
+    "QUERY-MEMBERS",
+    "QUERY-TAGKEYS-REPEATED",
+    "QUERY-BOOLEANS",
+    "QUERY-LATEST-VERSION",
+    "QUERY-INCLUDE-STUDY",
+    "QUERY-VERSION",
+    "SEARCH-EMPTY",
+    "SEARCH-TIMESTAMPS",
+    "SERIALIZE-IMPORT-CONFIGURATION",
+]
+
+
+def serialization_id(case: SerializationCase) -> str:
+    """The ID of one of the family's scenarios that are not one operation's sample input."""
+    return f"SDK-{case}"
+
+
+def serialize_id(operation: str) -> str:
+    """The ID of the scenario sending `operation`'s sample input."""
+    return f"SDK-SERIALIZE-{operation}"
 
 
 def _serialization(add: Add) -> None:
@@ -50,7 +76,7 @@ def _serialization(add: Add) -> None:
             )
         add(
             Scenario(
-                id=f"SDK-SERIALIZE-{operation}",
+                id=serialize_id(operation),
                 family="sdk-serialization",
                 rule=f"{operation} is sent as {method} {path.split('/')[1] or '/'}..., signed for "
                 f"medical-imaging, with {carried}",
@@ -66,7 +92,7 @@ def _serialization(add: Add) -> None:
     odd = "ab c!'()*~._-"
     add(
         Scenario(
-            id="SDK-LABEL-ENCODING",
+            id=serialization_id("LABEL-ENCODING"),
             family="sdk-serialization",
             rule="Labels percent-encode everything outside RFC 3986 unreserved, !'()* included",
             source=Source.SMITHY,
@@ -80,7 +106,7 @@ def _serialization(add: Add) -> None:
     )
     add(
         Scenario(
-            id="SDK-LABEL-ARN",
+            id=serialization_id("LABEL-ARN"),
             family="sdk-serialization",
             rule="An ARN label is one path segment: its `:` and `/` are percent-encoded",
             source=Source.SMITHY,
@@ -107,7 +133,7 @@ def _serialization(add: Add) -> None:
 def _query(add: Add) -> None:
     add(
         Scenario(
-            id="SDK-QUERY-MEMBERS",
+            id=serialization_id("QUERY-MEMBERS"),
             family="sdk-serialization",
             rule="ListDICOMImportJobs sends jobStatus, maxResults and nextToken as query "
             "parameters",
@@ -131,7 +157,7 @@ def _query(add: Add) -> None:
     )
     add(
         Scenario(
-            id="SDK-QUERY-TAGKEYS-REPEATED",
+            id=serialization_id("QUERY-TAGKEYS-REPEATED"),
             family="sdk-serialization",
             rule="UntagResource sends a list query member as one `tagKeys=` pair per key, in order",
             source=Source.SMITHY,
@@ -147,7 +173,7 @@ def _query(add: Add) -> None:
     )
     add(
         Scenario(
-            id="SDK-QUERY-BOOLEANS",
+            id=serialization_id("QUERY-BOOLEANS"),
             family="sdk-serialization",
             rule="CopyImageSet sends its boolean query members as `true` and `false`",
             source=Source.SMITHY,
@@ -165,7 +191,7 @@ def _query(add: Add) -> None:
     )
     add(
         Scenario(
-            id="SDK-QUERY-LATEST-VERSION",
+            id=serialization_id("QUERY-LATEST-VERSION"),
             family="sdk-serialization",
             rule="UpdateImageSetMetadata sends its required latestVersionId as the query parameter "
             "`latestVersion`, and force beside it",
@@ -189,7 +215,7 @@ def _query(add: Add) -> None:
     )
     add(
         Scenario(
-            id="SDK-QUERY-INCLUDE-STUDY",
+            id=serialization_id("QUERY-INCLUDE-STUDY"),
             family="sdk-serialization",
             rule="UpdateImageSetMetadata sends includeStudyImageSets as a query boolean",
             source=Source.MODEL,
@@ -206,7 +232,7 @@ def _query(add: Add) -> None:
     )
     add(
         Scenario(
-            id="SDK-QUERY-VERSION",
+            id=serialization_id("QUERY-VERSION"),
             family="sdk-serialization",
             rule="GetImageSet sends its versionId member as the query parameter `version`",
             source=Source.MODEL,
@@ -227,7 +253,7 @@ def _search(add: Add) -> None:
     search = "SearchImageSets"
     add(
         Scenario(
-            id="SDK-SEARCH-EMPTY",
+            id=serialization_id("SEARCH-EMPTY"),
             family="sdk-serialization",
             rule="SearchImageSets without searchCriteria sends the empty JSON object `{}`",
             source=Source.SMITHY,
@@ -246,7 +272,7 @@ def _search(add: Add) -> None:
     between = [{"createdAt": 1732300000}, {"createdAt": 1732400000}]
     add(
         Scenario(
-            id="SDK-SEARCH-TIMESTAMPS",
+            id=serialization_id("SEARCH-TIMESTAMPS"),
             family="sdk-serialization",
             rule="SearchImageSets sends createdAt filter values as epoch-second numbers, and "
             "maxResults as a query parameter",
@@ -274,7 +300,7 @@ def _import_configuration(add: Add) -> None:
     start = "StartDICOMImportJob"
     add(
         Scenario(
-            id="SDK-SERIALIZE-IMPORT-CONFIGURATION",
+            id=serialization_id("SERIALIZE-IMPORT-CONFIGURATION"),
             family="sdk-serialization",
             rule="StartDICOMImportJob sends the importConfiguration union in its JSON body",
             source=Source.MODEL,
@@ -297,7 +323,7 @@ def _import_configuration(add: Add) -> None:
     output["jobProperties"]["importConfiguration"] = IMPORT_CONFIGURATION
     add(
         Scenario(
-            id="SDK-DESERIALIZE-IMPORT-CONFIGURATION",
+            id=deserialization_id("IMPORT-CONFIGURATION"),
             family="sdk-deserialization",
             rule="GetDICOMImportJob reads the importConfiguration union the job echoes",
             source=Source.MODEL,
