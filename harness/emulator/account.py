@@ -38,7 +38,10 @@ class Account:
     region: str = "us-east-1"
     account_id: str = "123456789012"
     clock: Callable[[], float] = time.time
-    tokens: TokenCodec = field(default_factory=lambda: TokenCodec(secrets.token_bytes(32)))
+    tokens: TokenCodec = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.tokens = TokenCodec(secrets.token_bytes(32), self.faults)
 
     def datastore_arn(self, datastore_id: str) -> str:
         return f"arn:aws:medical-imaging:{self.region}:{self.account_id}:datastore/{datastore_id}"

@@ -264,6 +264,10 @@ class Switch(Enum):
         "x-amzn-RequestId is made from the clock's second: answers in one second share it",
         "REQUEST-ID-UNIQUE",
     )
+    TOKEN_SCOPE_UNCHECKED = (
+        "a nextToken one list operation issued is accepted by another, which reads its position",
+        "PAGINATION-TAMPERED-TOKEN",
+    )
     CONFLICT_AS_400 = (
         "ConflictException is answered with HTTP 400, not 409",
         "ERROR-STATUS-MATCHES-TYPE",

@@ -15,6 +15,7 @@ import json
 from typing import Any
 
 from harness.emulator.exceptions import ValidationException
+from harness.emulator.faults import Switch, Switchboard
 
 DEFAULT_PAGE_SIZE = 50
 
@@ -22,8 +23,9 @@ DEFAULT_PAGE_SIZE = 50
 class TokenCodec:
     """Issues and reads `nextToken` values."""
 
-    def __init__(self, secret: bytes) -> None:
+    def __init__(self, secret: bytes, faults: Switchboard | None = None) -> None:
         self._secret = secret
+        self._faults = faults or Switchboard()
 
     def _sign(self, payload: bytes) -> str:
         digest = hmac.new(self._secret, payload, hashlib.sha256).digest()[:18]
@@ -44,7 +46,8 @@ class TokenCodec:
         if not hmac.compare_digest(signature, self._sign(payload)):
             raise invalid
         decoded = json.loads(payload)
-        if decoded.get("scope") != scope:
+        unchecked = self._faults.on(Switch.TOKEN_SCOPE_UNCHECKED)
+        if decoded.get("scope") != scope and not unchecked:
             raise invalid
         return decoded.get("after")
 

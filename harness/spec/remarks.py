@@ -237,8 +237,8 @@ DECISIONS: dict[str, str] = {
         "without saying which quota; it is a valid answer to valid input there too."
     ),
     "NEXT-TOKEN-OPAQUE": (
-        "`nextToken` is opaque to callers; a token the service did not issue, or one altered "
-        "by the caller, is a 400 ValidationException."
+        "`nextToken` is opaque to callers; a token the service did not issue, one altered by "
+        "the caller, or one another operation issued, is a 400 ValidationException."
     ),
     "NULL-AS-ABSENT": (
         "An optional top-level request member may be JSON null, which a server treats as not "

@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 
 from harness.emulator.exceptions import ValidationException
+from harness.emulator.faults import Switchboard
 from harness.emulator.pagination import TokenCodec
 
 SCOPE = {"op": "ListDICOMImportJobs", "datastoreId": "a" * 32, "status": None}
@@ -37,3 +38,9 @@ def test_a_token_is_bound_to_its_scope_and_issuer() -> None:
         codec.read(token, {**SCOPE, "status": "COMPLETED"})
     with pytest.raises(ValidationException):
         TokenCodec(b"other").read(token, SCOPE)
+
+
+def test_with_token_scope_unchecked_another_operations_token_is_read() -> None:
+    codec = TokenCodec(b"secret", Switchboard.of(["token-scope-unchecked"]))
+    other = {"op": "ListDatastores", "status": None}
+    assert codec.read(codec.issue(3, SCOPE), other) == 3

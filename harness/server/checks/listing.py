@@ -222,30 +222,40 @@ def complete(context: SuiteContext, check: Check) -> None:
 @server_check(
     "PAGINATION-TAMPERED-TOKEN",
     "pagination",
-    "A nextToken the service did not issue is a 400 ValidationException, in every paginated "
-    "operation",
+    "A nextToken the service did not issue, altered, or issued by another operation is a 400 "
+    "ValidationException, in every paginated operation",
     Source.HARNESS,
     "decision NEXT-TOKEN-OPAQUE",
     unit=UNIT,
     covers=_paginated,
 )
 def tampered_token(context: SuiteContext, check: Check) -> None:
+    issued: list[tuple[Walks, str]] = []
     for walked in _each(context, check):
         listed, params = walked.listed, walked.source.params
         first = context.call(listed.operation, **{listed.limit_key: 1, **params})
         body = first.json()
         token = body.get(listed.output_token) if isinstance(body, dict) else None
-        if not isinstance(token, str) or not token:
+        if isinstance(token, str) and token:
+            issued.append((walked, token))
+        else:
             context.error(
                 check.id, listed.operation, "no nextToken was issued to tamper with", first
             )
-            continue
-        altered = ("A" if token[0] != "A" else "B") + token[1:]
-        for bad, note in (
-            (altered, "the first character of an issued token changed"),
+    for index, (walked, token) in enumerate(issued):
+        listed, params = walked.listed, walked.source.params
+        bad_tokens = [
+            (
+                ("A" if token[0] != "A" else "B") + token[1:],
+                "an issued token, first character changed",
+            ),
             (token[: max(1, len(token) // 2)], "an issued token cut in half"),
             ("bm90LWEtdG9rZW4=", "a token the service never issued"),
-        ):
+        ]
+        if len(issued) > 1:
+            other, foreign = issued[(index + 1) % len(issued)]
+            bad_tokens.append((foreign, f"a token {other.listed.operation} issued"))
+        for bad, note in bad_tokens:
             expect_error(
                 context,
                 check.id,
