@@ -43,7 +43,7 @@ LISTED_JOBS = 7
 """Jobs the data store holds before the walks: more than two pages at every page size."""
 
 
-def _jobs(context: SuiteContext) -> Listable | None:
+def _jobs(context: SuiteContext, listed: Listing) -> Listable | None:
     """Start jobs on an empty prefix (they end at once) until LISTED_JOBS are known; a 402 at
     the quota stops it early."""
     imports(context)
@@ -53,16 +53,19 @@ def _jobs(context: SuiteContext) -> Listable | None:
         context.start_job(datastore_id, **context.start_body(inputS3Uri=empty))
         if len(context.model.jobs_in(datastore_id)) == known:
             break  # refused (a 402 at the quota), or answered no job
-    jobs = context.model.jobs_in(datastore_id)
-    return Listable({"datastoreId": datastore_id}, {f"{job}/{datastore_id}" for job in jobs})
+    made = {
+        item_id(listed, {"jobId": job, "datastoreId": datastore_id})
+        for job in context.model.jobs_in(datastore_id)
+    }
+    return Listable({"datastoreId": datastore_id}, made)
 
 
-def _datastores(context: SuiteContext) -> Listable | None:
-    other = second_datastore(context)
-    return Listable({}, {context.env.datastore_id, *([other] if other else [])})
+def _datastores(context: SuiteContext, listed: Listing) -> Listable | None:
+    ids = [context.env.datastore_id, second_datastore(context)]
+    return Listable({}, {item_id(listed, {"datastoreId": found}) for found in ids if found})
 
 
-def _image_sets(context: SuiteContext) -> Listable | None:
+def _image_sets(context: SuiteContext, listed: Listing) -> Listable | None:
     """Image sets in creation order, so that one changing while the pages are walked (a
     copy's or an update's end) keeps its place."""
     if not scene_of(context).image_set_ids:
@@ -71,18 +74,21 @@ def _image_sets(context: SuiteContext) -> Listable | None:
     return Listable({"datastoreId": context.env.datastore_id, "searchCriteria": oldest_first})
 
 
-def _versions(context: SuiteContext) -> Listable | None:
+def _versions(context: SuiteContext, listed: Listing) -> Listable | None:
     updated = update_run(context)
     if updated is None:
         return None
     image_set_id = updated.image_set_id
     return Listable(
         {"datastoreId": context.env.datastore_id, "imageSetId": image_set_id},
-        {f"{image_set_id}/{version}" for version in context.model.versions(image_set_id)},
+        {
+            item_id(listed, {"imageSetId": image_set_id, "versionId": version})
+            for version in context.model.versions(image_set_id)
+        },
     )
 
 
-SOURCES: dict[str, Callable[[SuiteContext], Listable | None]] = {
+SOURCES: dict[str, Callable[[SuiteContext, Listing], Listable | None]] = {
     "jobId": _jobs,
     "datastoreId": _datastores,
     "imageSetId": _image_sets,
@@ -117,7 +123,7 @@ def walks(context: SuiteContext) -> dict[str, Walks | None]:
     def make() -> dict[str, Walks | None]:
         found: dict[str, Walks | None] = {}
         for listed in listings():
-            source = SOURCES[listed.kind](context)
+            source = SOURCES[listed.kind](context, listed)
             if source is None:
                 found[listed.operation] = None
                 continue

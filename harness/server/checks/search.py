@@ -154,14 +154,15 @@ def search_filter(context: SuiteContext, check: Check) -> None:
 
 
 def _sort_key(item: dict[str, Any], field_name: str) -> Any:
-    value = _summary_value(item, field_name)
-    if isinstance(value, dict):
-        return tuple(str(part) for part in value.values())
-    if field_name == "DICOMStudyDateAndTime":
-        tags = item.get("DICOMTags") or {}
-        date = tags.get("DICOMStudyDate")
-        return (str(date), str(tags.get("DICOMStudyTime") or "")) if date else None
-    return value
+    """An item's place by `field_name`; a moment of several parts (a study date and time)
+    by its parts, None when it lacks the first."""
+    parts = {member.name: member.parts for member in search_members()}.get(field_name)
+    if not parts:
+        return _summary_value(item, field_name)
+    first = _summary_value(item, parts[0])
+    if not first:
+        return None
+    return (str(first), *(str(_summary_value(item, part) or "") for part in parts[1:]))
 
 
 @server_check(
