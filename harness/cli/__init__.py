@@ -32,6 +32,7 @@ SUBCOMMANDS: dict[str, str] = {
     "server": "certify an endpoint (default: the embedded emulator)",
     "sdk": "certify an SDK through an adapter (default: the reference client)",
     "diff": "compare two results.json files; exit 1 on any regression",
+    "merge": "join the results.json of a run's shards into one set of reports",
     "selftest": "prove the harness's power: every emulator fault and SDK bug caught",
 }
 TRACEBACK_VARIABLE = "AHI_CONTRACT_TRACEBACK"

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.arguments.selection import Selection
+from harness.arguments.shard import Shard, shard
 from harness.arguments.types import readable_file, unwritable_reason
 from harness.cli import epilog, misplaced, refuse, refuse_run, unmatched_patterns
 from harness.cli.progress import progress
@@ -84,9 +85,17 @@ def register(subcommands: Any) -> None:
         "retry behaviour); retry scenarios follow the behaviour the adapter's greeting declares",
     )
     parser.add_argument(
+        "--shard",
+        type=shard,
+        metavar="K/N",
+        help="run part K of N of the scenarios (1 <= K <= N), for a CI matrix; "
+        "`ahi-contract merge` joins the parts' results.json (default: every scenario)",
+    )
+    parser.add_argument(
         "--list-scenarios",
         action="store_true",
-        help="list the scenarios (those --scenario and --exclude-scenario select) and exit",
+        help="list the scenarios (those --scenario, --exclude-scenario and --shard select) "
+        "and exit",
     )
     parser.add_argument(
         "--format",
@@ -118,7 +127,7 @@ def register(subcommands: Any) -> None:
 # Options that only mean something with another, or that answer and exit.
 NEEDS = {"--format": "--list-scenarios"}
 ALONE = {
-    "--list-scenarios": ("--scenario", "--exclude-scenario", "--format"),
+    "--list-scenarios": ("--scenario", "--exclude-scenario", "--format", "--shard"),
     "--protocol-doc": (),
 }
 PATTERN_OPTIONS = "--scenario and --exclude-scenario"
@@ -128,9 +137,12 @@ def _selection(arguments: argparse.Namespace) -> Selection:
     return Selection(tuple(arguments.scenario), tuple(arguments.exclude_scenario))
 
 
-def list_scenarios(selection: Selection, output: str) -> int:
-    """Print the scenarios `selection` selects, in catalogue order, as text or JSON."""
+def list_scenarios(selection: Selection, output: str, part: Shard | None = None) -> int:
+    """Print the scenarios `selection` selects (those of shard `part` of them), in catalogue
+    order, as text or JSON."""
     chosen = selection.chosen(load_catalogue())
+    if part is not None:
+        chosen = part.pick(chosen)
     if output == "json":
         print(json.dumps([_listed(scenario) for scenario in chosen], indent=2))
         return 0
@@ -174,7 +186,9 @@ def run(arguments: argparse.Namespace) -> int:
     if arguments.list_scenarios:
         selection = _selection(arguments)
         reason = unmatched_patterns(selection, load_catalogue(), "scenario", PATTERN_OPTIONS)
-        return refuse("sdk", reason) if reason else list_scenarios(selection, arguments.format)
+        if reason:
+            return refuse("sdk", reason)
+        return list_scenarios(selection, arguments.format, arguments.shard)
     if arguments.protocol_doc:
         print(PROTOCOL_DOC)
         return 0
@@ -191,6 +205,7 @@ def run(arguments: argparse.Namespace) -> int:
                 progress=report,
                 known_deviations=arguments.known_deviations,
                 retries_2026=arguments.retries_2026,
+                shard=arguments.shard,
             )
     except AdapterNotStarted as error:
         return refuse_run("sdk", str(error), arguments.report_dir, {"adapter": arguments.adapter})

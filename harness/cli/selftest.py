@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from harness.arguments.shard import shard
 from harness.arguments.types import non_negative_int, positive_int, unwritable_reason
 from harness.cli import epilog, refuse, refuse_run, suggestions
 from harness.cli.progress import progress
@@ -60,6 +61,13 @@ def register(subcommands: Any) -> None:
         help="only this reference-client bug; repeatable (default: every bug)",
     )
     parser.add_argument(
+        "--shard",
+        type=shard,
+        metavar="K/N",
+        help="run part K of N of the trials (1 <= K <= N), for a CI matrix; "
+        "`ahi-contract merge` joins the parts' results.json (default: every trial)",
+    )
+    parser.add_argument(
         "--report-dir",
         type=Path,
         default=Path("reports/selftest"),
@@ -88,7 +96,12 @@ def run(arguments: argparse.Namespace) -> int:
     try:
         with progress(arguments.quiet) as report:
             record = selftest.run(
-                arguments.seed, arguments.workers, report, arguments.fault, arguments.bug
+                arguments.seed,
+                arguments.workers,
+                report,
+                arguments.fault,
+                arguments.bug,
+                arguments.shard,
             )
     except AdapterNotStarted as error:
         return refuse_run("selftest", str(error), arguments.report_dir, seed=arguments.seed)

@@ -12,6 +12,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from harness.arguments.shard import Shard
 from harness.checks import REGISTRY, Check
 
 RESULTS_SCHEMA_VERSION = 1
@@ -85,6 +86,8 @@ class RunRecord:
     host: str = field(default_factory=socket.gethostname)
     exchanges: list[RecordedExchange] = field(default_factory=list, repr=False)
     exchanges_file: str | None = None
+    shard: Shard | None = None
+    """The part of a sharded run this record holds (`--shard K/N`); None for a whole run."""
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _laps: dict[int, float] = field(default_factory=dict, repr=False)
 

@@ -145,7 +145,8 @@ def results_json(record: RunRecord) -> dict[str, Any]:
     """The machine-readable results (schema version RESULTS_SCHEMA_VERSION).
 
     Fields are only ever added to a version: `host`, `replay` (the emulator set-up and
-    the command that replays the run), `exchanges` (the HAR file), `status` (`passed`,
+    the command that replays the run), `exchanges` (the HAR file), `shard` (`{index,
+    count}` of a `--shard K/N` run, else null), `status` (`passed`,
     `failed`, or `refused`: the run never started, `refused` says why and `checks` is
     empty), and per check its `replay` command and each evidence's `exchange` id and
     `harEntry` index.
@@ -165,6 +166,7 @@ def results_json(record: RunRecord) -> dict[str, Any]:
         "aborted": record.aborted,
         "refused": record.refused,
         "host": record.host,
+        "shard": record.shard.as_json() if record.shard else None,
         "replay": {
             "setup": replay.emulator_setup(record),
             "command": (

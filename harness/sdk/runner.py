@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import harness
+from harness.arguments.shard import Shard
 from harness.checks import Source, register
 from harness.report.record import Outcome, RunRecord
 from harness.sdk.bundled import ADAPTERS_DIR as ADAPTERS_DIR  # where the bundled adapters live
@@ -95,8 +96,10 @@ def certify(
     call_timeout: float = 10.0,
     known_deviations: Path | None = None,
     retries_2026: bool = False,
+    shard: Shard | None = None,
 ) -> RunRecord:
-    """Run `scenarios` (default: the whole catalogue) through one adapter.
+    """Run `scenarios` (default: the whole catalogue), or `shard`'s part of them, through
+    one adapter.
 
     `known_deviations` replaces the bundled adapter's list (any adapter may have one).
     `retries_2026` asks for the 2026 retry behaviour (`AWS_NEW_RETRIES_2026=true`);
@@ -107,12 +110,15 @@ def certify(
     exits before it greets, raises `AdapterNotStarted`: there is nothing to report on.
     """
     scenarios = scenarios if scenarios is not None else list(load_catalogue())
+    if shard is not None:
+        scenarios = shard.pick(scenarios)
     record = RunRecord(
         kind="sdk",
         target={"adapter": adapter_spec},
         tool={"ahi-contract": harness.__version__, "python": platform.python_version()},
         seed=None,
         profile=None,
+        shard=shard,
     )
     stub = StubServer().start()
     try:

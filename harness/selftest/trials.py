@@ -15,8 +15,10 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
+from typing import Literal
 
 from harness import __version__
+from harness.arguments.shard import Shard
 from harness.checks import Source, register
 from harness.emulator.faults import FAULTS_BY_NAME
 from harness.report.record import Outcome, RunRecord
@@ -101,87 +103,106 @@ def _kill_note(trial: Trial) -> str:
     return f"{kill}, run {trial.wall_seconds:.1f} s; failed: {', '.join(trial.failed_checks)}"
 
 
+@dataclass(frozen=True)
+class Variant:
+    """What one trial runs: the server suite against the emulator with a fault, or the SDK
+    suite against the reference client with a bug (`name` None: unmodified)."""
+
+    suite: Literal["server", "sdk"]
+    name: str | None
+    seed: int
+
+    def __call__(self) -> Trial:
+        return (
+            server_trial(self.name, self.seed) if self.suite == "server" else sdk_trial(self.name)
+        )
+
+
+def variants(
+    seed: int, only_faults: list[str] | None = None, only_bugs: list[str] | None = None
+) -> list[Variant]:
+    """Every trial of a self-test, in the one order `--shard` divides: the unmodified
+    emulator, each fault, the unmodified client, each bug."""
+    faults = FAULTS_BY_NAME if only_faults is None else only_faults
+    bugs = BUGS if only_bugs is None else only_bugs
+    return [
+        Variant("server", None, seed),
+        *(Variant("server", fault, seed) for fault in faults),
+        Variant("sdk", None, seed),
+        *(Variant("sdk", bug, seed) for bug in bugs),
+    ]
+
+
+def run_trial(variant: Variant) -> Trial:
+    """Run one variant's suite (in a worker process)."""
+    if variant.suite == "server":
+        return server_trial(variant.name, variant.seed)
+    return sdk_trial(variant.name)
+
+
+def verdict(variant: Variant, trial: Trial) -> Outcome:
+    """The self-test's outcome for one trial."""
+    if variant.name is None:
+        status = "failed" if trial.failed_checks else "passed"
+        return Outcome(
+            CLEAN.id, trial.variant, status, _kill_note(trial), duration=trial.wall_seconds
+        )
+    if variant.suite == "server":
+        expected = FAULTS_BY_NAME[variant.name].caught_by
+        caught = expected in trial.failed_checks
+        replayed = expected in trial.replay_failed
+        message = (
+            _kill_note(trial)
+            if caught and replayed
+            else f"not reproduced by --check {expected}: {_kill_note(trial)}"
+            if caught
+            else (
+                f"not caught by {expected}: "
+                + (_kill_note(trial) if trial.failed_checks else "the suite passed")
+            )
+        )
+        status = "passed" if caught and replayed else "failed"
+        return Outcome(SERVER_FAULT.id, variant.name, status, message, duration=trial.wall_seconds)
+    declared = caught_by()[variant.name]
+    failed = set(trial.failed_checks)
+    message = (
+        _kill_note(trial)
+        if failed == declared
+        else f"expected exactly {len(declared)} scenarios to fail; not failing: "
+        f"{sorted(declared - failed)[:5]}; failing beyond them: "
+        f"{sorted(failed - declared)[:5]}"
+    )
+    status = "passed" if failed == declared else "failed"
+    return Outcome(SDK_BUG.id, variant.name, status, message, duration=trial.wall_seconds)
+
+
 def run(
     seed: int = 1,
     workers: int = 2,
     progress: Callable[[str], None] = lambda message: None,
     only_faults: list[str] | None = None,
     only_bugs: list[str] | None = None,
+    shard: Shard | None = None,
 ) -> RunRecord:
-    """Every fault and bug (or only those named), and the unmodified variants, judged."""
+    """Every fault and bug (or only those named), and the unmodified variants, judged;
+    with `shard`, only that part of the trials."""
     record = RunRecord(
         kind="selftest",
         target={"workers": workers},
         tool={"ahi-contract": __version__},
         seed=seed,
         profile="quick",
+        shard=shard,
     )
-    faults: list[str | None] = [None, *(FAULTS_BY_NAME if only_faults is None else only_faults)]
-    bugs: list[str | None] = [None, *(BUGS if only_bugs is None else only_bugs)]
-    progress(f"{len(faults)} server runs and {len(bugs)} SDK runs on {workers} processes")
+    chosen = variants(seed, only_faults, only_bugs)
+    if shard is not None:
+        chosen = shard.pick(chosen)
+    servers = sum(variant.suite == "server" for variant in chosen)
+    progress(f"{servers} server runs and {len(chosen) - servers} SDK runs on {workers} processes")
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=max(1, workers), mp_context=context) as pool:
-        server = pool.map(server_trial, faults, [seed] * len(faults))
-        sdk = pool.map(sdk_trial, bugs)
-        for fault, trial in zip(faults, server, strict=True):
-            progress(f"server suite vs {trial.variant}")
-            if fault is None:
-                record.add(
-                    Outcome(
-                        CLEAN.id,
-                        trial.variant,
-                        "failed" if trial.failed_checks else "passed",
-                        _kill_note(trial),
-                        duration=trial.wall_seconds,
-                    )
-                )
-                continue
-            expected = FAULTS_BY_NAME[fault].caught_by
-            caught = expected in trial.failed_checks
-            replayed = expected in trial.replay_failed
-            message = (
-                _kill_note(trial)
-                if caught and replayed
-                else f"not reproduced by --check {expected}: {_kill_note(trial)}"
-                if caught
-                else (
-                    f"not caught by {expected}: "
-                    + (_kill_note(trial) if trial.failed_checks else "the suite passed")
-                )
-            )
-            record.add(
-                Outcome(
-                    SERVER_FAULT.id,
-                    fault,
-                    "passed" if caught and replayed else "failed",
-                    message,
-                    duration=trial.wall_seconds,
-                )
-            )
-        for bug, trial in zip(bugs, sdk, strict=True):
-            progress(f"SDK suite vs {trial.variant}")
-            if bug is None:
-                status = "failed" if trial.failed_checks else "passed"
-                record.add(
-                    Outcome(
-                        CLEAN.id,
-                        trial.variant,
-                        status,
-                        _kill_note(trial),
-                        duration=trial.wall_seconds,
-                    )
-                )
-            else:
-                declared = caught_by()[bug]
-                failed = set(trial.failed_checks)
-                status = "passed" if failed == declared else "failed"
-                message = (
-                    _kill_note(trial)
-                    if failed == declared
-                    else f"expected exactly {len(declared)} scenarios to fail; not failing: "
-                    f"{sorted(declared - failed)[:5]}; failing beyond them: "
-                    f"{sorted(failed - declared)[:5]}"
-                )
-                record.add(Outcome(SDK_BUG.id, bug, status, message, duration=trial.wall_seconds))
+        for variant, trial in zip(chosen, pool.map(run_trial, chosen), strict=True):
+            progress(f"{variant.suite} suite vs {trial.variant}")
+            record.add(verdict(variant, trial))
     record.finished_at = time.time()
     return record

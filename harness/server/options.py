@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from harness.arguments.shard import Shard, shard
 from harness.arguments.types import non_negative_int, positive_int, positive_seconds, url
 from harness.aws.sigv4 import AwsCredentials
 from harness.server.context import PROFILES
@@ -43,6 +44,7 @@ class ServerOptions:
     selection: Selection = field(default_factory=Selection)
     max_examples: int | None = None
     record: Path | None = None
+    shard: Shard | None = None
 
 
 @dataclass(frozen=True)
@@ -135,6 +137,13 @@ SERVER_OPTIONS: tuple[Option, ...] = (
         type=positive_int,
         default=1,
         metavar="N",
+    ),
+    Option(
+        "shard",
+        "run part K of N of the units (1 <= K <= N), for a CI matrix; `ahi-contract merge` "
+        "joins the parts' results.json (default: the whole run)",
+        shard,
+        metavar="K/N",
     ),
     Option(
         "fault",
@@ -233,6 +242,7 @@ def server_options(values: Mapping[str, Any]) -> ServerOptions:
         ),
         max_examples=values.get("max_examples"),
         record=values.get("record"),
+        shard=values.get("shard"),
     )
     if endpoint:
         credentials, region = _resolved(values)

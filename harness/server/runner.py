@@ -179,13 +179,18 @@ def execute(
         preflight(first)
         if not target.disposable:
             _require_s3(target)
+        record.shard = options.shard
         plan = Plan(profile, seed, options.request_timeout, options.selection)
-        shares = units.spread(options.workers)
+        chosen = units.judging(plan.selection)
+        if options.shard is not None:
+            chosen = options.shard.pick(chosen)
+            progress(f"shard {options.shard}: units {', '.join(chosen) or '(none)'}")
+        shares = units.spread(options.workers, chosen)
         lent_left: list[Leftover] = []
         if len(shares) == 1:
             results = [run_units(target, plan, shares[0], progress, recording.journal)]
         else:
-            progress(f"spreading {len(units.names())} units over {len(shares)} worker processes")
+            progress(f"spreading {len(chosen)} units over {len(shares)} worker processes")
             with tempfile.TemporaryDirectory(prefix="ahi-contract-lent-") as folder:
                 if target.datastore_id is not None and not target.disposable:
                     plan = replace(plan, lent_to=folder)

@@ -22,6 +22,7 @@ from harness.server import registry
 from harness.server.context import SuiteContext
 from harness.server.derived import Covered, markdown
 from harness.server.registry import CATALOGUE, UNITS, RunCheck, ServerCheck, Unit
+from harness.server.selection import Selection
 
 
 def load_checks() -> Catalogue:
@@ -87,16 +88,35 @@ def steps(name: str, context: SuiteContext) -> list[Step]:
     """The steps of unit `name` on `context`, in definition order."""
     load_checks()
     return [
-        Step(filed.check.id, partial(filed, context), (filed.check.id,))
-        if isinstance(filed, ServerCheck)
-        else Step(filed.name, partial(filed, context), filed.judges)
+        Step(
+            filed.check.id if isinstance(filed, ServerCheck) else filed.name,
+            partial(filed, context),
+            _judges(filed),
+        )
         for filed in UNITS.get(Unit(name), ())
     ]
 
 
-def spread(workers: int) -> list[list[str]]:
-    """The unit names for each worker, costliest units first, round robin."""
-    every = names()
+def judging(selection: Selection) -> list[str]:
+    """The units with a step that judges a selected check (every unit, when an ambient
+    check is selected), in `names` order: what a run with `selection` runs, and what
+    `--shard` divides."""
+    if selection.selects_any(ambient()):
+        return names()
+    return [
+        name
+        for name in names()
+        if any(selection.selects_any(_judges(filed)) for filed in UNITS[Unit(name)])
+    ]
+
+
+def _judges(filed: ServerCheck | registry.ServerStep) -> tuple[str, ...]:
+    return (filed.check.id,) if isinstance(filed, ServerCheck) else filed.judges
+
+
+def spread(workers: int, every: list[str]) -> list[list[str]]:
+    """The unit names of `every` for each worker, round robin in their order (costliest
+    first)."""
     count = max(1, min(workers, len(every)))
     shares: list[list[str]] = [[] for _ in range(count)]
     for index, name in enumerate(every):

@@ -34,9 +34,15 @@ def test_the_reference_adapter_program_passes_every_scenario() -> None:
 
 
 @pytest.mark.parametrize("bug", sorted(BUG_CAUGHT_BY))
-def test_a_faulty_adapter_fails_exactly_the_matching_scenarios(bug: str) -> None:
-    """Under the standard retry behaviour (the self-test's)."""
-    record = certify(f"{REFERENCE} --bug {bug}")
+def test_a_faulty_adapter_fails_exactly_the_matching_scenarios_of_their_families(
+    bug: str,
+) -> None:
+    """Under the standard retry behaviour (the self-test's), through the scenarios of the
+    families its catching scenarios belong to; `ahi-contract selftest` runs each bug
+    through the whole catalogue."""
+    families = {BY_ID[scenario].family for scenario in BUG_CAUGHT_BY[bug]}
+    scenarios = [scenario for scenario in BY_ID.values() if scenario.family in families]
+    record = certify(f"{REFERENCE} --bug {bug}", scenarios)
     assert set(record.failed_checks()) == BUG_CAUGHT_BY[bug]
 
 
