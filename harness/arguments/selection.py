@@ -44,6 +44,10 @@ class Selection:
     include: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
 
+    def as_json(self) -> dict[str, list[str]]:
+        """The patterns, as a run's results record them."""
+        return {"include": list(self.include), "exclude": list(self.exclude)}
+
     @property
     def everything(self) -> bool:
         """Whether no pattern was given at all."""

@@ -60,11 +60,13 @@ def run(arguments: argparse.Namespace) -> int:
     paths = write_reports(record, arguments.report_dir)
     for line in problem_lines(record):
         print(line)
-    outcomes = record.merged()
-    failed = [o for o in outcomes if o.status in ("failed", "error")]
+    statuses = [outcome.status for outcome in record.merged()]
+    deviations = statuses.count("deviation")
     print(
         f"{len(arguments.results)} shards of a {record.kind} run: "
-        f"{len(outcomes) - len(failed)} passed, {len(failed)} failed"
+        f"{statuses.count('passed')} passed, "
+        f"{statuses.count('failed') + statuses.count('error')} failed"
+        + (f", {deviations} known deviations" if deviations else "")
     )
     if record.aborted:
         print(f"ended early: {record.aborted}")

@@ -209,6 +209,7 @@ def run(arguments: argparse.Namespace) -> int:
             )
     except AdapterNotStarted as error:
         return refuse_run("sdk", str(error), arguments.report_dir, {"adapter": arguments.adapter})
+    record.target["selection"] = selection.as_json()
     paths = write_reports(record, arguments.report_dir)
     outcomes = record.merged()
     for line in problem_lines(record, first_line_only=False):

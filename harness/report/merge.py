@@ -2,7 +2,8 @@
 
 The shards must be the N parts of one run: one kind, seed, profile, harness
 version and service model, one subject (the faults a server run enabled, the
-SDK and version an SDK run certified), each index from 1 to N exactly once.
+SDK and version an SDK run certified), one selection (`--check`, `--scenario`,
+`--fault`, `--bug`), each index from 1 to N exactly once.
 Anything else is refused with one line (`MergeError`). Outcomes are pooled;
 the writers then merge them per (check, subject) as they merge a single run's
 (`RunRecord.merged`): a check judged in several shards, such as a server run's
@@ -31,6 +32,9 @@ SAME_RUN: tuple[tuple[str, ...], ...] = (
     ("tool", "ahi-contract"),
     ("tool", "modelSha256"),
     ("target", "faults"),
+    ("target", "selection"),
+    ("target", "onlyFaults"),
+    ("target", "onlyBugs"),
     ("target", "adapter"),
     ("target", "sdk", "sdk"),
     ("target", "sdk", "version"),

@@ -33,14 +33,14 @@ from harness.server.probe import Exchange
 from harness.server.registry import Unit, server_step
 from harness.server.run_model import Made
 from harness.server.scenes.imports import ORDER, TERMINAL
-from harness.server.stateful import Stop, run_machine
+from harness.server.stateful import Stop, bound, run_machine
 
 SUBJECT = "state machine"
 
 
 class ImportJobMachine(RuleBasedStateMachine):
-    """Import jobs started, replayed, read and listed against the run's model (`bound`
-    first)."""
+    """Import jobs started, replayed, read and listed against the run's model (run it
+    `stateful.bound` to a context and data store)."""
 
     context: ClassVar[SuiteContext]
     datastore_id: ClassVar[str]
@@ -215,11 +215,6 @@ class ImportJobMachine(RuleBasedStateMachine):
             exchange,
         )
 
-    @classmethod
-    def bound(cls, context: SuiteContext, datastore_id: str) -> type[ImportJobMachine]:
-        """The machine for one run: its context and data store as class attributes."""
-        return type(cls.__name__, (cls,), {"context": context, "datastore_id": datastore_id})
-
 
 @server_step(
     "state machine",
@@ -251,8 +246,5 @@ def run(context: SuiteContext) -> None:
     datastore_id = str(created["datastoreId"])
     context.wait_for_datastore(datastore_id)
     profile = context.profile
-    run_machine(
-        ImportJobMachine.bound(context, datastore_id),
-        profile.machine_examples,
-        profile.machine_steps,
-    )
+    with bound(ImportJobMachine, context=context, datastore_id=datastore_id) as machine:
+        run_machine(machine, profile.machine_examples, profile.machine_steps)

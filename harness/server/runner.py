@@ -157,6 +157,7 @@ def execute(
                 "endpoint": target.endpoint,
                 "embedded": options.endpoint is None,
                 "faults": list(options.faults),
+                "selection": options.selection.as_json(),
                 "region": target.region,
                 "workers": options.workers,
                 "s3Endpoint": options.s3_endpoint,

@@ -95,6 +95,13 @@ def test_outcomes_of_every_shard_are_pooled_and_a_check_judged_in_several_fails_
             [_shard(1, 2, {}), _shard(2, 2, {}, target={"faults": ["list-filter-ignored"]})],
             "target.faults",
         ),
+        (
+            [
+                _shard(1, 2, {}),
+                _shard(2, 2, {}, target={"faults": [], "selection": {"include": ["search"]}}),
+            ],
+            "target.selection",
+        ),
         ([_shard(1, 2, {}), _shard(2, 2, {}, shard=None)], "not a shard"),
         ([_shard(1, 2, {"NO-SUCH-CHECK x": "passed"}), _shard(2, 2, {})], "unknown to this"),
     ],

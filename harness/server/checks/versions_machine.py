@@ -25,7 +25,7 @@ from harness.server.context import SuiteContext
 from harness.server.probe import Exchange
 from harness.server.registry import Unit, server_check
 from harness.server.scenes.imaging import read_metadata, scene_of, wait_for_image_set
-from harness.server.stateful import Stop, run_machine
+from harness.server.stateful import Stop, bound, run_machine
 
 NAMES = st.text(string.ascii_uppercase, min_size=1, max_size=8).map(lambda s: f"AHI^{s}")
 
@@ -54,7 +54,7 @@ def _updates(name: str) -> dict[str, Any]:
 
 class ImageSetVersionMachine(RuleBasedStateMachine):
     """Updates, stale updates, reverts and reads of one copied image set against a
-    `VersionModel` (`bound` first)."""
+    `VersionModel` (run it `stateful.bound` to a context, check and source image set)."""
 
     context: ClassVar[SuiteContext]
     check: ClassVar[Check]
@@ -204,15 +204,6 @@ class ImageSetVersionMachine(RuleBasedStateMachine):
                 imageSetId=self.model.image_set_id,
             )
 
-    @classmethod
-    def bound(
-        cls, context: SuiteContext, check: Check, source_id: str
-    ) -> type[ImageSetVersionMachine]:
-        """The machine for one run, copying from `source_id`."""
-        return type(
-            cls.__name__, (cls,), {"context": context, "check": check, "source_id": source_id}
-        )
-
 
 @server_check(
     "IMAGESET-VERSIONS-MODEL",
@@ -231,8 +222,10 @@ def versions_model(context: SuiteContext, check: Check) -> None:
         context.error(check.id, "state machine", f"no image sets to copy: {scene.problem}")
         return
     profile = context.profile
-    run_machine(
-        ImageSetVersionMachine.bound(context, check, scene.image_set_ids[-1]),
-        max(1, profile.machine_examples // 2),
-        max(3, profile.machine_steps // 2),
-    )
+    source_id = scene.image_set_ids[-1]
+    with bound(
+        ImageSetVersionMachine, context=context, check=check, source_id=source_id
+    ) as machine:
+        run_machine(
+            machine, max(1, profile.machine_examples // 2), max(3, profile.machine_steps // 2)
+        )
