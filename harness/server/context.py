@@ -38,6 +38,9 @@ class Profile:
     job_timeout_seconds: float
 
 
+DEADLINE_PASSED = "the run's deadline passed first"
+"""The message of a step or check the run's deadline kept from running: it is not broken."""
+
 PROFILES = {
     "quick": Profile("quick", 6, 6, 4, 10, 180.0, 30.0),
     "full": Profile("full", 60, 25, 12, 30, 900.0, 300.0),

@@ -34,7 +34,7 @@ from harness.report.har import Recording
 from harness.report.record import Outcome, RunRecord
 from harness.server import units
 from harness.server.cleanup import Leftover, keep_requested
-from harness.server.context import PROFILES, Profile, SuiteContext, Target
+from harness.server.context import DEADLINE_PASSED, PROFILES, Profile, SuiteContext, Target
 from harness.server.environment import (
     SetupError,
     TargetBroke,
@@ -444,9 +444,7 @@ def _name_left(left: list[Leftover]) -> None:
 
 def _step(context: SuiteContext, step: units.Step) -> None:
     if context.remaining() <= 0:
-        context.record.add(
-            Outcome(SUITE_STEP.id, step.name, "error", "the run's deadline passed first")
-        )
+        context.record.add(Outcome(SUITE_STEP.id, step.name, "error", DEADLINE_PASSED))
         return
     started = time.monotonic()
     before = len(context.record.outcomes)

@@ -37,7 +37,9 @@ def test_pytest_passes_against_the_emulator_and_writes_reports(tmp_path: Path) -
 
 
 def test_pytest_fails_the_item_of_the_broken_rule(tmp_path: Path) -> None:
-    result = _pytest(tmp_path, "--ahi-fault", "ended-before-submitted")
+    result = _pytest(
+        tmp_path, "--ahi-fault", "ended-before-submitted", "--ahi-check", "JOB-ENDED-AT"
+    )
     assert result.returncode == 1
     failed = [line for line in result.stdout.splitlines() if line.startswith("FAILED")]
     assert any("JOB-ENDED-AT[GetDICOMImportJob]" in line for line in failed), failed

@@ -25,7 +25,7 @@ from typing import Any
 
 from harness.checks import Check, Source
 from harness.model import load_pinned_model
-from harness.server.context import SuiteContext
+from harness.server.context import DEADLINE_PASSED, SuiteContext
 from harness.server.expect import SHOWN, judge_answers
 from harness.server.observation import Observation
 from harness.server.probe import Exchange
@@ -312,7 +312,7 @@ def jobs_end(context: SuiteContext, check: Check) -> None:
     if not jobs:
         return
     if context.remaining() <= 0:
-        context.error(check.id, "GetDICOMImportJob", "the run's deadline passed first")
+        context.error(check.id, "GetDICOMImportJob", DEADLINE_PASSED)
         return
     bound = min(context.profile.job_timeout_seconds, context.remaining())
     deadline = time.monotonic() + bound

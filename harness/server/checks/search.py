@@ -93,7 +93,8 @@ class Probe:
 
 def _probe(member: SearchMember, scene: Scene, summaries: dict[str, Any]) -> Probe | None:
     """A filter on `member` built from what the run imported: a file's DICOM value where the
-    member names DICOM attributes, the image set's search summary otherwise."""
+    member names DICOM attributes, the image set's search summary otherwise (a moment only
+    when the summary holds it as a number)."""
     for imported in scene.files:
         summary = summaries.get(imported.image_set_id or "")
         if imported.image_set_id is None or summary is None:
@@ -108,9 +109,15 @@ def _probe(member: SearchMember, scene: Scene, summaries: dict[str, Any]) -> Pro
             value = _file_value(imported, member.name)
         else:
             value = _summary_value(summary, member.name)
+        if member.type == "timestamp" and not _is_number(value):
+            continue  # not epoch seconds: RESPONSE-SCHEMA judges the summary's types
         if value is not None and value != "":
             return Probe(member, value, imported.image_set_id)
     return None
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 @server_check(
