@@ -38,7 +38,7 @@ browser:
 test: setup browser
 	$(BIN)/ahi-contract spec check
 	$(MAKE) lint typecheck
-	$(BIN)/pytest -n auto
+	$(BIN)/pytest -n auto --durations=15
 
 selftest: setup
 	$(BIN)/ahi-contract selftest --report-dir $(REPORT_DIR)/selftest

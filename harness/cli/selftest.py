@@ -43,9 +43,10 @@ def register(subcommands: Any) -> None:
     parser.add_argument(
         "--workers",
         type=positive_int,
-        default=2,
+        default=3,
         metavar="N",
-        help="processes running trials side by side, 1 or more",
+        help="processes running server trials side by side, 1 or more (SDK trials run twice "
+        "as many); several trials mostly wait, so the default suits 2 cores",
     )
     parser.add_argument(
         "--fault",

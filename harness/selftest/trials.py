@@ -24,10 +24,12 @@ from harness import __version__
 from harness.arguments.shard import Shard
 from harness.checks import Source, register
 from harness.emulator.faults import FAULTS_BY_NAME
+from harness.imaging.known_set import silence_pydicom_warnings
 from harness.report.record import Outcome, RunRecord
 from harness.sdk.bugs import caught_by
 from harness.sdk.reference_bugs import BUGS
 from harness.sdk.runner import certify
+from harness.selftest.pool import RecyclingPool
 from harness.server import units
 from harness.server.context import DEADLINE_PASSED
 from harness.server.options import ServerOptions
@@ -58,9 +60,11 @@ CLEAN = register(
     "nothing correct is flagged",
 )
 REFERENCE_ADAPTER = f"{sys.executable} -m harness.sdk.reference_adapter"
-TRIALS_PER_PROCESS = 3
-"""Server trials a worker process runs before a fresh one replaces it: a run's memory is
-not all given back to the system, and a worker that ran many grew past a gigabyte."""
+TRIALS_PER_PROCESS = 2
+"""Server trials a worker process runs before a fresh one replaces it (`RecyclingPool`)."""
+SDK_RUNS_PER_WORKER = 2
+"""SDK trials side by side per worker: they spend most of their time waiting (retry
+back-off, timeouts), not computing."""
 
 
 @dataclass(frozen=True)
@@ -133,13 +137,19 @@ def variants(
     seed: int, only_faults: list[str] | None = None, only_bugs: list[str] | None = None
 ) -> list[Variant]:
     """Every trial of a self-test, in the one order `--shard` divides, costliest first so
-    that shards and workers share the cost: the unmodified emulator, each fault whose check
-    runs every step (an ambient check), the other faults, the unmodified client, each bug."""
+    that shards and workers share the cost: the unmodified emulator; each fault whose check
+    is judged once every step has run (it may then wait, as JOB-ENDS and RESPONSE-TIME do),
+    then each whose check is judged on every answer (every step runs), then the others; the
+    unmodified client; each bug."""
+    after_every_step = {judge.check.id for judge in units.at_end()}
+    after_every_step |= {judge.check.id for judge in units.at_run_end()}
     ambient = set(units.ambient())
-    faults = sorted(
-        FAULTS_BY_NAME if only_faults is None else only_faults,
-        key=lambda fault: FAULTS_BY_NAME[fault].caught_by not in ambient,
-    )
+
+    def cost(fault: str) -> int:
+        check = FAULTS_BY_NAME[fault].caught_by
+        return 0 if check in after_every_step else 1 if check in ambient else 2
+
+    faults = sorted(FAULTS_BY_NAME if only_faults is None else only_faults, key=cost)
     bugs = BUGS if only_bugs is None else only_bugs
     return [
         Variant("server", None, seed),
@@ -151,6 +161,7 @@ def variants(
 
 def run_trial(variant: Variant) -> Trial:
     """Run one variant's suite (in a worker process)."""
+    silence_pydicom_warnings()
     if variant.suite == "server":
         return server_trial(variant.name, variant.seed)
     return sdk_trial(variant.name)
@@ -189,7 +200,7 @@ def verdict(variant: Variant, trial: Trial) -> Outcome:
 
 def run(
     seed: int = 1,
-    workers: int = 2,
+    workers: int = 3,
     progress: Callable[[str], None] = lambda message: None,
     only_faults: list[str] | None = None,
     only_bugs: list[str] | None = None,
@@ -208,23 +219,25 @@ def run(
     chosen = variants(seed, only_faults, only_bugs)
     if shard is not None:
         chosen = shard.pick(chosen)
-    servers = sum(variant.suite == "server" for variant in chosen)
+    server_runs = sum(variant.suite == "server" for variant in chosen)
     progress(
-        f"{servers} server runs and {len(chosen) - servers} SDK runs, each kind on {workers} "
-        "processes"
+        f"{server_runs} server runs on {workers} processes and {len(chosen) - server_runs} SDK "
+        f"runs on {workers * SDK_RUNS_PER_WORKER}"
     )
     context = multiprocessing.get_context("spawn")
     with (
+        RecyclingPool(run_trial, workers, TRIALS_PER_PROCESS) as server_pool,
         ProcessPoolExecutor(
-            max_workers=workers, mp_context=context, max_tasks_per_child=TRIALS_PER_PROCESS
-        ) as server_pool,
-        ProcessPoolExecutor(max_workers=workers, mp_context=context) as sdk_pool,
+            max_workers=workers * SDK_RUNS_PER_WORKER, mp_context=context
+        ) as sdk_pool,
     ):
-        futures = [
-            (server_pool if variant.suite == "server" else sdk_pool).submit(run_trial, variant)
+        servers = server_pool.map([variant for variant in chosen if variant.suite == "server"])
+        futures = iter(servers)
+        ordered = [
+            next(futures) if variant.suite == "server" else sdk_pool.submit(run_trial, variant)
             for variant in chosen
         ]
-        for variant, future in zip(chosen, futures, strict=True):
+        for variant, future in zip(chosen, ordered, strict=True):
             trial = future.result()
             progress(f"{variant.suite} suite vs {trial.variant}")
             record.add(verdict(variant, trial))

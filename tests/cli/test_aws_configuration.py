@@ -71,6 +71,7 @@ def _passed(finished: subprocess.CompletedProcess[str], reports: Path, url: str)
     assert results["target"]["endpoint"] == url and results["target"]["embedded"] is False
 
 
+@pytest.mark.slow
 def test_aws_profile_in_a_config_file_signs_the_run(emulator: Emulator, tmp_path: Path) -> None:
     (tmp_path / "config").write_text(
         f"[profile imaging]\nregion = us-east-1\n"
@@ -88,6 +89,7 @@ def test_aws_profile_in_a_config_file_signs_the_run(emulator: Emulator, tmp_path
     assert refused["status"] == "refused" and "absent" in refused["refused"]
 
 
+@pytest.mark.slow
 def test_the_endpoint_variables_name_the_target(emulator: Emulator, tmp_path: Path) -> None:
     env = {
         "AWS_ENDPOINT_URL_MEDICAL_IMAGING": emulator.url,

@@ -340,6 +340,7 @@ def _downloaded(shards: Shards, folder: Path) -> Path:
     return folder / shards.artifacts.name
 
 
+@pytest.mark.slow
 def test_the_unsharded_selftest_catches_the_fault_and_the_bug_and_passes_the_clean_variants(
     shards: Shards,
 ) -> None:
@@ -350,6 +351,7 @@ def test_the_unsharded_selftest_catches_the_fault_and_the_bug_and_passes_the_cle
     assert shards.whole_selftest["kind"] == "selftest" and shards.whole_selftest["passed"]
 
 
+@pytest.mark.slow
 def test_each_shard_step_runs_its_part_of_the_subset(shards: Shards) -> None:
     for name in ("selftest-shard", f"sdk-{ADAPTER}-shard"):
         parts = [_results(shards.artifacts / f"{name}-{k}" / "results.json") for k in (1, 2)]
@@ -363,6 +365,7 @@ def test_each_shard_step_runs_its_part_of_the_subset(shards: Shards) -> None:
     assert selftest[0] | selftest[1] == _verdicts(shards.whole_selftest)
 
 
+@pytest.mark.slow
 def test_the_merge_step_joins_the_shards_as_the_unsharded_runs(
     shards: Shards, tmp_path: Path
 ) -> None:
@@ -391,6 +394,7 @@ def test_the_merge_step_joins_the_shards_as_the_unsharded_runs(
         }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("missing", "unmerged", "merged"),
     [
@@ -415,6 +419,7 @@ def test_a_missing_shard_fails_the_merge_step_after_the_other_merges(
     assert (reports / merged / "summary.md").read_text() in summary
 
 
+@pytest.mark.slow
 def test_a_failed_check_in_one_shard_fails_the_merge_step(shards: Shards, tmp_path: Path) -> None:
     artifacts = _downloaded(shards, tmp_path)
     path = artifacts / f"sdk-{ADAPTER}-shard-2" / "results.json"
@@ -430,6 +435,7 @@ def test_a_failed_check_in_one_shard_fails_the_merge_step(shards: Shards, tmp_pa
     assert "FAILED" in (tmp_path / ".summary").read_text()
 
 
+@pytest.mark.slow
 def test_a_refused_shard_is_recorded_uploaded_and_fails_its_job_and_the_merge(
     shards: Shards, tmp_path: Path
 ) -> None:

@@ -12,6 +12,7 @@ from harness.sdk import bundled
 from harness.sdk.scenarios import CATALOGUE
 
 
+@pytest.mark.slow
 def test_reference_passes_and_writes_reports(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

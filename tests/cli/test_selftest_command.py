@@ -8,6 +8,7 @@ from harness.cli import main
 from harness.emulator import faults
 
 
+@pytest.mark.slow
 def test_a_fault_caught_by_another_check_than_declared_is_missed(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -18,6 +18,7 @@ def test_list_checks_shows_id_rule_and_source(capsys: pytest.CaptureFixture[str]
         assert check.reference in output
 
 
+@pytest.mark.slow
 def test_server_against_the_embedded_emulator_writes_passing_reports(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -32,6 +33,7 @@ def test_server_against_the_embedded_emulator_writes_passing_reports(
     assert suite.get("failures") == "0"
 
 
+@pytest.mark.slow
 def test_a_faulted_emulator_run_exits_1_and_names_the_check(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

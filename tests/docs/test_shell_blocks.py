@@ -441,6 +441,7 @@ def run_script(block: Block, cwd: Path, environment: dict[str, str]) -> Outcome:
     return Outcome(process.returncode, "".join(chunks))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("block", BLOCKS, ids=[block.id for block in BLOCKS])
 def test_shell_block(block: Block, tmp_path: Path, request: pytest.FixtureRequest) -> None:
     assert not block.problem, f"{block.id}: {block.problem}"

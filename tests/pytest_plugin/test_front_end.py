@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 
 def _pytest(tmp_path: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
@@ -29,6 +31,7 @@ def _pytest(tmp_path: Path, *arguments: str) -> subprocess.CompletedProcess[str]
     )
 
 
+@pytest.mark.slow
 def test_pytest_passes_against_the_emulator_and_writes_reports(tmp_path: Path) -> None:
     result = _pytest(tmp_path, "--ahi-report-dir", str(tmp_path / "reports"))
     assert result.returncode == 0, result.stdout[-2000:]
@@ -36,6 +39,7 @@ def test_pytest_passes_against_the_emulator_and_writes_reports(tmp_path: Path) -
     assert (tmp_path / "reports" / "junit.xml").exists()
 
 
+@pytest.mark.slow
 def test_pytest_fails_the_item_of_the_broken_rule(tmp_path: Path) -> None:
     result = _pytest(
         tmp_path, "--ahi-fault", "ended-before-submitted", "--ahi-check", "JOB-ENDED-AT"

@@ -112,6 +112,7 @@ def _reproduce_script(summary: str) -> str:
     return "\n".join(re.findall(r"^```sh\n(.*?)\n```$", section, flags=re.M | re.S))
 
 
+@pytest.mark.slow
 def test_the_summarys_reproduce_section_runs_twice_while_the_runs_port_is_taken(
     failed_run: Run, port_held: None, tmp_path: Path
 ) -> None:

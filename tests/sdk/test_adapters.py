@@ -27,12 +27,14 @@ def test_every_bug_of_the_reference_adapter_has_its_catching_scenarios() -> None
     assert all(caught <= set(BY_ID) for caught in BUG_CAUGHT_BY.values())
 
 
+@pytest.mark.slow
 def test_the_reference_adapter_program_passes_every_scenario() -> None:
     record = certify(REFERENCE)
     assert record.passed, record.failed_checks()
     assert {o.check_id for o in record.outcomes} >= set(BY_ID)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("bug", sorted(BUG_CAUGHT_BY))
 def test_a_faulty_adapter_fails_exactly_the_matching_scenarios_of_their_families(
     bug: str,
@@ -46,6 +48,7 @@ def test_a_faulty_adapter_fails_exactly_the_matching_scenarios_of_their_families
     assert set(record.failed_checks()) == BUG_CAUGHT_BY[bug]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("adapter", ["boto3", "js-v3"])
 def test_real_sdks_match_their_known_deviations_exactly(adapter: str) -> None:
     record = certify(adapter)
@@ -100,6 +103,7 @@ FIRST_EDITION_FAILS = {
 }
 
 
+@pytest.mark.slow
 def test_an_adapter_written_for_the_first_edition_fails_only_what_1_1_adds(
     tmp_path: Path,
 ) -> None:

@@ -114,6 +114,7 @@ def _buckets(emulator: Emulator) -> list[str]:
     return [bucket["Name"] for bucket in listed if bucket["Name"].startswith("ahi-contract-")]
 
 
+@pytest.mark.slow
 def test_three_quick_runs_against_a_quota_of_ten_pass_and_leave_nothing(
     emulator: Emulator, tmp_path: Path
 ) -> None:
@@ -173,6 +174,7 @@ def test_in_a_lent_data_store_only_the_image_sets_the_run_made_are_deleted(
     assert properties["datastoreStatus"] == "ACTIVE"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("stop", "status"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)], ids=["SIGINT", "SIGTERM"]
 )
@@ -207,6 +209,7 @@ def test_an_interrupted_run_removes_what_it_made(
     assert _standing(emulator) == []
 
 
+@pytest.mark.slow
 def test_ctrl_c_at_the_terminal_stops_every_worker_and_each_removes_what_it_made(
     emulator: Emulator, tmp_path: Path
 ) -> None:

@@ -10,6 +10,8 @@ from __future__ import annotations
 import importlib
 import pkgutil
 
+import pytest
+
 from harness.emulator.faults import FAULTS
 from harness.model import IN_SCOPE_OPERATIONS
 from harness.server.options import ServerOptions
@@ -41,6 +43,7 @@ def _server_checks() -> set[str]:
     return ids
 
 
+@pytest.mark.slow
 def test_the_correct_emulator_passes_and_every_check_runs() -> None:
     record = execute(ServerOptions(seed=11))
     problems = [

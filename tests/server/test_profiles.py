@@ -1,11 +1,14 @@
 from __future__ import annotations
 
+import pytest
+
 from harness.server.context import PROFILES
 from harness.server.options import ServerOptions
 from harness.server.runner import execute
 from harness.server.units import coverage
 
 
+@pytest.mark.slow
 def test_the_full_profile_passes_against_the_emulator_and_does_more() -> None:
     full = execute(ServerOptions(profile="full", seed=17))
     assert full.passed, full.failed_checks()
@@ -17,6 +20,7 @@ def test_the_full_profile_passes_against_the_emulator_and_does_more() -> None:
     assert [row for rule, row in coverage() if (rule, row.judged_as) not in judged] == []
 
 
+@pytest.mark.slow
 def test_a_seed_replays_the_same_checks() -> None:
     first = execute(ServerOptions(seed=23))
     second = execute(ServerOptions(seed=23))
@@ -26,6 +30,7 @@ def test_a_seed_replays_the_same_checks() -> None:
     ]
 
 
+@pytest.mark.slow
 def test_workers_run_every_unit_and_merge_one_record() -> None:
     serial = execute(ServerOptions(seed=29))
     spread = execute(ServerOptions(seed=29, workers=3))
@@ -35,6 +40,7 @@ def test_workers_run_every_unit_and_merge_one_record() -> None:
     assert {o.check_id for o in spread.outcomes} == {o.check_id for o in serial.outcomes}
 
 
+@pytest.mark.slow
 def test_a_fault_is_caught_with_workers() -> None:
     record = execute(ServerOptions(seed=29, workers=2, faults=("list-filter-ignored",)))
     assert "LIST-FILTER" in record.failed_checks()
