@@ -38,7 +38,7 @@ def error_shape(context: SuiteContext, check: Check, subject: str, exchange: Exc
         subject,
         exchange.error_type is not None
         and isinstance(body, dict)
-        and isinstance(body.get("message") or body.get("Message"), str),
+        and any(isinstance(body.get(key), str) for key in ("message", "Message")),
         "error answer without X-Amzn-Errortype or without a JSON `message`",
         exchange,
     )

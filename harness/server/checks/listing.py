@@ -67,11 +67,15 @@ def _datastores(context: SuiteContext, listed: Listing) -> Listable | None:
 
 def _image_sets(context: SuiteContext, listed: Listing) -> Listable | None:
     """Image sets in creation order, so that one changing while the pages are walked (a
-    copy's or an update's end) keeps its place."""
-    if not scene_of(context).image_set_ids:
+    copy's or an update's end) keeps its place; the imported image sets must be listed."""
+    imported = scene_of(context).image_set_ids
+    if not imported:
         return None
     oldest_first = {"sort": {"sortField": "createdAt", "sortOrder": "ASC"}}
-    return Listable({"datastoreId": context.env.datastore_id, "searchCriteria": oldest_first})
+    return Listable(
+        {"datastoreId": context.env.datastore_id, "searchCriteria": oldest_first},
+        {item_id(listed, {"imageSetId": image_set_id}) for image_set_id in imported},
+    )
 
 
 def _versions(context: SuiteContext, listed: Listing) -> Listable | None:

@@ -139,8 +139,19 @@ def search_filter(context: SuiteContext, check: Check) -> None:
     scene = scene_of(context)
     if not subject_ok(context, check, scene):
         return
-    everything, _ = search_all(context, context.env.datastore_id, None)
+    everything, unfiltered = search_all(context, context.env.datastore_id, None)
     summaries = {str(item.get("imageSetId")): item for item in everything}
+    unlisted = [image_set for image_set in scene.image_set_ids if image_set not in summaries]
+    if unlisted:
+        context.verdict(
+            check.id,
+            "SearchImageSets",
+            False,
+            f"unfiltered, the search lists {len(everything)} image sets, not the imported "
+            f"{unlisted[:3]}: no filter can find them",
+            *unfiltered[-1:],
+            note="no filter",
+        )
     for member in search_members():
         probe = _probe(member, scene, summaries)
         if probe is None:
