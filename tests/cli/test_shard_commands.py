@@ -21,7 +21,7 @@ STEP = "SUITE-STEP"
 def _start(folder: Path, *words: str) -> subprocess.Popen[str]:
     environment = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "AHI_"))}
     return subprocess.Popen(
-        [sys.executable, "-m", "harness", *words, "--quiet", "--report-dir", str(folder)],
+        [sys.executable, "-m", "harness", *words, "--report-dir", str(folder)],
         env={**environment, "PYTHONPATH": str(REPO)},
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -43,10 +43,10 @@ def _verdicts(folder: Path) -> set[tuple[str, str, str]]:
 def _sharded_and_whole(tmp_path: Path, count: int, *words: str) -> tuple[Path, Path]:
     """Every shard of the run and the unsharded run, side by side; then `merge`."""
     parts = [
-        _start(tmp_path / f"part-{index}", *words, "--shard", f"{index}/{count}")
+        _start(tmp_path / f"part-{index}", *words, "--quiet", "--shard", f"{index}/{count}")
         for index in range(1, count + 1)
     ]
-    whole = _start(tmp_path / "whole", *words)
+    whole = _start(tmp_path / "whole", *words, "--quiet")
     for process in [*parts, whole]:
         _finish(process)
     results = [str(tmp_path / f"part-{index}" / "results.json") for index in range(1, count + 1)]
