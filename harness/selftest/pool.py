@@ -39,8 +39,13 @@ class RecyclingPool(Generic[Task, Result]):
     def __enter__(self) -> RecyclingPool[Task, Result]:
         return self
 
-    def __exit__(self, *exc_info: object) -> None:
-        """Wait until every task has ended and every process is gone."""
+    def __exit__(self, kind: type[BaseException] | None, *exc_info: object) -> None:
+        """Wait until every task has ended and every process is gone; leaving on an error
+        or an interrupt, the tasks not yet started are cancelled first."""
+        if kind is not None:
+            with self._lock:
+                while self._waiting:
+                    self._waiting.popleft()[1].cancel()
         for thread in self._threads:
             if thread.is_alive():
                 thread.join()

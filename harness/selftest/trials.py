@@ -130,11 +130,6 @@ class Variant:
     name: str | None
     seed: int
 
-    def __call__(self) -> Trial:
-        return (
-            server_trial(self.name, self.seed) if self.suite == "server" else sdk_trial(self.name)
-        )
-
 
 def variants(
     seed: int, only_faults: list[str] | None = None, only_bugs: list[str] | None = None
