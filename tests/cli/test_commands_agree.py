@@ -65,6 +65,7 @@ def test_the_walk_covers_every_command_and_spec_action() -> None:
         "server",
         "sdk",
         "diff",
+        "merge",
         "selftest",
     }
 

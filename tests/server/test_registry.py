@@ -18,7 +18,8 @@ from harness.server.registry import (
     judge,
     server_check,
 )
-from harness.server.units import at_end, at_run_end, load_checks, names, spread
+from harness.server.selection import Selection
+from harness.server.units import at_end, at_run_end, judging, load_checks, names, spread
 from harness.spec.remarks import DECISIONS
 
 
@@ -54,11 +55,18 @@ def test_every_check_is_judged_by_a_step_a_history_check_or_each_exchange() -> N
 def test_units_are_assembled_from_the_registry_costliest_first() -> None:
     assert names() == [str(unit) for unit in Unit]
     assert [step.name for step in UNITS["schemathesis"]] == ["schemathesis"]  # type: ignore[union-attr]
-    assert spread(3) == [
+    assert spread(3, names()) == [
         ["schemathesis", "listing", "quota"],
         ["jobs", "state machine", "deletion guard"],
         ["image sets", "protocol"],
     ]
+    assert spread(3, ["jobs"]) == [["jobs"]]
+
+
+def test_a_selection_runs_only_the_units_whose_steps_judge_it() -> None:
+    assert judging(Selection()) == names()
+    assert judging(Selection(("SEARCH-SORT",))) == ["image sets"]
+    assert judging(Selection(("RESPONSE-HEADERS",))) == names()  # judged on every answer
 
 
 def test_checks_judged_on_each_exchange_the_history_or_the_run_are_ambient_and_in_order() -> None:
