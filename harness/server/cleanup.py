@@ -122,6 +122,34 @@ class Sweeper:
         )
         return None
 
+    def named(self, name: str) -> list[str]:
+        """The data stores called `name` that are not going or gone, from ListDatastores:
+        what a set-up made whose answer never came (an interrupt or a timeout)."""
+        found: list[str] = []
+        token: str | None = None
+        while time.monotonic() < self.deadline:
+            params: dict[str, Any] = {"maxResults": 50}
+            if token is not None:
+                params["nextToken"] = token
+            exchange = self._send("ListDatastores", **params)
+            body = exchange.json() if exchange.status == 200 else None
+            if not isinstance(body, dict):
+                self.leave(f"a data store called {name}", f"not listed: {_why(exchange)}")
+                break
+            for summary in body.get("datastoreSummaries") or ():
+                if (
+                    isinstance(summary, dict)
+                    and summary.get("datastoreName") == name
+                    and summary.get("datastoreStatus") not in GONE
+                    and isinstance(summary.get("datastoreId"), str)
+                ):
+                    found.append(summary["datastoreId"])
+            following = body.get("nextToken")
+            if not isinstance(following, str) or not following or following == token:
+                break
+            token = following
+        return found
+
     def delete_image_set(self, datastore_id: str, image_set_id: str) -> None:
         """Delete one image set, waiting out LOCKED (a write not over yet)."""
         while True:

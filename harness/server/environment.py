@@ -116,6 +116,11 @@ def _wait_until_active(context: SuiteContext, datastore_id: str, timeout: float)
     )
 
 
+def run_name(run_id: str) -> str:
+    """The name of the data store and of the bucket a run's set-up creates."""
+    return f"ahi-contract-{run_id}"
+
+
 def prepare(context: SuiteContext, run_id: str, timeout: float = 120.0) -> Environment:
     """Create (or adopt) an ACTIVE data store and upload the known DICOM set to a new
     bucket. What it made before a failure is removed at tear-down."""
@@ -125,9 +130,7 @@ def prepare(context: SuiteContext, run_id: str, timeout: float = 120.0) -> Envir
         token = uuid.uuid4().hex
         for pause in (0.0, *THROTTLED_RETRIES):
             time.sleep(pause)  # after a 429: retried with the same token, as an SDK would
-            exchange = context.create_datastore(
-                datastoreName=f"ahi-contract-{run_id}", clientToken=token
-            )
+            exchange = context.create_datastore(datastoreName=run_name(run_id), clientToken=token)
             if exchange.status != 429:
                 break
         if exchange.error:
@@ -151,10 +154,9 @@ def prepare(context: SuiteContext, run_id: str, timeout: float = 120.0) -> Envir
     _wait_until_active(context, datastore_id, timeout)
 
     s3 = context.s3 = s3_client(context)
-    bucket = f"ahi-contract-{run_id}"
+    bucket = run_name(run_id)
     try:
-        create_bucket(s3, bucket, context.target.region)
-        context.bucket = bucket
+        _create_run_bucket(context, s3, bucket)
         samples = upload(s3, bucket, INPUT_PREFIX)
     except (ClientError, BotoCoreError) as error:
         raise SetupError(_s3_problem(context, error)) from error
@@ -182,6 +184,19 @@ def _s3_problem(context: SuiteContext, error: Exception) -> str:
     return f"cannot prepare S3 input at {where}: {error}"
 
 
+def _create_run_bucket(context: SuiteContext, s3: Any, bucket: str) -> None:
+    """Create the run's bucket and make it the run's to remove, unless S3 refused it: one
+    whose answer was lost (an interrupt, a timeout) is removed too, if it is there."""
+    try:
+        create_bucket(s3, bucket, context.target.region)
+    except ClientError:
+        raise
+    except BaseException:
+        context.bucket = bucket
+        raise
+    context.bucket = bucket
+
+
 def tear_down(context: SuiteContext, lent_to: Path | None = None) -> list[Leftover]:
     """Remove everything the run made (see `harness.server.cleanup`); what is left, with
     the reason. Nothing is removed with `AHI_CONTRACT_KEEP=1`; from a disposable target
@@ -199,6 +214,8 @@ def tear_down(context: SuiteContext, lent_to: Path | None = None) -> list[Leftov
         if lent is not None:
             _lent_image_sets(context, sweeper, lent, lent_to)
         made = [*context.model.datastores, *context.unobserved.datastores]
+        if context.environment is None and lent is None and context.run_id:
+            made += sweeper.named(run_name(context.run_id))  # its answer may be lost
         for datastore_id in dict.fromkeys(made):
             if datastore_id != lent:
                 _guarded(sweeper, f"data store {datastore_id}", sweeper.sweep, [datastore_id])

@@ -25,7 +25,7 @@ from __future__ import annotations
 import signal
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from types import FrameType
 from typing import Any
@@ -346,7 +346,7 @@ def run_schema_phase(context: SuiteContext) -> None:
     timer.daemon = True
     timer.start()
     try:
-        with _interrupts_kept() as interrupted:
+        with _interrupts_kept(stream.stop) as interrupted:
             _consume(context, stream, operations)
         if interrupted:
             raise interrupted[0]  # schemathesis stops on one, but does not pass it on
@@ -364,11 +364,12 @@ def run_schema_phase(context: SuiteContext) -> None:
 
 
 @contextmanager
-def _interrupts_kept() -> Iterator[list[BaseException]]:
+def _interrupts_kept(stop: Callable[[], None]) -> Iterator[list[BaseException]]:
     """While the block runs, the Python handlers of SIGINT, SIGTERM and SIGUSR1 (a pool
-    worker's stop) run as before, and what they raise (a KeyboardInterrupt, which
-    schemathesis's engine catches to stop) is kept in the list yielded, to be raised again
-    once the engine has stopped."""
+    worker's stop) run as before, and what they raise (a KeyboardInterrupt) is kept in the
+    list yielded, to be raised again once the engine has stopped. `stop` (the engine's
+    stream) is called first: schemathesis catches the KeyboardInterrupt, and one that lands
+    while a phase joins its threads ends only that phase, not the run."""
     noted: list[BaseException] = []
     if threading.current_thread() is not threading.main_thread():
         yield noted
@@ -384,6 +385,7 @@ def _interrupts_kept() -> Iterator[list[BaseException]]:
             before[number](number, frame)
         except BaseException as interrupt:
             noted.append(interrupt)
+            stop()
             raise
 
     for number in before:

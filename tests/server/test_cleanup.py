@@ -292,6 +292,52 @@ def _image_sets(imaging: Any, datastore_id: str) -> set[str]:
     return {summary["imageSetId"] for summary in found}
 
 
+class _Interrupted:
+    """An S3 client whose CreateBucket is cut off after S3 made the bucket."""
+
+    def __init__(self, s3: Any) -> None:
+        self.s3 = s3
+
+    def create_bucket(self, **arguments: Any) -> None:
+        self.s3.create_bucket(**arguments)
+        raise KeyboardInterrupt
+
+
+def test_what_set_up_made_before_its_answers_were_lost_is_removed_by_name(
+    emulator: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("AHI_CONTRACT_KEEP", raising=False)
+    imaging, s3 = imaging_client(emulator), emulator.s3.client()
+    context = _context_at(emulator.url, emulator.s3_url)
+    context.run_id = uuid.uuid4().hex[:12]
+    name = environment.run_name(context.run_id)
+    # The CreateDatastore answer never came back (an interrupt or a timeout), so the run
+    # knows no id; someone else's data store of another name stays.
+    made = imaging.create_datastore(datastoreName=name)["datastoreId"]
+    theirs = imaging.create_datastore(datastoreName=f"{name}-not-the-run")["datastoreId"]
+    wait_until(lambda: {made, theirs} <= {i for i, _ in _statuses(imaging, "ACTIVE")}, 10, 0.1)
+    context.s3 = _Interrupted(s3)
+    with pytest.raises(KeyboardInterrupt):
+        environment._create_run_bucket(context, context.s3, name)
+    context.s3 = s3
+
+    assert tear_down(context) == []
+    statuses = dict(_statuses(imaging))
+    assert statuses[made] in ("DELETING", "DELETED")
+    assert statuses[theirs] == "ACTIVE"
+    assert name not in _buckets(emulator)
+    imaging.delete_datastore(datastoreId=theirs)
+
+
+def _statuses(imaging: Any, *wanted: str) -> list[tuple[str, str]]:
+    summaries = imaging.list_datastores(maxResults=50)["datastoreSummaries"]
+    return [
+        (summary["datastoreId"], summary["datastoreStatus"])
+        for summary in summaries
+        if not wanted or summary["datastoreStatus"] in wanted
+    ]
+
+
 def test_tear_down_in_a_lent_data_store_deletes_only_what_the_runs_imports_and_copies_created(
     emulator: Emulator, monkeypatch: pytest.MonkeyPatch
 ) -> None:

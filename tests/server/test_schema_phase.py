@@ -1,7 +1,10 @@
-"""The schema phase's configuration for AWS and its handling of blob answers, without a server."""
+"""The schema phase's configuration for AWS, its handling of blob answers and of interrupts,
+without a server."""
 
 from __future__ import annotations
 
+import contextlib
+import signal
 from typing import Any
 
 import pytest
@@ -15,6 +18,7 @@ from harness.server.schema_phase import (
     BLOB_HEADERS,
     BUILTIN_CHECKS,
     _check_id,
+    _interrupts_kept,
     _operation_checks,
     _shown,
     blob_response_conformance,
@@ -253,3 +257,26 @@ def test_success_answers_have_their_blob_bodies_and_headers_judged_apart() -> No
         (BLOB_HEADERS.id, "GetImageSetMetadata", False, "Content-Encoding: missing"),
         (BLOB_HEADERS.id, "GetImageFrame", True, ""),
     ]
+
+
+def test_an_interrupt_stops_the_engine_before_schemathesis_can_swallow_it() -> None:
+    """schemathesis catches a KeyboardInterrupt; one landing while a phase joins its
+    threads ends only that phase. The stream's stop must be called whatever catches it."""
+    stops: list[str] = []
+
+    def interrupt(number: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGUSR1, interrupt)
+    try:
+        # schemathesis's engine catches the interrupt, as the suppress does
+        with (
+            _interrupts_kept(lambda: stops.append("stopped")) as noted,
+            contextlib.suppress(KeyboardInterrupt),
+        ):
+            signal.raise_signal(signal.SIGUSR1)
+        assert stops == ["stopped"]
+        assert [type(error) for error in noted] == [KeyboardInterrupt]
+        assert signal.getsignal(signal.SIGUSR1) is interrupt
+    finally:
+        signal.signal(signal.SIGUSR1, previous)
