@@ -1,13 +1,14 @@
 """The harness proves its power: every emulator fault and every SDK bug must be caught.
 
 The whole server suite (profile quick) runs against the unmodified emulator
-and must pass. Against the emulator with each fault alone it runs the steps
-that judge the check the fault declares (`Fault.caught_by`), as the replay
-command of a failed run's report does (`--check`), and the fault is caught
-when exactly that check fails: no other step breaks on it. The SDK suite runs
-the reference adapter without bugs and with each bug, through the whole
-catalogue; a bug is caught when exactly the scenarios it declares fail
-(`harness.sdk.bugs.caught_by`).
+and must pass (with `--fault`, the checks of the faults named). Against the
+emulator with each fault alone it runs the steps that judge the check the
+fault declares (`Fault.caught_by`), as the replay command of a failed run's
+report does (`--check`), and the fault is caught when exactly that check
+fails: no other step breaks on it. The SDK suite runs the reference adapter
+without bugs (with `--bug`, the scenarios the bugs named declare) and with
+each bug, through the whole catalogue; a bug is caught when exactly the
+scenarios it declares fail (`harness.sdk.bugs.caught_by`).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from harness.report.record import Outcome, RunRecord
 from harness.sdk.bugs import caught_by
 from harness.sdk.reference_bugs import BUGS
 from harness.sdk.runner import certify
+from harness.sdk.scenarios import BY_ID
 from harness.selftest.pool import RecyclingPool
 from harness.server import units
 from harness.server.context import DEADLINE_PASSED
@@ -80,14 +82,15 @@ class Trial:
     wall_seconds: float
 
 
-def server_trial(fault: str | None, seed: int) -> Trial:
+def server_trial(fault: str | None, seed: int, checks: tuple[str, ...] = ()) -> Trial:
     """The quick server suite against the emulator with `fault`: for the unmodified emulator
-    (None) the whole suite; for a fault, the run its report's replay command makes, the
-    steps that judge the check the fault declares (`--check`). Steps the run's deadline
+    (None) the whole suite, or only `checks`; for a fault, the run its report's replay
+    command makes, the steps that judge the check the fault declares (`--check`). Steps the
+    run's deadline
     kept from running are not failures here: a fault that slows the target shows on the
     rule it breaks (RESPONSE-TIME), and the steps it delays are not broken by it."""
     started = time.monotonic()
-    selection = Selection((FAULTS_BY_NAME[fault].caught_by,)) if fault else Selection()
+    selection = Selection((FAULTS_BY_NAME[fault].caught_by,)) if fault else Selection(checks)
     record = execute(
         ServerOptions(seed=seed, faults=(fault,) if fault else (), selection=selection)
     )
@@ -104,10 +107,12 @@ def server_trial(fault: str | None, seed: int) -> Trial:
     )
 
 
-def sdk_trial(bug: str | None) -> Trial:
-    """The SDK suite through the reference adapter with `bug` (None: unmodified)."""
+def sdk_trial(bug: str | None, scenarios: tuple[str, ...] = ()) -> Trial:
+    """The SDK suite through the reference adapter with `bug` (None: unmodified, through
+    only `scenarios` when some are named)."""
     started = time.monotonic()
-    record = certify(f"{REFERENCE_ADAPTER} --bug {bug}" if bug else REFERENCE_ADAPTER)
+    chosen = [BY_ID[scenario] for scenario in scenarios] if scenarios else None
+    record = certify(f"{REFERENCE_ADAPTER} --bug {bug}" if bug else REFERENCE_ADAPTER, chosen)
     return Trial(
         bug or "unmodified reference client",
         tuple(record.failed_checks()),
@@ -129,6 +134,9 @@ class Variant:
     suite: Literal["server", "sdk"]
     name: str | None
     seed: int
+    only: tuple[str, ...] = ()
+    """The unmodified variant's checks (server) or scenarios (sdk) when a self-test is
+    narrowed to some faults or bugs: those that catch them (empty: all)."""
 
 
 def variants(
@@ -138,7 +146,8 @@ def variants(
     that shards and workers share the cost: the unmodified emulator; each fault whose check
     is judged once every step has run (it may then wait, as JOB-ENDS and RESPONSE-TIME do),
     then each whose check is judged on every answer (every step runs), then the others; the
-    unmodified client; each bug."""
+    unmodified client; each bug. Narrowed to some faults (bugs), the unmodified emulator
+    (client) is judged on what catches them."""
     after_every_step = {judge.check.id for judge in units.at_end()}
     after_every_step |= {judge.check.id for judge in units.at_run_end()}
     ambient = set(units.ambient())
@@ -149,10 +158,12 @@ def variants(
 
     faults = sorted(FAULTS_BY_NAME if only_faults is None else only_faults, key=cost)
     bugs = BUGS if only_bugs is None else only_bugs
+    checks = {FAULTS_BY_NAME[fault].caught_by for fault in only_faults or ()}
+    scenarios = {scenario for bug in only_bugs or () for scenario in caught_by()[bug]}
     return [
-        Variant("server", None, seed),
+        Variant("server", None, seed, tuple(sorted(checks))),
         *(Variant("server", fault, seed) for fault in faults),
-        Variant("sdk", None, seed),
+        Variant("sdk", None, seed, tuple(sorted(scenarios))),
         *(Variant("sdk", bug, seed) for bug in bugs),
     ]
 
@@ -163,8 +174,8 @@ def run_trial(variant: Variant) -> Trial:
     silence_pydicom_warnings()
     try:
         if variant.suite == "server":
-            return server_trial(variant.name, variant.seed)
-        return sdk_trial(variant.name)
+            return server_trial(variant.name, variant.seed, variant.only)
+        return sdk_trial(variant.name, variant.only)
     finally:
         _release_memory()
 
