@@ -36,8 +36,8 @@ from harness.model import (
     Operation,
     OperationTable,
     encode_label,
-    load_pinned_model,
     operations,
+    pinned_model,
 )
 from harness.model.serialize import parse_output, serialize_request
 
@@ -77,7 +77,7 @@ class ImagingClient:
     ) -> None:
         self.config = config
         self.session = session or requests.Session()
-        self.source = source or load_pinned_model()
+        self.source = source or pinned_model()
         self.table = operations() if source is None else OperationTable.from_model(source)
         self.auth = SigV4RequestsAuth(config.credentials, config.region)
         self._sleep = sleep

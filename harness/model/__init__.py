@@ -11,7 +11,7 @@ from harness.model.operations import (
     operations,
 )
 from harness.model.scope import IN_SCOPE_OPERATIONS
-from harness.model.source import ModelSource, load_model_file, load_pinned_model
+from harness.model.source import ModelSource, load_model_file, load_pinned_model, pinned_model
 
 __all__ = [
     "IN_SCOPE_OPERATIONS",
@@ -24,4 +24,5 @@ __all__ = [
     "load_model_file",
     "load_pinned_model",
     "operations",
+    "pinned_model",
 ]

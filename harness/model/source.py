@@ -6,6 +6,7 @@ import gzip
 import hashlib
 import json
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -67,3 +68,9 @@ def load_pinned_model() -> ModelSource:
                 origin=f"botocore {botocore.__version__} {MODEL_RELATIVE_PATH}",
             )
     raise FileNotFoundError(f"botocore {botocore.__version__} ships no {MODEL_RELATIVE_PATH}")
+
+
+@cache
+def pinned_model() -> ModelSource:
+    """`load_pinned_model`, parsed once per process: for readers, which never change it."""
+    return load_pinned_model()

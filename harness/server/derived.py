@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 
-from harness.model import load_pinned_model, operations
+from harness.model import operations, pinned_model
 from harness.model.operations import Operation
 
 
@@ -87,7 +87,7 @@ FIRST_STATUS_SOURCE = (
 
 
 def _shape(name: str) -> dict[str, object]:
-    found: dict[str, object] = load_pinned_model().shape(name)
+    found: dict[str, object] = pinned_model().shape(name)
     return found
 
 

@@ -19,7 +19,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from harness.checks import Check
 from harness.emulator.storage.s3 import S3Settings
 from harness.imaging.known_set import sample_set, upload
-from harness.model import load_pinned_model
+from harness.model import pinned_model
 from harness.server.checks.datastores import status_follows
 from harness.server.cleanup import (
     Leftover,
@@ -72,7 +72,7 @@ class TargetBroke(SetupError):
 
 
 def _datastore_statuses() -> tuple[str, ...]:
-    return tuple(load_pinned_model().shape("DatastoreStatus")["enum"])
+    return tuple(pinned_model().shape("DatastoreStatus")["enum"])
 
 
 def s3_client(context: SuiteContext) -> Any:

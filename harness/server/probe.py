@@ -21,7 +21,7 @@ import urllib3
 
 from harness.aws.restjson import header_value
 from harness.aws.sigv4 import AwsCredentials, SigV4RequestsAuth
-from harness.model import load_pinned_model, operations
+from harness.model import operations, pinned_model
 from harness.model.serialize import serialize_request
 from harness.report.curl import (
     PATH_ENCODING_NOTE,
@@ -187,7 +187,7 @@ class Probe:
         self, operation: str, *, auth: requests.auth.AuthBase | bool = True, **params: Any
     ) -> Exchange:
         """Send one operation of the table with `params` in model member names."""
-        wire = serialize_request(load_pinned_model(), operations()[operation], params)
+        wire = serialize_request(pinned_model(), operations()[operation], params)
         return self.send(
             wire.method,
             wire.path,

@@ -16,7 +16,7 @@ from typing import Any
 from jsonschema import Draft202012Validator
 
 from harness.checks import Check, Source
-from harness.model import load_pinned_model
+from harness.model import pinned_model
 from harness.server.context import SuiteContext
 from harness.server.derived import Covered
 from harness.server.registry import Unit, server_check
@@ -29,7 +29,7 @@ SHOWN = 3
 
 def _string(shape_name: str) -> dict[str, Any]:
     """A JSON Schema string with the model shape's pattern (anchored) and lengths."""
-    shape = load_pinned_model().shape(shape_name)
+    shape = pinned_model().shape(shape_name)
     schema: dict[str, Any] = {"type": "string"}
     if "pattern" in shape:
         schema["pattern"] = anchored(explicit_classes(str(shape["pattern"])))

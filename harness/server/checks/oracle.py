@@ -24,7 +24,7 @@ from functools import cache
 from typing import Any
 
 from harness.checks import Check, Source
-from harness.model import load_pinned_model
+from harness.model import pinned_model
 from harness.server.context import DEADLINE_PASSED, SuiteContext
 from harness.server.expect import SHOWN, judge_answers
 from harness.server.observation import Observation
@@ -43,7 +43,7 @@ SERVICE_EPOCH = datetime(2022, 11, 1, tzinfo=UTC).timestamp()
 @cache
 def timestamp_members() -> frozenset[str]:
     """The names of the model's members that are timestamps (createdAt, endedAt, ...)."""
-    shapes = load_pinned_model().document["shapes"]
+    shapes = pinned_model().document["shapes"]
     stamps = {name for name, shape in shapes.items() if shape["type"] == "timestamp"}
     return frozenset(
         member
