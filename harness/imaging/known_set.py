@@ -3,9 +3,10 @@ and broken ones whose failure is known, each with the outcome an import must giv
 
 pydicom's CT_small.dcm and MR_small.dcm are `reference` files: their image sets can be
 verified against them (metadata values, frame pixels, checksums). MR_small's implicit
-VR and big endian copies share its SOP Instance UID, so one import places all three in
-one instance; they are listed (S3 lists keys in order) before MR_small.dcm, so that the
-instance the image set keeps is MR_small.dcm's (the emulator keeps the last one listed).
+VR and big endian copies share its SOP Instance UID with other content (their transfer
+syntax), so one import keeps each in an image set of its own: the first listed in the
+series' primary set, the others in non-primary sets; each success line names the set
+holding that file's instance.
 """
 
 from __future__ import annotations

@@ -4,7 +4,8 @@ The checks, in order: the 128-byte preamble and `DICM` prefix; a readable file
 meta group with a TransferSyntaxUID; the Study, Series and SOP Instance UIDs
 that organise instances into image sets; every element's value decodes; native
 (uncompressed) pixel data is as long as its Rows, Columns, samples, bits and
-frames say. Failure messages follow the documented example ("DICOM attribute
+frames say (native YBR_FULL_422 holds two samples a pixel, as PS3.3 C.7.6.3.1.2 and
+pydicom have it). Failure messages follow the documented example ("DICOM attribute
 TransferSyntaxUID does not exist").
 """
 
@@ -110,15 +111,20 @@ def _pixel_data_truncation(dataset: pydicom.Dataset, syntax: UID) -> str | None:
     if "PixelData" not in dataset or syntax.is_compressed:
         return None
     try:
+        samples = _integer(dataset, "SamplesPerPixel", 1)
         bits = (
             _integer(dataset, "Rows")
             * _integer(dataset, "Columns")
-            * _integer(dataset, "SamplesPerPixel", 1)
             * _integer(dataset, "BitsAllocated")
             * _integer(dataset, "NumberOfFrames", 1)
         )
     except _BadAttribute as error:
         return str(error)
+    photometric = str(dataset.get("PhotometricInterpretation") or "").strip()
+    if samples == 3 and photometric == "YBR_FULL_422":
+        bits *= 2  # two chroma samples shared by each pair of pixels (PS3.3 C.7.6.3.1.2)
+    else:
+        bits *= samples
     expected = (bits + 7) // 8
     actual = len(dataset.PixelData)
     if actual < expected:

@@ -4,8 +4,14 @@ Documented (developer guide 'Understanding image sets'): an image set closely
 resembles a DICOM series; instances are grouped by Study Instance UID, Series
 Instance UID and the Patient ID, Study Date, Accession Number, Study ID and Series
 Number they carry; instances consistent with the primary image set of their series
-join it as a new version (across jobs too, and a re-import bumps the version);
-conflicting data becomes a non-primary image set.
+join it as a new version (across jobs too); data that conflicts with a primary image
+set is persisted as a non-primary image set. Import jobs "do not deduplicate SOP
+Instance storage": each import of the same SOP instance is stored again, "as a new
+non-primary image set, or incremented version of an existing primary image set", and
+when an instance of a primary image set is imported again "the new copy will be
+inserted into the primary image set, and the version will be incremented" (the same
+page; 'Understanding import jobs': "the latest version will overwrite any older
+version stored within a primary image set").
 
 Harness decisions (IMPORT-GROUPING) where that material is silent:
 - A job stages its instances in groups of one Study and Series with one set of
@@ -15,18 +21,37 @@ Harness decisions (IMPORT-GROUPING) where that material is silent:
   otherwise it becomes a new image set (CREATED) that is primary when its series has
   no primary set yet, else non-primary. Concurrent jobs are therefore resolved at
   commit: the first to commit creates the primary set, the next adds a version.
-- One job adds at most one version to an image set; an instance already in it is
-  replaced (the last file of that SOP Instance UID in listing order wins).
+- Every file is kept. Within one job there is no "most recent" copy of an instance
+  (a job reads its files in no documented order), so the first file listed stays, and
+  a later file whose SOP Instance UID its group already holds with different content
+  does not replace it: it goes to the group's next variant, a new non-primary image
+  set of the same series (the first variant without that SOP Instance UID, or a new
+  one). Its success line names that set, `isPrimary` false.
+- Two files are identical when the image set would hold the same for them: the same
+  one-instance metadata (every attribute at every level, the original
+  TransferSyntaxUID included) and the same stored frames, byte for byte. A file
+  identical to one a group already holds is not stored again: its success line names
+  the set holding the first. So the same bytes listed twice give one instance, and so
+  do files that differ only where the set keeps nothing (padding after the pixels,
+  compressed bytes that decode to the same pixels when frames are transcoded); the
+  same pixels in another transfer syntax are different content.
+- Across jobs the documented rule holds: a group that joins the primary image set
+  replaces the instances it holds again (identical or not) in that set's next
+  version; earlier versions keep the earlier copies and their frames.
+- One job adds at most one version to an image set.
 - A new set's Patient and Study metadata come from its first instance, a new
   series' from that series' first instance; an existing set keeps its own.
 - Frame IDs derive from the group's ID (the new set's ID), so a re-import gets new
   frame IDs and older versions keep their frames byte for byte.
-- `numberOfMatchedSOPInstances` counts the job's files that went to the image set.
+- `numberOfMatchedSOPInstances` counts the job's files whose success line names the
+  image set (identical duplicates included), so the counts add up to
+  `numberOfImportedFiles`.
 """
 
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
 from dataclasses import dataclass, field
 from typing import Any
@@ -39,6 +64,25 @@ from harness.emulator.records import ImageSet, new_id
 from harness.imaging.frames import frame_id
 
 FLUSH_EVERY = 32
+SEPARATORS = (",", ":")
+
+
+def _content(prepared: PreparedInstance) -> tuple[str, bytes]:
+    """The instance's entry as JSON (with the file's own frame IDs), and what makes two files
+    identical: a digest of their Patient, Study, Series and instance metadata and frames."""
+    document = prepared.document
+    entry = json.dumps(prepared.entry(), separators=SEPARATORS)
+    upper = [
+        document.get("Patient"),
+        document.get("Study", {}).get("DICOM"),
+        series_of(document)[prepared.series_instance_uid].get("DICOM"),
+    ]
+    digest = hashlib.blake2b(json.dumps(upper, separators=SEPARATORS).encode(), digest_size=20)
+    digest.update(entry.encode())
+    for frame in prepared.frames:
+        digest.update(len(frame).to_bytes(8, "little"))
+        digest.update(frame)
+    return entry, digest.digest()
 
 
 @dataclass
@@ -50,7 +94,11 @@ class Group:
     series_key: tuple[str, str]
     grouping: tuple[Any, ...]
     first: dict[str, Any]
+    variant: int = 0
+    """0 for the job's first copy of each instance; 1, 2, ... hold the conflicting ones."""
     files: int = 0
+    digests: dict[str, bytes] = field(default_factory=dict)
+    """The content digest of each SOP instance the group holds."""
 
 
 @dataclass(frozen=True)
@@ -79,23 +127,38 @@ class ImportBatch:
         self.image_sets.tables.discard_staging(self.job_id)
 
     def add(self, prepared: PreparedInstance) -> int:
-        """Stage one instance; the index of its group."""
+        """Stage one instance (unless its group holds an identical one); its group's index."""
         tags = prepared.tags
         series = (str(tags.get("DICOMStudyInstanceUID") or ""), prepared.series_instance_uid)
         grouping = grouping_values(tags)
-        group = self.groups.get((series, grouping))
-        if group is None:
-            group = Group(len(self.groups), new_id(), series, grouping, prepared.document)
-            self.groups[(series, grouping)] = group
         sop = prepared.sop_instance_uid
-        entry = prepared.entry()
-        for index, frame in enumerate(entry.get("ImageFrames") or ()):
-            frame["ID"] = frame_id(group.group_id, sop, index)
+        staged, digest = _content(prepared)
+        variant = 0
+        while True:
+            group = self.groups.get((series, grouping, variant))
+            if group is None:
+                group = Group(
+                    len(self.groups), new_id(), series, grouping, prepared.document, variant
+                )
+                self.groups[(series, grouping, variant)] = group
+                break
+            held = group.digests.get(sop)
+            if held is None:
+                break
+            if held == digest:
+                group.files += 1
+                return group.index
+            variant += 1
+        group.digests[sop] = digest
+        for index, frame in enumerate(prepared.entry().get("ImageFrames") or ()):
+            ours = frame_id(group.group_id, sop, index)
+            staged = staged.replace(f'"{frame["ID"]}"', f'"{ours}"', 1)
+            frame["ID"] = ours
         self._frames += [
             (group.group_id, frame_id(group.group_id, sop, index), prepared.stored_syntax, data)
             for index, data in enumerate(prepared.frames)
         ]
-        self._staged.append((group.group_id, sop, json.dumps(entry, separators=(",", ":"))))
+        self._staged.append((group.group_id, sop, staged))
         group.files += 1
         if self.first_sop is None:
             self.first_sop = sop
@@ -146,7 +209,8 @@ class ImportBatch:
         study_uid, series_uid = group.series_key
         entries = self._entries(group)
         primary = image_sets.tables.primary_for(self.datastore_id, study_uid, series_uid)
-        if primary is not None and grouping_values(primary.dicom_tags) == group.grouping:
+        consistent = primary is not None and grouping_values(primary.dicom_tags) == group.grouping
+        if primary is not None and consistent and group.variant == 0:
             document = image_sets.document(primary)
             first_series = series_of(group.first)[series_uid]
             target = series_of(document).setdefault(
@@ -167,7 +231,7 @@ class ImportBatch:
             created_at=now,
             updated_at=now,
             latest_version=0,
-            is_primary=primary is None,
+            is_primary=primary is None and group.variant == 0,
             workflow_status="CREATED",
         )
         version = image_sets.add_version(image_set, document, "CREATED", now)

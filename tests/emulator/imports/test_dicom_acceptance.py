@@ -1,8 +1,11 @@
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import pytest
+from pydicom import dcmread
+from pydicom.data import get_testdata_file
 
 from harness.emulator.imports.dicom_acceptance import Accepted, Rejected, inspect_p10
 from harness.imaging.known_set import SampleFile, sample_set
@@ -43,3 +46,17 @@ def test_a_file_cut_after_the_prefix_is_unreadable() -> None:
     ct = next(s for s in sample_set() if s.key.endswith("CT_small.dcm"))
     verdict = inspect_p10(io.BytesIO(ct.data[:140]))
     assert isinstance(verdict, Rejected)
+
+
+def test_native_ybr_full_422_holds_two_samples_a_pixel() -> None:
+    path = get_testdata_file("SC_ybr_full_422_uncompressed.dcm")
+    assert path is not None
+    ds = dcmread(path)
+    assert isinstance(inspect_p10(io.BytesIO(Path(path).read_bytes())), Accepted)
+    ds.PixelData = ds.PixelData[:-2]
+    out = io.BytesIO()
+    ds.save_as(out)
+    out.seek(0)
+    verdict = inspect_p10(out)
+    assert isinstance(verdict, Rejected)
+    assert verdict.message == "DICOM pixel data is truncated: 19998 bytes, expected 20000"

@@ -3,8 +3,11 @@ manifests and result files, and jobs that fail for want of a bucket."""
 
 from __future__ import annotations
 
+import io
 import json
 from typing import Any
+
+import pydicom
 
 from harness.imaging.known_set import upload
 from tests.emulator.conftest import (
@@ -14,6 +17,10 @@ from tests.emulator.conftest import (
     start_import,
     wait_until,
 )
+
+
+def _sop_uid(data: bytes) -> str:
+    return str(pydicom.dcmread(io.BytesIO(data), stop_before_pixels=True).SOPInstanceUID)
 
 
 def _read_ndjson(s3: Any, bucket: str, key: str) -> list[dict[str, Any]]:
@@ -59,9 +66,18 @@ def test_import_reads_real_dicom_from_s3_and_writes_documented_manifests(
     expected_bad = {f"input/{f.key}" for f in files if not f.importable}
     assert sorted(r["inputFile"] for r in successes) == sorted(expected_good)
     assert sorted(r["inputFile"] for r in failures) == sorted(expected_bad)
+    sop_of = {f"input/{f.key}": _sop_uid(f.data) for f in files if f.importable}
+    first_of_sop: dict[str, str] = {}
+    for key in sorted(sop_of):  # S3 lists keys in order: the first copy of an instance leads
+        first_of_sop.setdefault(sop_of[key], key)
     for record in successes:
         assert len(record["importResponse"]["imageSetId"]) == 32
-        assert record["importResponse"]["isPrimary"] is True
+        leads = first_of_sop[sop_of[record["inputFile"]]] == record["inputFile"]
+        assert record["importResponse"]["isPrimary"] is leads, record["inputFile"]
+    assert sum(not r["importResponse"]["isPrimary"] for r in successes) == 2  # MR_small's copies
+    for sop, leader in first_of_sop.items():
+        copies = [r for r in successes if sop_of[r["inputFile"]] == sop]
+        assert len({r["importResponse"]["imageSetId"] for r in copies}) == len(copies), leader
     for record in failures:
         assert record["exception"]["exceptionType"] == "ValidationException"
         assert record["exception"]["message"]
