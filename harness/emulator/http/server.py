@@ -3,9 +3,11 @@
 cheroot parses the framing before the application sees a request: a malformed
 request line (HTTP/0.9 included), malformed chunked encoding, a bad or
 conflicting `Content-Length`, oversized headers are answered 4xx or the
-connection is closed, and an idle or slow client is dropped after `timeout`
-seconds. It runs in a thread of the calling process, so `Emulator` stays a
-context manager that tests start on port 0.
+connection is closed. In place of cheroot's connection manager, a front
+(`front.py`) accepts connections and reads each request whole without a thread
+before a worker sees it, so slow or idle clients never hold a worker; they are
+dropped, or answered 408, after `timeout` seconds. It runs in a thread of the
+calling process, so `Emulator` stays a context manager that tests start on port 0.
 
 The middleware between the server and the application, outside every API
 route, reads the whole body first (cheroot hands the application a lazy stream,
@@ -31,6 +33,7 @@ from typing import IO, Any
 from cheroot import server, wsgi
 
 from harness.emulator.http.app import MAX_BODY_BYTES
+from harness.emulator.http.front import Front, FrontLimits
 
 HEALTH_PATH = "/_health"
 """GET answers 200 `{"status": "ok"}` without authentication. No HealthImaging route
@@ -50,9 +53,13 @@ class ServerSettings:
     """How the HTTP server runs."""
 
     threads: int = 16
+    """Workers running the application; requests reach them whole (see `front.py`)."""
     timeout: int = 10
-    """Seconds a connection may stay silent (slow headers, slow body, idle keep-alive)."""
+    """Seconds a connection may stay idle between requests, a request (head and body) may
+    take to arrive from its first byte, and a worker may wait for a client to take an
+    answer."""
     shutdown_timeout: int = 3
+    """Seconds `stop` waits for requests in flight."""
 
 
 class HealthAndLog:
@@ -206,9 +213,18 @@ class _Connection(server.HTTPConnection):
 
 
 class _Server(wsgi.Server):
-    """cheroot's server with its diagnostics sent to `logging` rather than stderr."""
+    """cheroot's server with its connections read by `Front` and its diagnostics sent to
+    `logging` rather than stderr."""
 
     ConnectionClass = _Connection
+    _connections: Any
+
+    def prepare(self) -> None:
+        super().prepare()
+        self._connections.close()
+        self._connections = Front(
+            self, FrontLimits(MAX_HEADER_BYTES, MAX_BODY_BYTES, float(self.timeout))
+        )
 
     def error_log(self, msg: str = "", level: int = 20, traceback: bool = False) -> None:
         log.log(
