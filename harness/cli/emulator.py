@@ -20,6 +20,20 @@ from harness.arguments.types import non_negative_int, url
 from harness.cli import TRACEBACK_VARIABLE, did_you_mean
 from harness.emulator import FAULTS, Emulator, EmulatorConfig, Limits
 from harness.emulator.http.server import HEALTH_PATH
+from harness.emulator.loading import (
+    Loader,
+    LoadError,
+    LoadFailed,
+    LoadFile,
+    LoadRecords,
+    LoadStopped,
+    MemoryLoadRecords,
+    StateLoadRecords,
+    find_files,
+    require_dicom,
+    sample_files,
+)
+from harness.emulator.testing import RunningEmulator
 from harness.model.scope import IN_SCOPE_OPERATIONS
 
 DESCRIPTION = (
@@ -27,7 +41,9 @@ DESCRIPTION = (
     "loopback port, SigV4 checked, import jobs that read DICOM files from S3 (an embedded "
     "S3 unless --s3-endpoint is given). Once it answers it prints its URLs, region, the "
     "credentials it accepts and `export` lines that point the AWS CLI, boto3 and other "
-    "SDKs at it, then `ready`; it serves until Ctrl-C or SIGTERM."
+    "SDKs at it, then `ready`; it serves until Ctrl-C or SIGTERM. With --load or "
+    "--load-sample it first imports DICOM files into a new data store, through its own S3 "
+    "as any client would, and prints what became of each file as one JSON document."
 )
 EPILOG = f"""\
 printed on stdout at start, one per line:
@@ -35,13 +51,20 @@ printed on stdout at start, one per line:
   region: REGION, credentials: KEY / SECRET, the `export` lines to paste
   (AWS_ENDPOINT_URL_MEDICAL_IMAGING, AWS_ENDPOINT_URL_S3, AWS_ACCESS_KEY_ID,
   AWS_SECRET_ACCESS_KEY, AWS_REGION, AWS_DEFAULT_REGION, AWS_DISABLE_HOST_PREFIX_INJECTION),
+  then, with --load or --load-sample, one JSON document: datastoreId, datastoreName,
+  digest, jobIds, reused (true: --state held this unchanged set, nothing was imported),
+  imageSetIds, imported (per file: file, imageSetId, isPrimary, sopInstanceUid,
+  seriesInstanceUid, studyInstanceUid) and refused (per file: file, reason,
+  exceptionType);
   then `ready`
 
 exit status:
   0  stopped by SIGTERM or SIGINT (Ctrl-C); with --state, unfinished jobs resume on the
      next start
   2  refused before serving: a port in use, a bad option or value, an unknown --fault,
-     an unusable --state or --access-log file (one line on stderr says why)
+     an unusable --state or --access-log file, a --load path that names no file or
+     files none of which is DICOM P10, a load that failed (an import job FAILED, an S3
+     that does not answer); one line on stderr says why
 
 environment:
   HTTP_PROXY, HTTPS_PROXY, NO_PROXY, AWS_CA_BUNDLE
@@ -116,6 +139,21 @@ def register(subcommands: Any) -> None:
         metavar="FILE",
         help="keep data stores, jobs and image sets in this SQLite file (created if missing), "
         "so they survive a restart (default: in memory)",
+    )
+    parser.add_argument(
+        "--load",
+        action="append",
+        default=[],
+        metavar="PATH",
+        help="before `ready`, import these DICOM P10 files into a new data store: a file, a "
+        "folder (every file below it) or a glob pattern; repeatable; files the import "
+        "refuses are listed with the reason; with --state an unchanged set is imported once",
+    )
+    parser.add_argument(
+        "--load-sample",
+        action="store_true",
+        help="load the bundled known set too: pydicom's CT, MR, RT dose, JPEG 2000 and RLE "
+        "files and broken ones the import refuses",
     )
     parser.add_argument(
         "--credentials",
@@ -294,12 +332,29 @@ def run(arguments: argparse.Namespace) -> int:
                 raise InputError(f"--access-log {arguments.access_log}: {error.strerror}") from None
         config = config_from(arguments, access_log)
         check_state(config.state)
-        return _serve(Emulator(config))
+        files = files_to_load(arguments.load, arguments.load_sample)
+        return _serve(Emulator(config), files)
     return 0
 
 
+def files_to_load(paths: list[str], sample: bool) -> list[LoadFile]:
+    """The files `--load` and `--load-sample` name; InputError for a path that names no
+    file, or when none of the files is DICOM P10."""
+    try:
+        files = find_files(paths)
+        if sample:
+            files += sample_files()
+        if files:
+            require_dicom(files)
+    except LoadError as error:
+        where = f" {error.path}" if error.path else ""
+        raise InputError(f"--load{where}: {error.reason}") from None
+    return files
+
+
 def start_lines(emulator: Emulator) -> list[str]:
-    """What the emulator prints once it answers: URLs, region, credentials, export lines."""
+    """What the emulator prints once it answers: URLs, region, credentials, export lines
+    (then a load's document, if any, and `ready`)."""
     config = emulator.config
     lines = [
         f"service: {emulator.url}",
@@ -311,7 +366,7 @@ def start_lines(emulator: Emulator) -> list[str]:
     if emulator.resumed_jobs:
         lines.append(f"resumed jobs: {emulator.resumed_jobs}")
     accepted = [_credential_text(pair) for pair in config.credentials]
-    key, secret = config.credentials[0].split(":", 2)[:2]
+    key = config.credentials[0].split(":", 1)[0]
     lines += [f"region: {config.region}", f"credentials: {'; '.join(accepted)}"]
     if config.s3_endpoint and config.s3_access_key != key:
         lines.append(
@@ -319,18 +374,9 @@ def start_lines(emulator: Emulator) -> list[str]:
             f"below hold the service's {key}; start with --credentials "
             f"{config.s3_access_key}:SECRET to use one pair for both"
         )
-    exports = {
-        "AWS_ENDPOINT_URL_MEDICAL_IMAGING": emulator.url,
-        "AWS_ENDPOINT_URL_S3": emulator.s3_url,
-        "AWS_ACCESS_KEY_ID": key,
-        "AWS_SECRET_ACCESS_KEY": secret,
-        "AWS_REGION": config.region,
-        "AWS_DEFAULT_REGION": config.region,
-        "AWS_DISABLE_HOST_PREFIX_INJECTION": "true",
-    }
+    exports = RunningEmulator(emulator).environment
     lines.append("paste into a shell to point the AWS CLI, boto3 and other SDKs at it:")
     lines += [f"export {name}={shlex.quote(value)}" for name, value in exports.items()]
-    lines.append("ready")
     return lines
 
 
@@ -340,8 +386,9 @@ def _credential_text(pair: str) -> str:
     return f"{key} / {secret}{limited}"
 
 
-def _serve(emulator: Emulator) -> int:
-    """Start, print the start lines, serve until SIGTERM or SIGINT; stop cleanly, exit 0."""
+def _serve(emulator: Emulator, files: list[LoadFile]) -> int:
+    """Start, print the start lines, load `files`, print `ready`, serve until SIGTERM or
+    SIGINT; stop cleanly, exit 0."""
     stopping = threading.Event()
 
     def stop(signum: int, frame: Any) -> None:
@@ -359,7 +406,13 @@ def _serve(emulator: Emulator) -> int:
         except sqlite3.Error as error:
             raise InputError(f"--state {emulator.config.state}: {error}") from None
         print("\n".join(start_lines(emulator)), flush=True)
-        while not stopping.wait(0.5):
+        try:
+            if files:
+                print(_load(emulator, files, stopping), flush=True)
+            print("ready", flush=True)
+            while not stopping.wait(0.5):
+                pass
+        except LoadStopped:
             pass
         print("stopping", file=sys.stderr, flush=True)
     finally:
@@ -367,3 +420,25 @@ def _serve(emulator: Emulator) -> int:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
     return 0
+
+
+def _load(emulator: Emulator, files: list[LoadFile], stopping: threading.Event) -> str:
+    """Load `files` into the started emulator; the result as indented JSON. InputError
+    when the load fails; LoadStopped when a signal arrives meanwhile."""
+    state = emulator.config.state
+    records: LoadRecords = StateLoadRecords(state) if state else MemoryLoadRecords()
+    running = RunningEmulator(emulator, records=records)
+    count = f"{len(files)} file{'' if len(files) == 1 else 's'}"
+    print(f"loading {count}", file=sys.stderr, flush=True)
+    loader = Loader(
+        running.imaging,
+        emulator.s3.client(),
+        region=emulator.config.region,
+        records=records,
+        stop=stopping.is_set,
+    )
+    try:
+        result = loader.load(files)
+    except LoadFailed as error:
+        raise InputError(f"--load: {error}") from None
+    return json.dumps(result.document(), indent=2)

@@ -461,3 +461,159 @@ def test_help_explains_every_option_the_exit_codes_and_the_environment() -> None
     assert "AHI_CONTRACT_TRACEBACK=1" in text
     assert "--datastore-quota N" in text and "(default: 100, the documented quota)" in text
     assert "--job-delay SECONDS" in text and "(default: 0.2)" in text
+
+
+# --- --load -----------------------------------------------------------------------------
+
+
+def load_document(output: str) -> dict[str, Any]:
+    """The JSON document `--load` prints after the export lines and before `ready`."""
+    lines = output.splitlines()
+    assert lines[-1] == "ready"
+    start = lines.index("{")
+    assert lines[start - 1].startswith("export AWS_DISABLE_HOST_PREFIX_INJECTION=")
+    document: dict[str, Any] = json.loads("\n".join(lines[start:-1]))
+    return document
+
+
+def _imaging(service: str) -> Any:
+    """boto3 for the emulator, without the `runtime-` host prefix."""
+    from botocore.config import Config
+
+    return boto3.client(
+        "medical-imaging",
+        endpoint_url=service,
+        region_name="us-east-1",
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
+        config=Config(inject_host_prefix=False),
+    )
+
+
+def _instances(imaging: Any, datastore_id: str, image_set_id: str) -> dict[str, Any]:
+    import gzip
+
+    reply = imaging.get_image_set_metadata(datastoreId=datastore_id, imageSetId=image_set_id)
+    series: dict[str, Any] = json.loads(gzip.decompress(reply["imageSetMetadataBlob"].read()))[
+        "Study"
+    ]["Series"]
+    return series
+
+
+def test_load_prints_each_file_s_image_set_or_refusal_before_ready() -> None:
+    from pydicom.data import get_testdata_file
+
+    folder = Path(str(get_testdata_file("CT_small.dcm"))).parent
+    files = sorted(str(path) for path in folder.rglob("*") if path.is_file())
+    with emulator_process(
+        "--load", str(folder), "--load-sample", "--datastore-delay", "0.2", "--job-delay", "0"
+    ) as urls:
+        document = load_document(urls["output"])
+        imaging = _imaging(urls["service"])
+        datastore_id = document["datastoreId"]
+        imported = {entry["file"]: entry for entry in document["imported"]}
+        refused = {entry["file"]: entry for entry in document["refused"]}
+        samples = {sample.key: sample for sample in sample_set()}
+        assert sorted(imported.keys() | refused.keys()) == sorted([*files, *samples])
+        assert not imported.keys() & refused.keys()
+        assert {key for key in samples if key in imported} == {
+            key for key, sample in samples.items() if sample.importable
+        }
+        assert f"{folder}/README.txt" in refused
+        assert all(entry["reason"] and entry["exceptionType"] for entry in refused.values())
+        held: dict[str, dict[str, Any]] = {}
+        for name, entry in imported.items():
+            image_set = entry["imageSetId"]
+            if image_set not in held:
+                held[image_set] = _instances(imaging, datastore_id, image_set)
+            series = held[image_set][entry["seriesInstanceUid"]]
+            assert entry["sopInstanceUid"] in series["Instances"], name
+        assert sorted(held) == sorted(document["imageSetIds"])
+        assert document["reused"] is False and len(document["jobIds"]) == 1
+        assert document["datastoreName"].startswith("ahi-contract-load-")
+
+
+def test_load_with_state_imports_an_unchanged_set_once(tmp_path: Path) -> None:
+    from pydicom.data import get_testdata_file
+
+    scans = tmp_path / "scans"
+    scans.mkdir()
+    for name in ("CT_small.dcm", "MR_small.dcm"):
+        (scans / name).write_bytes(Path(str(get_testdata_file(name))).read_bytes())
+    state = ("--state", str(tmp_path / "state.sqlite"), "--datastore-delay", "0.1")
+    with emulator_process("--load", str(scans), *state) as urls:
+        first = load_document(urls["output"])
+    with emulator_process("--load", str(scans), *state) as urls:
+        again = load_document(urls["output"])
+        imaging = _clients(urls["service"], urls["s3"])[0]
+        assert len(imaging.list_datastores()["datastoreSummaries"]) == 1
+        jobs = imaging.list_dicom_import_jobs(datastoreId=first["datastoreId"])["jobSummaries"]
+        assert [job["jobId"] for job in jobs] == first["jobIds"]
+    assert again == first | {"reused": True}
+    (scans / "MR_small.dcm").write_bytes(Path(str(get_testdata_file("rtdose.dcm"))).read_bytes())
+    with emulator_process("--load", str(scans), *state) as urls:
+        changed = load_document(urls["output"])
+        imaging = _clients(urls["service"], urls["s3"])[0]
+        assert len(imaging.list_datastores()["datastoreSummaries"]) == 2
+    assert changed["reused"] is False and changed["datastoreId"] != first["datastoreId"]
+
+
+def test_load_paths_without_dicom_files_are_one_line_and_exit_2(tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_text("not an image\n")
+    (tmp_path / "empty").mkdir()
+    missing = tmp_path / "missing.dcm"
+    assert _refused("--load", str(missing)) == (
+        f"ahi-contract emulator: --load {missing}: no such file or folder"
+    )
+    assert "a folder with no files" in _refused("--load", str(tmp_path / "empty"))
+    assert "no file matches" in _refused("--load", str(tmp_path / "*.png"))
+    line = _refused("--load", str(tmp_path / "notes.txt"), "--load", str(tmp_path / "notes.txt"))
+    assert line.endswith("notes.txt: not DICOM P10 (a 128-byte preamble, then 'DICM')")
+
+
+def test_a_load_that_fails_is_one_line_and_exit_2_without_ready() -> None:
+    from pydicom.data import get_testdata_file
+
+    ct = str(get_testdata_file("CT_small.dcm"))
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed = f"http://127.0.0.1:{probe.getsockname()[1]}"
+    result = subprocess.run(
+        [sys.executable, "-m", "harness", "emulator", "--s3-endpoint", closed, "--load", ct],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 2, result.stderr
+    assert "ready" not in result.stdout.splitlines()
+    [line] = [line for line in result.stderr.splitlines() if line.startswith("ahi-contract")]
+    assert line.startswith("ahi-contract emulator: --load: CreateBucket on the emulator's S3")
+    assert "Traceback" not in result.stderr
+
+
+def test_a_signal_during_a_load_stops_the_emulator_with_exit_0() -> None:
+    from pydicom.data import get_testdata_file
+
+    ct = str(get_testdata_file("CT_small.dcm"))
+    process = subprocess.Popen(
+        [sys.executable, "-m", "harness", "emulator", "--job-delay", "600", "--load", ct],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None and process.stderr is not None
+        printed = []
+        for line in process.stdout:
+            printed.append(line.rstrip("\n"))
+            if line.startswith("export AWS_DISABLE_HOST_PREFIX_INJECTION="):
+                break
+        assert process.stderr.readline() == "loading 1 file\n"
+        time.sleep(1.0)  # the job waits 600 s to start: the load is waiting for it
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=20) == 0
+        assert "ready" not in printed + process.stdout.read().splitlines()
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
