@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import boto3
@@ -141,12 +142,11 @@ def sample_bytes(name: str) -> bytes:
         return handle.read()
 
 
-def import_files(
+def import_job(
     imaging: Any, s3: Any, datastore_id: str, files: dict[str, bytes]
-) -> list[dict[str, Any]]:
-    """Import `files` (key -> bytes) into a data store; the success.ndjson records."""
-    import json
-
+) -> Callable[[str], bytes]:
+    """Import `files` (key below `input/` -> bytes) in one job that must complete; a reader
+    of the job's output folder (key below it -> bytes)."""
     source, target = buckets(s3)
     for key, data in files.items():
         s3.put_object(Bucket=source, Key=f"input/{key}", Body=data)
@@ -154,7 +154,19 @@ def import_files(
     properties = finished_job(imaging, datastore_id, job["jobId"])
     assert properties["jobStatus"] == "COMPLETED", properties.get("message")
     folder = properties["outputS3Uri"].split(f"{target}/", 1)[1]
-    body = s3.get_object(Bucket=target, Key=f"{folder}SUCCESS/success.ndjson")["Body"].read()
+
+    def read(key: str) -> bytes:
+        body: bytes = s3.get_object(Bucket=target, Key=f"{folder}{key}")["Body"].read()
+        return body
+
+    return read
+
+
+def import_files(
+    imaging: Any, s3: Any, datastore_id: str, files: dict[str, bytes]
+) -> list[dict[str, Any]]:
+    """Import `files` (key -> bytes) into a data store; the success.ndjson records."""
+    body = import_job(imaging, s3, datastore_id, files)("SUCCESS/success.ndjson")
     return [json.loads(line) for line in body.decode().splitlines() if line]
 
 

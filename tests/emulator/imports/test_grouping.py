@@ -16,10 +16,8 @@ import pydicom
 from harness.imaging.frames import decode_frame
 from tests.emulator.conftest import (
     active_datastore,
-    buckets,
-    finished_job,
+    import_job,
     sample_bytes,
-    start_import,
 )
 
 CT = sample_bytes("CT_small.dcm")
@@ -45,18 +43,7 @@ class Job:
 
 
 def _import(imaging: Any, s3: Any, datastore_id: str, files: dict[str, bytes]) -> Job:
-    source, target = buckets(s3)
-    for key, data in files.items():
-        s3.put_object(Bucket=source, Key=f"input/{key}", Body=data)
-    job = start_import(imaging, datastore_id, source, target)
-    properties = finished_job(imaging, datastore_id, job["jobId"])
-    assert properties["jobStatus"] == "COMPLETED", properties.get("message")
-    folder = properties["outputS3Uri"].split(f"{target}/", 1)[1]
-
-    def read(key: str) -> bytes:
-        body: bytes = s3.get_object(Bucket=target, Key=f"{folder}{key}")["Body"].read()
-        return body
-
+    read = import_job(imaging, s3, datastore_id, files)
     lines = [json.loads(line) for line in read("SUCCESS/success.ndjson").splitlines() if line]
     placed = {line["inputFile"].removeprefix("input/"): line["importResponse"] for line in lines}
     return Job(placed, json.loads(read("job-output-manifest.json"))["jobSummary"])

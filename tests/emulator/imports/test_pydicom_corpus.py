@@ -31,9 +31,7 @@ from harness.imaging.frames import (
 from harness.imaging.metadata import expected_attributes, split_levels
 from tests.emulator.conftest import (
     active_datastore,
-    buckets,
-    finished_job,
-    start_import,
+    import_job,
 )
 
 TEST_FILES = Path(pydicom.__file__).parent / "data" / "test_files"
@@ -111,18 +109,8 @@ class Imported:
 @pytest.fixture(scope="module")
 def imported(imaging: Any, s3: Any) -> tuple[Any, Imported]:
     datastore_id = active_datastore(imaging)
-    source, target = buckets(s3)
     files = {f"input/{item.key}": item for item in _corpus()}
-    for key, item in files.items():
-        s3.put_object(Bucket=source, Key=key, Body=item.data)
-    started = start_import(imaging, datastore_id, source, target)
-    job = finished_job(imaging, datastore_id, started["jobId"])
-    assert job["jobStatus"] == "COMPLETED", job.get("message")
-    folder = job["outputS3Uri"].split(f"{target}/", 1)[1]
-
-    def read(key: str) -> bytes:
-        body: bytes = s3.get_object(Bucket=target, Key=f"{folder}{key}")["Body"].read()
-        return body
+    read = import_job(imaging, s3, datastore_id, {item.key: item.data for item in files.values()})
 
     def lines(key: str) -> dict[str, dict[str, Any]]:
         records = [json.loads(line) for line in read(key).decode().splitlines() if line]
