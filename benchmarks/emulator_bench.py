@@ -6,10 +6,15 @@
 S3 (moto's S3 server, as the emulator embeds it: `EmbeddedS3`) and the emulator
 each run in their own process, so the emulator's peak resident memory (VmHWM) is
 its own. Figures:
+- how long `harness.emulator.testing.running_emulator()` takes to start the emulator
+  and its S3 without files, in a fresh process and again in the same process;
 - files per second (frames encoded as HTJ2K, metadata built, image sets written),
-  peak memory and CPU milliseconds per object of each process, for an import of N
-  objects and for a fifth of N, so that a reader can see whether memory grows with
-  file count and which process bounds the rate;
+  peak memory and CPU milliseconds per file of each process, for an import of N
+  files and for a tenth of N, so that a reader can see whether memory grows with
+  file count and which process bounds the rate. Every file is distinct and valid:
+  pydicom's CT_small.dcm (128 x 128, 16-bit, explicit VR little endian, one frame)
+  with fresh UIDs, `SERIES_SIZE` files to a series and one study per series, so an
+  import of N files makes N / `SERIES_SIZE` image sets of the same size at any N;
 - GetDICOMImportJob and GetImageFrame requests per second with N concurrent signed
   clients, measured twice: with `requests` sessions signing every request in one
   process (what a Python test suite does; the client's own CPU bounds it on a
@@ -26,6 +31,7 @@ from __future__ import annotations
 import argparse
 import gzip
 import http.client
+import io
 import json
 import multiprocessing
 import os
@@ -34,22 +40,60 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import boto3
+import pydicom
 import requests
 from botocore.config import Config
+from pydicom.data import get_testdata_file
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from urllib.parse import urlsplit
 
 from harness.aws.sigv4 import AwsCredentials, SigV4RequestsAuth
-from harness.imaging.known_set import sample_set
 
 ROLE = "arn:aws:iam::123456789012:role/BenchImportRole"
+SERIES_SIZE = 100
+"""Files to a series (and to an image set) in the import figures."""
+
+
+class DistinctFiles:
+    """CT_small.dcm with fresh Study, Series and SOP Instance UIDs, `SERIES_SIZE` to a series."""
+
+    def __init__(self) -> None:
+        self._dataset = pydicom.dcmread(get_testdata_file("CT_small.dcm"))
+        self._lock = threading.Lock()
+        self._series: dict[int, tuple[str, str]] = {}
+
+    def _uids(self, series: int) -> tuple[str, str]:
+        with self._lock:
+            if series not in self._series:
+                self._series[series] = (_uid(), _uid())
+            return self._series[series]
+
+    def file(self, index: int) -> bytes:
+        """The P10 bytes of file `index`: series `index // SERIES_SIZE`, instance `index`."""
+        study, series = self._uids(index // SERIES_SIZE)
+        sop = _uid()
+        with self._lock:
+            dataset = self._dataset
+            dataset.StudyInstanceUID = study
+            dataset.SeriesInstanceUID = series
+            dataset.SOPInstanceUID = sop
+            dataset.InstanceNumber = index % SERIES_SIZE + 1
+            dataset.file_meta.MediaStorageSOPInstanceUID = sop
+            buffer = io.BytesIO()
+            dataset.save_as(buffer, enforce_file_format=True)
+        return buffer.getvalue()
+
+
+def _uid() -> str:
+    return f"2.25.{uuid.uuid4().int}"
 
 
 def _free_port() -> int:
@@ -132,17 +176,17 @@ def _clients(service: str, s3_url: str) -> tuple[Any, Any]:
 def _import(
     imaging: Any, s3: Any, datastore_id: str, count: int, tag: str, pids: tuple[int, int]
 ) -> tuple[float, dict[str, Any], tuple[float, float]]:
-    """Upload `count` objects, import them; seconds, the job, CPU seconds of (emulator, S3)."""
+    """Upload `count` distinct files, import them; seconds, the job, CPU seconds of
+    (emulator, S3)."""
     bucket = f"bench-{tag}"
     s3.create_bucket(Bucket=bucket)
-    samples = list(sample_set())
+    files = DistinctFiles()
 
     def put(index: int) -> None:
-        sample = samples[index % len(samples)]
         s3.put_object(
             Bucket=bucket,
-            Key=f"in/{index // 100:03d}/{index:05d}-{Path(sample.key).name}",
-            Body=sample.data,
+            Key=f"in/{index // SERIES_SIZE:03d}/{index:05d}.dcm",
+            Body=files.file(index),
         )
 
     with ThreadPoolExecutor(max_workers=16) as pool:
@@ -160,8 +204,14 @@ def _import(
         if job["jobStatus"] in ("COMPLETED", "FAILED"):
             elapsed = time.monotonic() - started
             used = (_cpu_seconds(pids[0]) - cpu[0], _cpu_seconds(pids[1]) - cpu[1])
+            if job["jobStatus"] == "COMPLETED":
+                manifest = s3.get_object(
+                    Bucket=bucket,
+                    Key=f"out/{datastore_id}-DicomImport-{job_id}/job-output-manifest.json",
+                )
+                job["jobSummary"] = json.loads(manifest["Body"].read())["jobSummary"]
             return elapsed, job, used
-        time.sleep(0.1)
+        time.sleep(0.02)
 
 
 def _frame_request(imaging: Any, datastore_id: str) -> tuple[str, bytes]:
@@ -272,6 +322,27 @@ def _replay_rate(
     return sum(result[0] for result in results) / seconds
 
 
+def _start_seconds() -> None:
+    """Print how long `running_emulator()` takes to answer, first and later starts."""
+    script = (
+        "import time\n"
+        "from harness.emulator.testing import running_emulator\n"
+        "for _ in range(3):\n"
+        "    started = time.perf_counter()\n"
+        "    with running_emulator():\n"
+        "        print(time.perf_counter() - started)\n"
+    )
+    for _ in range(3):
+        printed = subprocess.run(
+            [sys.executable, "-c", script], capture_output=True, text=True, check=True
+        ).stdout.split()
+        first, *later = (float(seconds) for seconds in printed)
+        print(
+            f"running_emulator() ready in {first:.2f} s (first in a process), "
+            f"{max(later):.3f} s at most after"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--files", type=int, default=1000)
@@ -282,6 +353,7 @@ def main() -> None:
     parser.add_argument("--skip-import", action="store_true", help="only the request rates")
     arguments = parser.parse_args()
 
+    _start_seconds()
     s3_process, s3_url = _start_s3(arguments.s3_server)
     emulator, service = _start_emulator(s3_url)
     try:
@@ -295,7 +367,7 @@ def main() -> None:
         ):
             time.sleep(0.1)
         baseline = _peak_kib(emulator.pid)
-        small = max(1, arguments.files // 5)
+        small = max(1, arguments.files // 10)
         sizes = ((small, "small"), (arguments.files, "large"))
         if arguments.skip_import:
             sizes = ((1, "one"),)
@@ -303,10 +375,13 @@ def main() -> None:
             pids = (emulator.pid, s3_process.pid)
             elapsed, job, used = _import(imaging, s3, datastore_id, count, tag, pids)
             peak = _peak_kib(emulator.pid) / 1024
+            summary = job.get("jobSummary", {})
             print(
-                f"import of {count} objects: {job['jobStatus']} in {elapsed:.2f} s, "
+                f"import of {count} files: {job['jobStatus']} in {elapsed:.2f} s "
+                f"({summary.get('numberOfImportedFiles')} imported, "
+                f"{summary.get('numberOfGeneratedImageSets')} image sets), "
                 f"{count / elapsed:.1f} files/s, emulator peak RSS {peak:.1f} MiB "
-                f"(baseline {baseline / 1024:.1f} MiB); CPU ms per object: emulator "
+                f"(baseline {baseline / 1024:.1f} MiB); CPU ms per file: emulator "
                 f"{1000 * used[0] / count:.1f}, S3 {1000 * used[1] / count:.1f}"
             )
         job_path = f"/getDICOMImportJob/datastore/{datastore_id}/job/{job['jobId']}"

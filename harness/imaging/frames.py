@@ -17,12 +17,14 @@ Decisions of the harness where those sources are silent:
 - The decoded buffer is what pydicom's `pixel_array` gives for one frame: little-endian,
   native bit depth (1-bit data unpacked to one byte a pixel), samples interleaved, and YCbCr
   colour (YBR_FULL, YBR_FULL_422) converted to RGB as pydicom does by default.
-- Native, deflated and RLE pixel data are decoded by pydicom. Other encapsulated syntaxes
-  (JPEG, JPEG-LS, JPEG 2000, HTJ2K, JPEG XL) are decoded by imagecodecs (libjpeg-turbo,
-  CharLS, OpenJPEG, OpenJPH, libjxl) from the file's own frame bytes, so the result does not
-  depend on which pydicom plugins happen to be installed. For a syntax stored as-is the
-  checksum is over that decoding of the stored bytes, so for every frame
-  `checksum == crc32(decode_frame(encoded, stored_syntax, ...))`.
+- Native, deflated and RLE pixel data are decoded by pydicom (native little-endian grey
+  frames whose samples fill their bits are read straight from Pixel Data, the buffer
+  pydicom gives for them). Other encapsulated syntaxes (JPEG, JPEG-LS, JPEG 2000, HTJ2K,
+  JPEG XL) are decoded by imagecodecs (libjpeg-turbo, CharLS, OpenJPEG, OpenJPH, libjxl)
+  from the file's own frame bytes, so the result does not depend on which pydicom plugins
+  happen to be installed. For a syntax stored as-is the checksum is over that decoding of
+  the stored bytes, so for every frame `checksum == crc32(decode_frame(encoded,
+  stored_syntax, ...))`.
 - Three-component JPEG (.4.50, .4.51) is read as RGB or YCbCr from Photometric
   Interpretation, not from libjpeg's guess, and libjpeg-turbo converts YCbCr to RGB (pydicom
   plugins that convert in numpy may differ by 1 in some samples). A grey J2K or JPEG-LS
@@ -314,10 +316,14 @@ def frames_of(ds: Dataset, lossless_storage_format: str | None = None) -> list[F
             geometry.frame(index, _decode(data, original, geometry), data)
             for index, data in enumerate(generate_frames(ds.PixelData, number_of_frames=count))
         ]
-    if original in _DECODED_BY_PYDICOM:
+    size = geometry.frame_bytes
+    if _plain_grey(ds, original, geometry, count):
         arrays: Iterable[NDArray[Any]] = (
-            geometry.conform(pixel_array(ds, index=index)) for index in range(count)
+            _decode(ds.PixelData[index * size : (index + 1) * size], original, geometry)
+            for index in range(count)
         )
+    elif original in _DECODED_BY_PYDICOM:
+        arrays = (geometry.conform(pixel_array(ds, index=index)) for index in range(count))
     elif original in _CODECS:
         arrays = (
             _decode(data, original, geometry)
@@ -365,6 +371,10 @@ class _Geometry:
     def dtype(self) -> np.dtype[Any]:
         return sample_dtype(self.bits_allocated, self.signed)
 
+    @property
+    def frame_bytes(self) -> int:
+        return frame_size(self.rows, self.columns, self.samples, self.bits_allocated)
+
     def conform(self, array: NDArray[Any]) -> NDArray[Any]:
         """The array as a contiguous little-endian rows x columns [x samples] frame."""
         if array.shape != self.shape and array.shape == (self.samples, self.rows, self.columns):
@@ -381,6 +391,21 @@ class _Geometry:
         pixels = buffer.tobytes()
         low, high = (int(buffer.min()), int(buffer.max())) if buffer.size else (0, 0)
         return Frame(*common, pixels, encoded, checksum(pixels), low, high, size)
+
+
+def _plain_grey(ds: Dataset, syntax: str, geometry: _Geometry, count: int) -> bool:
+    """Native little-endian grey frames whose samples fill their bits: each frame's bytes
+    are the decoded buffer as they stand (what pydicom's native decoder returns), so
+    `frames_of` reads them straight from Pixel Data rather than through pydicom."""
+    return (
+        syntax in (IMPLICIT_VR_LITTLE_ENDIAN, EXPLICIT_VR_LITTLE_ENDIAN)
+        and geometry.samples == 1
+        and geometry.bits_allocated in (8, 16, 32)
+        and geometry.bits_stored == geometry.bits_allocated
+        and geometry.photometric in ("MONOCHROME1", "MONOCHROME2")
+        and isinstance(ds.PixelData, bytes)
+        and len(ds.PixelData) >= count * geometry.frame_bytes
+    )
 
 
 def _transfer_syntax(ds: Dataset) -> str:

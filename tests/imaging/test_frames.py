@@ -1,7 +1,9 @@
 from __future__ import annotations
 
 import struct
+import warnings
 import zlib
+from pathlib import Path
 from typing import Any
 
 import imagecodecs
@@ -11,6 +13,7 @@ import pytest
 from pydicom.data import get_testdata_file
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.encaps import encapsulate, generate_frames
+from pydicom.pixels.utils import pixel_array
 from pydicom.uid import UID
 
 from harness.imaging.frames import (
@@ -19,6 +22,8 @@ from harness.imaging.frames import (
     STORED_AS_IS,
     Frame,
     UnsupportedSyntax,
+    _Geometry,
+    _plain_grey,
     checksum,
     content_type,
     decode_frame,
@@ -363,3 +368,35 @@ def _dataset_like(source: Dataset, syntax: str) -> Dataset:
     ds.file_meta = FileMetaDataset()
     ds.file_meta.TransferSyntaxUID = UID(syntax)
     return ds
+
+
+def _plain_grey_test_files() -> list[Path]:
+    """pydicom's test files whose frames `frames_of` reads straight from Pixel Data."""
+    found = []
+    folder = Path(pydicom.__file__).parent / "data" / "test_files"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for path in sorted(path for path in folder.rglob("*") if path.is_file()):
+            try:
+                ds = pydicom.dcmread(path, force=True)
+                count = int(ds.get("NumberOfFrames") or 1)
+                syntax = str(ds.file_meta.TransferSyntaxUID)
+                if "PixelData" in ds and _plain_grey(ds, syntax, _Geometry.of(ds), count):
+                    found.append(path)
+            except Exception:  # not a file this test is about
+                continue
+    return found
+
+
+def test_plain_grey_frames_are_pydicoms_decoding() -> None:
+    paths = _plain_grey_test_files()
+    assert len(paths) > 20 and any("rtdose" in path.name for path in paths)
+    for path in paths:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ds = pydicom.dcmread(path)
+            geometry = _Geometry.of(ds)
+            for frame in frames_of(ds):
+                expected = geometry.conform(pixel_array(ds, index=frame.index))
+                assert frame.pixels == expected.tobytes(), path.name
+                assert frame.checksum == zlib.crc32(expected.tobytes())

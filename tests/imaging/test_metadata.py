@@ -4,7 +4,9 @@ import base64
 import copy
 import io
 import json
+import warnings
 import zlib
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -21,6 +23,8 @@ from harness.imaging.metadata import (
     SERIES_KEYWORDS,
     STUDY_KEYWORDS,
     dicom_json,
+    element_key,
+    element_value,
     expected_attributes,
     instance_entry,
     level_of,
@@ -270,3 +274,116 @@ def test_expected_attributes_match_the_document() -> None:
     }
     for keyword, value in expected.items():
         assert places[level_of(keyword)][keyword] == value, keyword
+
+
+def _reference_json(ds: Dataset) -> tuple[dict[str, Any], dict[str, str]]:
+    """`dicom_json` element by element through pydicom's own conversion."""
+    values: dict[str, Any] = {}
+    vrs: dict[str, str] = {}
+    meta = list(ds.file_meta) if getattr(ds, "file_meta", None) is not None else []
+    for elem in [*meta, *ds]:
+        key, needs_vr = element_key(elem.tag, elem.keyword)
+        values[key] = element_value(elem)
+        if needs_vr:
+            vrs[key] = elem.VR
+    return values, vrs
+
+
+def _pydicom_test_files() -> list[Path]:
+    folder = Path(pydicom.__file__).parent / "data" / "test_files"
+    return sorted(path for path in folder.rglob("*") if path.is_file())
+
+
+def _as_read(ds: Dataset, syntax: str = pydicom.uid.ExplicitVRLittleEndian) -> bytes:
+    ds.file_meta.TransferSyntaxUID = syntax
+    buffer = io.BytesIO()
+    ds.save_as(buffer, implicit_vr=syntax == pydicom.uid.ImplicitVRLittleEndian)
+    return buffer.getvalue()
+
+
+def _patched(data: bytes, replacements: dict[bytes, bytes]) -> bytes:
+    for placeholder, value in replacements.items():
+        assert data.count(placeholder) == 1 and len(value) == len(placeholder)
+        data = data.replace(placeholder, value)
+    return data
+
+
+def _edge_values() -> list[bytes]:
+    """Files whose values test the raw fast path's edges: blanks, padding, bad numbers,
+    character sets, implicit VR (pydicom's test files add big endian and escape codes)."""
+    files = []
+    for charset, text in (("ISO_IR 100", "Müller^Hans"), ("ISO_IR 192", "Ωμέγα"), ("", "plain")):
+        ds = _read("CT_small.dcm")
+        ds.SpecificCharacterSet = charset
+        ds.add_new(0x00081030, "LO", f"{text}\\ second \\\\")
+        ds.add_new(0x00204000, "LT", f"  {text} \x00")
+        ds.add_new(0x00180015, "CS", "HEAD\\  \\NECK ")
+        ds.add_new(0x00280030, "DS", " 0.5\\  \\\\1e3 ")
+        ds.add_new(0x00200012, "IS", " 7 ")
+        ds.add_new(0x00200013, "IS", "1\\ \\+2")
+        ds.add_new(0x00181030, "LO", "")
+        ds.add_new(0x00400254, "LO", "a\\")
+        ds.add_new(0x00080054, "AE", " NODE \\ OTHER")
+        ds.add_new(0x00080018, "UI", "1.2.3\x00")
+        ds.add_new(0x00211001, "FL", [1.5, -2.25])
+        ds.add_new(0x00211002, "US", [])
+        ds.add_new(0x00211003, "UL", 70000)
+        ds.add_new(0x00211004, "OB", b"\x00\x01\x02")
+        ds.add_new(0x00211005, "UN", b"raw")
+        ds.add_new(0x00211006, "UR", "http://example.test/a  ")
+        ds.add_new(0x00211007, "SV", [-(2**40), 3])
+        ds.add_new(0x00081050, "PN", "A^B==\\ C^D^^ \\")
+        ds.add_new(0x00081070, "PN", f"{text}^X")
+        ds.add_new(0x00080090, "PN", "=")
+        files.append(_as_read(ds))
+    bad = _read("CT_small.dcm")  # values pydicom cannot write, patched in after
+    bad.add_new(0x00280030, "DS", "7.25\\1")
+    bad.add_new(0x00200013, "IS", "8641")
+    bad.add_new(0x00200012, "IS", "8642")
+    files.append(
+        _patched(_as_read(bad), {b"7.25\\1": b"abc\\1 ", b"8641": b"1.5 ", b"8642": b"9e99"})
+    )
+    short = _read("CT_small.dcm")  # an FL value of 6 bytes
+    short.add_new(0x00211001, "SH", "ZZQQXX")
+    header = b"\x21\x00\x01\x10"
+    files.append(_patched(_as_read(short), {header + b"SH": header + b"FL"}))
+    files.append(_as_read(_read("MR_small.dcm"), pydicom.uid.ImplicitVRLittleEndian))
+    return files
+
+
+def _outcomes(read: Any) -> tuple[Any, Any]:
+    """(pydicom's conversion, `dicom_json`) of the dataset `read()` gives; an error's type
+    where one raises."""
+    outcomes: list[Any] = []
+    for convert in (_reference_json, dicom_json):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                outcomes.append(convert(read()))
+            except Exception as error:
+                outcomes.append(type(error))
+    return outcomes[0], outcomes[1]
+
+
+@pytest.mark.parametrize("path", _pydicom_test_files(), ids=lambda path: path.name)
+def test_dicom_json_equals_pydicom_conversion_for_pydicom_test_files(path: Path) -> None:
+    expected, got = _outcomes(lambda: pydicom.dcmread(path, force=True))
+    assert got == expected
+
+
+@pytest.mark.parametrize("index", range(6))
+def test_dicom_json_equals_pydicom_conversion_at_the_edges(index: int) -> None:
+    data = _edge_values()[index]
+    expected, got = _outcomes(lambda: pydicom.dcmread(io.BytesIO(data)))
+    assert got == expected
+
+
+def test_dicom_json_under_non_default_pydicom_settings() -> None:
+    data = _edge_values()[0]
+    previous = pydicom.config.datetime_conversion
+    pydicom.config.datetime_conversion = True
+    try:
+        expected, got = _outcomes(lambda: pydicom.dcmread(io.BytesIO(data)))
+    finally:
+        pydicom.config.datetime_conversion = previous
+    assert got == expected and isinstance(got, tuple)

@@ -8,7 +8,6 @@ cannot store) is rejected like any other invalid file.
 
 from __future__ import annotations
 
-import tempfile
 import warnings
 from dataclasses import dataclass
 from typing import Any
@@ -27,7 +26,6 @@ from harness.emulator.storage.s3 import ObjectReader, S3ReadError
 from harness.imaging.frames import IMPLICIT_VR_LITTLE_ENDIAN, frames_of, stored_syntax
 from harness.imaging.metadata import metadata_document
 
-SPOOL_BYTES = 8 * 1024 * 1024
 PLACEHOLDER_ID = "0" * 32
 
 
@@ -76,13 +74,12 @@ def prepare(
     accept_broken: bool = False,
 ) -> Outcome:
     """Read `s3://bucket/key` and prepare it for its image set, or say why it cannot be."""
-    with tempfile.SpooledTemporaryFile(SPOOL_BYTES) as spool:
-        try:
-            s3.download(bucket, key, spool)
-        except S3ReadError as error:
-            return Unreadable(f"Unable to read: {error}")
-        spool.seek(0)
-        verdict = inspect_p10(spool, check_values=False)  # type: ignore[arg-type]
+    try:
+        source = s3.open(bucket, key)
+    except S3ReadError as error:
+        return Unreadable(f"Unable to read: {error}")
+    with source:
+        verdict = inspect_p10(source, check_values=False)  # type: ignore[arg-type]
     if isinstance(verdict, Rejected) and accept_broken:
         verdict = Accepted(f"2.25.{len(key)}", "2.25.1", f"2.25.{abs(hash(key))}", _stub(key))
     if isinstance(verdict, Rejected):

@@ -151,7 +151,7 @@ class ImportWorker:
         self.max_files = max_files
         self.file_threads = file_threads
         self._s3 = s3.client()
-        self._reader = ObjectReader(self._s3, connections=2 * file_threads)
+        self._reader = ObjectReader(s3, connections=2 * file_threads)
         self._stopping = threading.Event()
         self._executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="import-job")
         self._files = ThreadPoolExecutor(max_workers=file_threads, thread_name_prefix="import-file")
