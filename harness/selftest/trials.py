@@ -16,11 +16,9 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import gc
-import multiprocessing
 import sys
 import time
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Literal
 
@@ -66,10 +64,14 @@ CLEAN = register(
 )
 REFERENCE_ADAPTER = f"{sys.executable} -m harness.sdk.reference_adapter"
 TRIALS_PER_PROCESS = 2
-"""Server trials a worker process runs before a fresh one replaces it (`RecyclingPool`)."""
+"""Trials a worker process runs before a fresh one replaces it (`RecyclingPool`)."""
 SDK_RUNS_PER_WORKER = 2
-"""SDK trials side by side per worker: they spend most of their time waiting (retry
-back-off, timeouts), not computing."""
+"""Waiting trials side by side per worker: SDK trials spend most of their time waiting
+(retry back-off, timeouts), not computing."""
+WAITING_FAULTS = frozenset({"slow-responses", "empty-import-never-ends"})
+"""Faults whose server trial mostly waits (every answer two seconds late; a job that never
+ends, watched until the run's bound): they run beside the SDK trials, not in the pool of
+server trials that compute."""
 
 
 @dataclass(frozen=True)
@@ -188,6 +190,11 @@ def _release_memory() -> None:
         ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
+def _waits(variant: Variant) -> bool:
+    """Whether the trial mostly waits: an SDK trial, or a fault of `WAITING_FAULTS`."""
+    return variant.suite == "sdk" or variant.name in WAITING_FAULTS
+
+
 def verdict(variant: Variant, trial: Trial) -> Outcome:
     """The self-test's outcome for one trial."""
     if variant.name is None:
@@ -240,24 +247,18 @@ def run(
     chosen = variants(seed, only_faults, only_bugs)
     if shard is not None:
         chosen = shard.pick(chosen)
-    server_runs = sum(variant.suite == "server" for variant in chosen)
+    waits = [_waits(variant) for variant in chosen]
     progress(
-        f"{server_runs} server runs on {workers} processes and {len(chosen) - server_runs} SDK "
-        f"runs on {workers * SDK_RUNS_PER_WORKER}"
+        f"{waits.count(False)} server runs on {workers} processes and {waits.count(True)} "
+        f"runs that mostly wait (SDK runs, slow faults) on {workers * SDK_RUNS_PER_WORKER}"
     )
-    context = multiprocessing.get_context("spawn")
     with (
-        RecyclingPool(run_trial, workers, TRIALS_PER_PROCESS) as server_pool,
-        ProcessPoolExecutor(
-            max_workers=workers * SDK_RUNS_PER_WORKER, mp_context=context
-        ) as sdk_pool,
+        RecyclingPool(run_trial, workers, TRIALS_PER_PROCESS) as computing_pool,
+        RecyclingPool(run_trial, workers * SDK_RUNS_PER_WORKER, TRIALS_PER_PROCESS) as waiting_pool,
     ):
-        servers = server_pool.map([variant for variant in chosen if variant.suite == "server"])
-        futures = iter(servers)
-        ordered = [
-            next(futures) if variant.suite == "server" else sdk_pool.submit(run_trial, variant)
-            for variant in chosen
-        ]
+        computing = iter(computing_pool.map([v for v in chosen if not _waits(v)]))
+        waiting = iter(waiting_pool.map([v for v in chosen if _waits(v)]))
+        ordered = [next(waiting if w else computing) for w in waits]
         for variant, future in zip(chosen, ordered, strict=True):
             trial = future.result()
             progress(f"{variant.suite} suite vs {trial.variant}")

@@ -5,7 +5,17 @@ from __future__ import annotations
 from harness.emulator.faults import FAULTS_BY_NAME
 from harness.sdk.bugs import caught_by
 from harness.sdk.reference_bugs import BUGS
-from harness.selftest.trials import CLEAN, SDK_BUG, SERVER_FAULT, Trial, Variant, variants, verdict
+from harness.selftest.trials import (
+    CLEAN,
+    SDK_BUG,
+    SERVER_FAULT,
+    WAITING_FAULTS,
+    Trial,
+    Variant,
+    _waits,
+    variants,
+    verdict,
+)
 
 
 def test_a_whole_self_test_runs_every_fault_and_bug_and_judges_the_clean_variants_on_all() -> None:
@@ -57,3 +67,10 @@ def test_an_unmodified_variant_passes_only_when_nothing_failed() -> None:
     assert verdict(variant, Trial("unmodified emulator", (), None, 2.0)).status == "passed"
     flagged = verdict(variant, Trial("unmodified emulator", ("JOB-ENDS",), 1.0, 2.0))
     assert flagged.check_id == CLEAN.id and flagged.status == "failed"
+
+
+def test_sdk_trials_and_the_slow_faults_run_in_the_waiting_pool() -> None:
+    assert set(FAULTS_BY_NAME) >= WAITING_FAULTS
+    waiting = {v.name for v in variants(1) if _waits(v)}
+    assert waiting == {None, *BUGS, *WAITING_FAULTS}
+    assert not _waits(Variant("server", None, 1))  # the unmodified emulator computes
