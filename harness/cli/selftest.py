@@ -45,8 +45,8 @@ def register(subcommands: Any) -> None:
         type=positive_int,
         default=3,
         metavar="N",
-        help="processes running server trials side by side, 1 or more (SDK trials run twice "
-        "as many); several trials mostly wait, so the default suits 2 cores",
+        help="processes running server trials side by side, 1 or more (the trials that mostly "
+        "wait, SDK runs and two slow faults, run on twice as many); the default suits 2 cores",
     )
     parser.add_argument(
         "--fault",
