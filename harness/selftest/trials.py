@@ -88,9 +88,9 @@ def server_trial(fault: str | None, seed: int, checks: tuple[str, ...] = ()) -> 
     """The quick server suite against the emulator with `fault`: for the unmodified emulator
     (None) the whole suite, or only `checks`; for a fault, the run its report's replay
     command makes, the steps that judge the check the fault declares (`--check`). Steps the
-    run's deadline
-    kept from running are not failures here: a fault that slows the target shows on the
-    rule it breaks (RESPONSE-TIME), and the steps it delays are not broken by it."""
+    run's deadline kept from running are not failures here: a fault that slows the target
+    shows on the rule it breaks (RESPONSE-TIME), and the steps it delays are not broken by
+    it."""
     started = time.monotonic()
     selection = Selection((FAULTS_BY_NAME[fault].caught_by,)) if fault else Selection(checks)
     record = execute(
