@@ -1,14 +1,19 @@
 """The adapters and the protocol document shipped inside the package.
 
 They live in `harness/sdk/adapters/` and install with the package (package
-data), so `--adapter boto3` and `--adapter js-v3` work from a checkout and from
-a `pip install` alike. The JavaScript adapter needs its npm packages installed
-next to it once (`npm ci` in its folder; `make setup` does it in a checkout).
+data), so `--adapter boto3`, `--adapter aiobotocore` and `--adapter js-v3` work from a
+checkout and from a `pip install` alike. The JavaScript adapter needs its npm packages
+installed next to it once (`npm ci` in its folder; `make setup` does it in a checkout); the
+aiobotocore adapter needs the aiobotocore that ahi-contract's dev extra pins (`make setup`
+installs it; after a plain `pip install`, the command prints the requirement to install).
 """
 
 from __future__ import annotations
 
+import importlib.metadata
+import importlib.util
 import json
+import re
 import shlex
 import shutil
 import sys
@@ -28,6 +33,9 @@ class BundledAdapter:
     name: str
     interpreter: str
     program: str
+    # The Python package the adapter imports that ahi-contract does not require (it is in
+    # the dev extra), or None.
+    python_package: str | None = None
 
     @property
     def folder(self) -> Path:
@@ -44,6 +52,7 @@ class BundledAdapter:
 
 BUNDLED: dict[str, BundledAdapter] = {
     "boto3": BundledAdapter("boto3", sys.executable, "adapter.py"),
+    "aiobotocore": BundledAdapter("aiobotocore", sys.executable, "adapter.py", "aiobotocore"),
     "js-v3": BundledAdapter("js-v3", "node", "adapter.mjs"),
 }
 
@@ -61,6 +70,12 @@ def unusable_reason(spec: str) -> str | None:
             return f"the {spec} adapter needs {bundled.interpreter!r} on PATH"
         if not (bundled.folder / bundled.program).is_file():
             return f"the {spec} adapter is missing from this installation ({bundled.folder})"
+        if bundled.python_package and importlib.util.find_spec(bundled.python_package) is None:
+            return (
+                f"the {spec} adapter needs the Python package {bundled.python_package}: "
+                f"{shlex.quote(sys.executable)} -m pip install "
+                f"{shlex.quote(pinned(bundled.python_package))}"
+            )
         if (bundled.folder / "package.json").is_file() and not (
             bundled.folder / "node_modules"
         ).exists():
@@ -79,6 +94,20 @@ def unusable_reason(spec: str) -> str | None:
         known = ", ".join(["reference", *BUNDLED])
         return f"adapter program {words[0]!r} not found (bundled adapters: {known})"
     return None
+
+
+def pinned(package: str) -> str:
+    """The requirement ahi-contract's metadata gives for `package` (in any extra, without
+    its marker), or the bare name when the metadata has none."""
+    try:
+        requirements = importlib.metadata.requires("ahi-contract") or []
+    except importlib.metadata.PackageNotFoundError:
+        requirements = []
+    for requirement in requirements:
+        wanted = requirement.split(";")[0].strip()
+        if re.match(rf"{re.escape(package)}\s*[=~<>!]", wanted):
+            return wanted.replace(" ", "")
+    return package
 
 
 def deviations_problem(path: Path) -> str | None:

@@ -9,7 +9,7 @@ borrowed from the running interpreter's site-packages through a path file (its o
 hooks, such as an editable install of this checkout, are not run), so `harness` resolves to
 the installed copy only. Every command then runs from a temporary folder that is no checkout:
 `spec check`, `emulator` with the first-import recipe of docs/emulator.md, `sdk --adapter
-boto3` and `sdk --protocol-doc`.
+boto3`, `sdk --adapter aiobotocore` and `sdk --protocol-doc`.
 """
 
 from __future__ import annotations
@@ -260,6 +260,20 @@ def test_sdk_with_the_bundled_boto3_adapter_works(installed: Path, tmp_path: Pat
     assert statuses["SDK-ERR-5XX-EMPTY-BODY-GetDatastore"] == "deviation"
     assert statuses["SDK-RETRY-500"] == "passed"
     assert statuses["SDK-KNOWN-DEVIATIONS"] == "passed"  # entries for what ran, and only those
+
+
+def test_sdk_with_the_bundled_aiobotocore_adapter_works(installed: Path, tmp_path: Path) -> None:
+    """The adapter and its list install as package data (aiobotocore itself is borrowed, as
+    `pip install` of the dev extra gives it)."""
+    words = [str(installed / "ahi-contract"), "sdk", "--adapter", "aiobotocore", "--quiet"]
+    scenarios = ["--scenario", "SDK-ERR-5XX-EMPTY-BODY-GetDatastore", "--scenario", "SDK-RETRY-500"]
+    finished = _run([*words, *scenarios, "--report-dir", "r"], tmp_path)
+    assert finished.returncode == 0, finished.stdout[-2000:] + finished.stderr[-2000:]
+    results = json.loads((tmp_path / "r" / "results.json").read_text())
+    assert results["target"]["sdk"]["sdk"] == "aiobotocore"
+    statuses = {check["id"]: check["status"] for check in results["checks"]}
+    assert statuses["SDK-ERR-5XX-EMPTY-BODY-GetDatastore"] == "deviation"
+    assert statuses["SDK-RETRY-500"] == statuses["SDK-KNOWN-DEVIATIONS"] == "passed"
 
 
 def test_the_protocol_document_is_installed(installed: Path, sources: Path, tmp_path: Path) -> None:

@@ -107,6 +107,21 @@ def test_a_bundled_adapter_without_its_npm_packages_says_how_to_install_them(
     assert bundled.unusable_reason("js-v3") is None
 
 
+def test_the_aiobotocore_adapter_without_aiobotocore_says_which_pin_to_install(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert bundled.unusable_reason("aiobotocore") is None
+    monkeypatch.setattr(bundled.importlib.util, "find_spec", lambda name: None)
+    monkeypatch.setattr(
+        bundled.importlib.metadata,
+        "requires",
+        lambda name: ['aiobotocore==3.9.0; extra == "dev"', "botocore==1.43.11"],
+    )
+    reason = bundled.unusable_reason("aiobotocore")
+    assert reason is not None and reason.endswith("-m pip install aiobotocore==3.9.0")
+    assert bundled.unusable_reason("boto3") is None
+
+
 def test_retries_2026_starts_the_adapter_with_the_opt_in(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

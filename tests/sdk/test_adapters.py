@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import importlib
+import inspect
 import json
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -49,7 +52,7 @@ def test_a_faulty_adapter_fails_exactly_the_matching_scenarios_of_their_families
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("adapter", ["boto3", "js-v3"])
+@pytest.mark.parametrize("adapter", ["boto3", "aiobotocore", "js-v3"])
 def test_real_sdks_match_their_known_deviations_exactly(adapter: str) -> None:
     record = certify(adapter)
     assert record.passed, record.failed_checks()
@@ -72,6 +75,73 @@ def test_boto3_deviates_where_the_protocol_notes_predict_and_on_clock_skew() -> 
     assert all("botocore/parsers.py" in known[name].where for name in empty_body)
     assert all("endpoint.py" in known[name].where for name in clock_skew)
     assert "MaxAttemptsChecker" in known["SDK-RETRY-ATTEMPT-MAX"].where
+
+
+def _function(dotted: str) -> Any:
+    """The installed `package.module.Class.function`."""
+    module, owner, function = dotted.rsplit(".", 2)
+    return getattr(getattr(importlib.import_module(module), owner), function)
+
+
+def _source(dotted: str) -> str:
+    """`package.module.Class.function` as a deviation's `where` writes it."""
+    module, owner, function = dotted.rsplit(".", 2)
+    return f"{module.replace('.', '/')}.py {owner}.{function}"
+
+
+def test_aiobotocore_deviates_where_boto3_does_through_the_botocore_it_runs_on() -> None:
+    """aiobotocore brings its own HTTP stack (aiohttp), timeouts, proxies and retry sleep,
+    and none of them deviates; every deviation is botocore's, reached through aiobotocore's
+    async subclass, and its `where` names both, in the versions installed."""
+    import aiobotocore
+    import botocore
+
+    assert (aiobotocore.__version__, botocore.__version__) == ("3.9.0", "1.43.11")
+    known = load_known("aiobotocore")
+    assert set(known) == set(load_known("boto3"))
+    assert all("aiobotocore 3.9.0 on botocore 1.43.11" in entry.where for entry in known.values())
+    empty_body = {f"SDK-ERR-5XX-EMPTY-BODY-{op}" for op in IN_SCOPE_OPERATIONS}
+    clock_skew = {
+        "SDK-CLOCK-SKEW-RequestTimeTooSkewed",
+        "SDK-CLOCK-SKEW-InvalidSignatureException",
+        "SDK-CLOCK-SKEW-PERSISTS",
+    }
+    custom_endpoint = {"SDK-ENDPOINT-CUSTOM-FIPS", "SDK-ENDPOINT-CUSTOM-DUALSTACK"}
+    # scenario -> aiobotocore's function, and the botocore function it reaches
+    sources = {
+        **dict.fromkeys(
+            empty_body,
+            (
+                "aiobotocore.parsers.AioResponseParser.parse",
+                "botocore.parsers.ResponseParser._is_generic_error_response",
+            ),
+        ),
+        **dict.fromkeys(
+            clock_skew,
+            (
+                "aiobotocore.endpoint.AioEndpoint._send_request",
+                "botocore.endpoint.Endpoint._update_retries_context",
+            ),
+        ),
+        **dict.fromkeys(
+            custom_endpoint,
+            (
+                "aiobotocore.args.AioClientArgsCreator._build_endpoint_resolver",
+                "botocore.args.ClientArgsCreator.compute_endpoint_resolver_builtin_defaults",
+            ),
+        ),
+        "SDK-RETRY-ATTEMPT-MAX": (
+            "aiobotocore.retries.standard.AioStandardRetryConditions.is_retryable",
+            "botocore.retries.standard.MaxAttemptsChecker.is_retryable",
+        ),
+    }
+    assert set(sources) == set(known)
+    for scenario, (ours, botocores) in sources.items():
+        path, function = _source(ours).split(" ")
+        assert f"{path}, {function}, calling {_source(botocores)}" in known[scenario].where
+        # aiobotocore's function, as installed, calls botocore's
+        assert callable(_function(botocores))
+        assert f"{botocores.rsplit('.', 1)[1]}(" in inspect.getsource(_function(ours))
 
 
 def test_js_v3_deviates_where_its_model_is_older_and_on_the_2026_retry_opt_in() -> None:
@@ -181,5 +251,6 @@ def test_reports_carry_known_deviations_as_skipped_in_junit(tmp_path: Path) -> N
 
 def test_bundled_adapters_exist_where_the_runner_looks() -> None:
     assert (ADAPTERS_DIR / "boto3" / "adapter.py").exists()
+    assert (ADAPTERS_DIR / "aiobotocore" / "adapter.py").exists()
     assert (ADAPTERS_DIR / "js-v3" / "adapter.mjs").exists()
     assert (ADAPTERS_DIR / "js-v3" / "package-lock.json").exists()
