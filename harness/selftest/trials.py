@@ -16,10 +16,11 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import gc
+import resource
 import sys
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Collection
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from harness import __version__
@@ -27,7 +28,7 @@ from harness.arguments.shard import Shard
 from harness.checks import Source, register
 from harness.emulator.faults import FAULTS_BY_NAME
 from harness.imaging.known_set import silence_pydicom_warnings
-from harness.report.record import Outcome, RunRecord
+from harness.report.record import Evidence, Outcome, RunRecord
 from harness.sdk.bugs import caught_by
 from harness.sdk.reference_bugs import BUGS
 from harness.sdk.runner import certify
@@ -63,8 +64,9 @@ CLEAN = register(
     "nothing correct is flagged",
 )
 REFERENCE_ADAPTER = f"{sys.executable} -m harness.sdk.reference_adapter"
-TRIALS_PER_PROCESS = 2
-"""Trials a worker process runs before a fresh one replaces it (`RecyclingPool`)."""
+TRIALS_PER_PROCESS = 1
+"""Trials a worker process runs before a fresh one replaces it (`RecyclingPool`): one, as
+a worker that ran two trials holds about 80 MB more than one that ran one."""
 SDK_RUNS_PER_WORKER = 2
 """Waiting trials side by side per worker: SDK trials spend most of their time waiting
 (retry back-off, timeouts), not computing."""
@@ -82,6 +84,11 @@ class Trial:
     failed_checks: tuple[str, ...]
     seconds_to_kill: float | None
     wall_seconds: float
+    reasons: tuple[tuple[str, str], ...] = ()
+    """Each failed check with the message of its first failure, shown when the trial
+    fails more than its variant declares."""
+    peak_rss_mib: float = 0.0
+    """The largest resident set of the process that ran the trial, in MiB."""
 
 
 def server_trial(fault: str | None, seed: int, checks: tuple[str, ...] = ()) -> Trial:
@@ -106,6 +113,7 @@ def server_trial(fault: str | None, seed: int, checks: tuple[str, ...] = ()) -> 
         tuple(sorted(broken)),
         record.seconds_to_first_failure(),
         time.monotonic() - started,
+        _reasons(record, broken),
     )
 
 
@@ -115,12 +123,22 @@ def sdk_trial(bug: str | None, scenarios: tuple[str, ...] = ()) -> Trial:
     started = time.monotonic()
     chosen = [BY_ID[scenario] for scenario in scenarios] if scenarios else None
     record = certify(f"{REFERENCE_ADAPTER} --bug {bug}" if bug else REFERENCE_ADAPTER, chosen)
+    failed = record.failed_checks()
     return Trial(
         bug or "unmodified reference client",
-        tuple(record.failed_checks()),
+        tuple(failed),
         record.seconds_to_first_failure(),
         time.monotonic() - started,
+        _reasons(record, set(failed)),
     )
+
+
+def _reasons(record: RunRecord, failed: set[str]) -> tuple[tuple[str, str], ...]:
+    first: dict[str, str] = {}
+    for outcome in record.outcomes:
+        if outcome.check_id in failed and outcome.status in ("failed", "error"):
+            first.setdefault(outcome.check_id, f"{outcome.subject}: {outcome.message}")
+    return tuple(sorted(first.items()))
 
 
 def _kill_note(trial: Trial) -> str:
@@ -176,10 +194,13 @@ def run_trial(variant: Variant) -> Trial:
     silence_pydicom_warnings()
     try:
         if variant.suite == "server":
-            return server_trial(variant.name, variant.seed, variant.only)
-        return sdk_trial(variant.name, variant.only)
+            trial = server_trial(variant.name, variant.seed, variant.only)
+        else:
+            trial = sdk_trial(variant.name, variant.only)
     finally:
         _release_memory()
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+    return replace(trial, peak_rss_mib=round(peak, 1))
 
 
 def _release_memory() -> None:
@@ -200,7 +221,12 @@ def verdict(variant: Variant, trial: Trial) -> Outcome:
     if variant.name is None:
         status = "failed" if trial.failed_checks else "passed"
         return Outcome(
-            CLEAN.id, trial.variant, status, _kill_note(trial), duration=trial.wall_seconds
+            CLEAN.id,
+            trial.variant,
+            status,
+            _kill_note(trial),
+            _why(trial, set()),
+            duration=trial.wall_seconds,
         )
     if variant.suite == "server":
         expected = FAULTS_BY_NAME[variant.name].caught_by
@@ -212,7 +238,14 @@ def verdict(variant: Variant, trial: Trial) -> Outcome:
             + (_kill_note(trial) if trial.failed_checks else f"--check {expected} passed")
         )
         status = "passed" if exact else "failed"
-        return Outcome(SERVER_FAULT.id, variant.name, status, message, duration=trial.wall_seconds)
+        return Outcome(
+            SERVER_FAULT.id,
+            variant.name,
+            status,
+            message,
+            _why(trial, {expected}),
+            duration=trial.wall_seconds,
+        )
     declared = caught_by()[variant.name]
     failed = set(trial.failed_checks)
     message = (
@@ -223,7 +256,23 @@ def verdict(variant: Variant, trial: Trial) -> Outcome:
         f"{sorted(failed - declared)[:5]}"
     )
     status = "passed" if failed == declared else "failed"
-    return Outcome(SDK_BUG.id, variant.name, status, message, duration=trial.wall_seconds)
+    return Outcome(
+        SDK_BUG.id,
+        variant.name,
+        status,
+        message,
+        _why(trial, declared),
+        duration=trial.wall_seconds,
+    )
+
+
+def _why(trial: Trial, declared: Collection[str]) -> list[Evidence]:
+    """What the checks a trial failed beyond the declared ones said."""
+    return [
+        Evidence(note=f"{check} {reason}")
+        for check, reason in trial.reasons
+        if check not in declared
+    ]
 
 
 def run(
@@ -259,9 +308,13 @@ def run(
         computing = iter(computing_pool.map([v for v in chosen if not _waits(v)]))
         waiting = iter(waiting_pool.map([v for v in chosen if _waits(v)]))
         ordered = [next(waiting if w else computing) for w in waits]
+        peak = 0.0
         for variant, future in zip(chosen, ordered, strict=True):
             trial = future.result()
             progress(f"{variant.suite} suite vs {trial.variant}")
             record.add(verdict(variant, trial))
+            peak = max(peak, trial.peak_rss_mib)
+    record.target["workerPeakRssMiB"] = peak
+    progress(f"largest trial process: {peak:.0f} MiB resident")
     record.finished_at = time.time()
     return record

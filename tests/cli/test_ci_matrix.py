@@ -349,6 +349,7 @@ def test_the_unsharded_selftest_catches_the_fault_and_the_bug_and_passes_the_cle
     assert "clean    unmodified emulator" in printed
     assert "clean    unmodified reference client" in printed
     assert shards.whole_selftest["kind"] == "selftest" and shards.whole_selftest["passed"]
+    assert 50 < shards.whole_selftest["target"]["workerPeakRssMiB"] < 4096
 
 
 @pytest.mark.slow

@@ -45,10 +45,12 @@ def test_a_fault_is_caught_only_when_exactly_its_check_fails() -> None:
     declared = FAULTS_BY_NAME[fault].caught_by
     variant = Variant("server", fault, 1)
     exact = verdict(variant, Trial(fault, (declared,), 1.0, 2.0))
-    beyond = verdict(variant, Trial(fault, (declared, "RESPONSE-TIME"), 1.0, 2.0))
+    reasons = ((declared, "GetDICOMImportJob: new id"), ("RESPONSE-TIME", "ListDatastores: 3 s"))
+    beyond = verdict(variant, Trial(fault, (declared, "RESPONSE-TIME"), 1.0, 2.0, reasons))
     missed = verdict(variant, Trial(fault, (), None, 2.0))
     assert exact.check_id == SERVER_FAULT.id and exact.status == "passed"
     assert beyond.status == "failed" and missed.status == "failed"
+    assert [e.note for e in beyond.evidence] == ["RESPONSE-TIME ListDatastores: 3 s"]
     assert "--check" in missed.message
 
 
