@@ -3,8 +3,9 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 PY_STAMP := $(VENV)/.installed
-JS_ADAPTER := harness/sdk/adapters/js-v3
-JS_STAMP := $(JS_ADAPTER)/node_modules/.installed
+# Each JavaScript adapter gets its own node_modules from its package-lock.json.
+JS_ADAPTERS := harness/sdk/adapters/js-v3 harness/sdk/adapters/js-v2
+JS_STAMPS := $(JS_ADAPTERS:%=%/node_modules/.installed)
 REPORT_DIR ?= reports
 
 .PHONY: setup browser conformance test selftest lint typecheck spec clean
@@ -15,11 +16,11 @@ $(PY_STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $@
 
-$(JS_STAMP): $(JS_ADAPTER)/package.json $(JS_ADAPTER)/package-lock.json
-	cd $(JS_ADAPTER) && npm ci --no-audit --no-fund --loglevel=error
+$(JS_STAMPS): %/node_modules/.installed: %/package.json %/package-lock.json
+	cd $* && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-setup: $(PY_STAMP) $(JS_STAMP)
+setup: $(PY_STAMP) $(JS_STAMPS)
 
 conformance: setup
 	$(BIN)/ahi-contract spec check

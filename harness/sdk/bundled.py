@@ -1,11 +1,12 @@
 """The adapters and the protocol document shipped inside the package.
 
 They live in `harness/sdk/adapters/` and install with the package (package
-data), so `--adapter boto3`, `--adapter aiobotocore` and `--adapter js-v3` work from a
-checkout and from a `pip install` alike. The JavaScript adapter needs its npm packages
-installed next to it once (`npm ci` in its folder; `make setup` does it in a checkout); the
-aiobotocore adapter needs the aiobotocore that ahi-contract's dev extra pins (`make setup`
-installs it; after a plain `pip install`, the command prints the requirement to install).
+data), so `--adapter boto3`, `--adapter aiobotocore`, `--adapter js-v3` and
+`--adapter js-v2` work from a checkout and from a `pip install` alike. The JavaScript
+adapters need their npm packages installed next to them once (`npm ci` in each folder;
+`make setup` does it in a checkout); the aiobotocore adapter needs the aiobotocore that
+ahi-contract's dev extra pins (`make setup` installs it; after a plain `pip install`, the
+command prints the requirement to install).
 """
 
 from __future__ import annotations
@@ -54,6 +55,7 @@ BUNDLED: dict[str, BundledAdapter] = {
     "boto3": BundledAdapter("boto3", sys.executable, "adapter.py"),
     "aiobotocore": BundledAdapter("aiobotocore", sys.executable, "adapter.py", "aiobotocore"),
     "js-v3": BundledAdapter("js-v3", "node", "adapter.mjs"),
+    "js-v2": BundledAdapter("js-v2", "node", "adapter.mjs"),
 }
 
 

@@ -22,9 +22,15 @@ from harness.client.retry import NEW_RETRIES_VARIABLE
 from harness.sdk.wire import decode_answer, dumps
 
 HELLO = "ahi-sdk-adapter/1"
-# The retry behaviours an adapter may declare in its greeting (`retries`, protocol 1.1).
+# The retry behaviours an adapter may declare in its greeting (`retries`, protocol 1.1):
+# the standard one, the 2026 one, or an SDK's own older policy (the AWS SDKs' `legacy` mode).
 STANDARD = "standard"
 RETRIES_2026 = "2026"
+LEGACY = "legacy"
+# How an SDK types the service's errors (`errors`, protocol 1.1): a type per modeled error,
+# or one error type whose code alone names the error.
+TYPED = "typed"
+CODE_ONLY = "code"
 ACCESS_KEY = "AKIDEXAMPLE"
 SECRET_KEY = "wJalrXUtnFEMI/K7MDENG"
 GREETING_TIMEOUT = 30.0
@@ -50,8 +56,16 @@ _CLEARED_ENVIRONMENT = (
 
 
 def declared_retries(greeting: dict[str, Any]) -> str:
-    """The retry behaviour an adapter's greeting declares: `2026`, or `standard` (the default)."""
-    return RETRIES_2026 if greeting.get("retries") == RETRIES_2026 else STANDARD
+    """The retry behaviour an adapter's greeting declares: `2026`, `legacy`, or `standard`
+    (the default, also for a value the protocol does not define)."""
+    retries = greeting.get("retries")
+    return retries if retries in (RETRIES_2026, LEGACY) else STANDARD
+
+
+def declared_errors(greeting: dict[str, Any]) -> str:
+    """How an adapter's greeting says its SDK types errors: `code` (one type, told apart by
+    code), or `typed` (a type per modeled error: the default)."""
+    return CODE_ONLY if greeting.get("errors") == CODE_ONLY else TYPED
 
 
 class AdapterBroken(Exception):

@@ -20,11 +20,13 @@ from harness.sdk.judge import judge
 from harness.sdk.protocol import (
     RETRIES_2026,
     STANDARD,
+    TYPED,
     Adapter,
     AdapterBroken,
     AdapterNotStarted,
     SubprocessAdapter,
     call_config,
+    declared_errors,
     declared_retries,
 )
 from harness.sdk.reference_adapter import InProcessReference
@@ -53,6 +55,16 @@ RETRY_BEHAVIOUR = register(
     Source.AWS_CONVENTION,
     "botocore 1.43 configprovider.py: NEW_RETRIES_ENABLED only with AWS_NEW_RETRIES_2026=true; "
     "docs/sdk-adapter-protocol.md, Process (the greeting's `retries`)",
+)
+ERROR_TYPES = register(
+    "SDK-ERROR-TYPES",
+    "sdk-errors",
+    "The SDK raises a type of its own for each modeled error (the greeting's `errors` is "
+    "`typed` or absent), so that callers can tell errors apart by type, not only by code",
+    Source.AWS_CONVENTION,
+    "AWS SDKs generate an exception type per modeled error (botocore client.exceptions, the "
+    "JS v3 clients' exported classes); docs/sdk-adapter-protocol.md, Process (the greeting's "
+    "`errors`)",
 )
 
 
@@ -104,6 +116,9 @@ def certify(
     `known_deviations` replaces the bundled adapter's list (any adapter may have one).
     `retries_2026` asks for the 2026 retry behaviour (`AWS_NEW_RETRIES_2026=true`);
     scenarios that depend on it follow the behaviour the adapter's greeting declares.
+    An SDK whose greeting declares one error type told apart by code (`errors: code`) is
+    judged on each error's code, message and status, not on `modeled`; SDK-ERROR-TYPES
+    reports the declaration.
 
     `call_timeout` is each call's `timeoutSeconds`; an adapter silent for that
     plus 10 s is reported as hung and the run ends. An adapter that cannot start, or
@@ -134,21 +149,43 @@ def certify(
         behaviour = declared_retries(adapter.greeting)
         record.target["retries"] = {"asked": RETRIES_2026 if retries_2026 else STANDARD}
         record.target["retries"]["declared"] = behaviour
+        typing = declared_errors(adapter.greeting)
+        record.target["errors"] = typing
         subject = str(adapter.greeting.get("sdk", adapter_spec))
         known = load_known(known_deviations or known_name)
         progress(
             f"{subject} {adapter.greeting.get('version', '')}: {len(scenarios)} scenarios, "
             f"{behaviour} retry behaviour"
+            + ("" if typing == TYPED else ", one error type told apart by code")
         )
-        applied = [scenario.for_retries(behaviour) for scenario in scenarios]
+        applied = [scenario.for_retries(behaviour).for_errors(typing) for scenario in scenarios]
         broken = _run_scenarios(record, adapter, applied, stub, subject, known, call_timeout)
         adapter.close()
         if broken is None:
             record.add(Outcome(ADAPTER_RUN.id, subject, "passed"))
         ran = {s.id for s in scenarios}
         if not retries_2026:
-            _check_behaviour(record, behaviour, subject, known)
+            _check_declared(
+                record,
+                RETRY_BEHAVIOUR.id,
+                None
+                if behaviour == STANDARD
+                else f"the greeting declares the {behaviour} retry behaviour without the opt-in",
+                subject,
+                known,
+            )
             ran.add(RETRY_BEHAVIOUR.id)
+        _check_declared(
+            record,
+            ERROR_TYPES.id,
+            None
+            if typing == TYPED
+            else "the greeting declares one error type for every service error, told apart "
+            "by code (errors: code)",
+            subject,
+            known,
+        )
+        ran.add(ERROR_TYPES.id)
         _check_known(record, known, subject, ran)
     finally:
         stub.stop()
@@ -220,25 +257,29 @@ def _run_scenarios(
     return None
 
 
-def _check_behaviour(
-    record: RunRecord, behaviour: str, subject: str, known: dict[str, KnownDeviation]
+def _check_declared(
+    record: RunRecord,
+    check_id: str,
+    problem: str | None,
+    subject: str,
+    known: dict[str, KnownDeviation],
 ) -> None:
-    """Without the opt-in, the adapter must declare the standard retry behaviour."""
-    if behaviour == STANDARD:
-        record.add(Outcome(RETRY_BEHAVIOUR.id, subject, "passed"))
+    """A check of what the greeting declares (SDK-RETRY-BEHAVIOUR without the opt-in,
+    SDK-ERROR-TYPES): passed without a `problem`, else failed or a listed deviation."""
+    if problem is None:
+        record.add(Outcome(check_id, subject, "passed"))
         return
-    message = f"the greeting declares the {behaviour} retry behaviour without the opt-in"
-    deviation = known.get(RETRY_BEHAVIOUR.id)
+    deviation = known.get(check_id)
     if deviation is None:
-        record.add(Outcome(RETRY_BEHAVIOUR.id, subject, "failed", message))
+        record.add(Outcome(check_id, subject, "failed", problem))
         return
     record.add(
         Outcome(
-            RETRY_BEHAVIOUR.id,
+            check_id,
             subject,
             "deviation",
             f"known deviation: {deviation.observed} — {deviation.why} ({deviation.where}); "
-            f"observed: {message}",
+            f"observed: {problem}",
         )
     )
 
@@ -251,7 +292,9 @@ def _check_known(
     deviating = {o.check_id for o in record.outcomes if o.status == "deviation"}
     stale = sorted(set(known) & ran - deviating)
     unknown = sorted(
-        set(known) - {scenario.id for scenario in load_catalogue()} - {RETRY_BEHAVIOUR.id}
+        set(known)
+        - {scenario.id for scenario in load_catalogue()}
+        - {RETRY_BEHAVIOUR.id, ERROR_TYPES.id}
     )
     problems = []
     if stale:

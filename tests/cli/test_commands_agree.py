@@ -294,6 +294,7 @@ def test_an_sdk_run_runs_what_the_patterns_select(
     scenarios = {entry["id"] for entry in results["checks"]} - {
         "SDK-ADAPTER",
         "SDK-RETRY-BEHAVIOUR",
+        "SDK-ERROR-TYPES",
     }
     assert scenarios == {"SDK-RETRY-500", "SDK-RETRY-502", "SDK-RETRY-503"}
 

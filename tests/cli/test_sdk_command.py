@@ -17,8 +17,8 @@ def test_reference_passes_and_writes_reports(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert main(["sdk", "--report-dir", str(tmp_path)]) == 0
-    # Every scenario, the adapter check and the retry-behaviour check.
-    assert f"{len(CATALOGUE) + 2} passed, 0 failed" in capsys.readouterr().out
+    # Every scenario, the adapter check, the retry-behaviour and the error-types checks.
+    assert f"{len(CATALOGUE) + 3} passed, 0 failed" in capsys.readouterr().out
     results = json.loads((tmp_path / "results.json").read_text())
     assert results["kind"] == "sdk" and results["passed"] is True
 

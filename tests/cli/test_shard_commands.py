@@ -59,7 +59,7 @@ def _sharded_and_whole(tmp_path: Path, count: int, *words: str) -> tuple[Path, P
 def test_the_reference_sdk_in_four_shards_merges_to_the_unsharded_run(tmp_path: Path) -> None:
     merged, whole = _sharded_and_whole(tmp_path, 4, "sdk", "--adapter", "reference")
     assert _verdicts(merged) == _verdicts(whole)
-    run_level = {"SDK-ADAPTER", "SDK-RETRY-BEHAVIOUR", "SDK-KNOWN-DEVIATIONS"}
+    run_level = {"SDK-ADAPTER", "SDK-RETRY-BEHAVIOUR", "SDK-ERROR-TYPES", "SDK-KNOWN-DEVIATIONS"}
     scenarios = [
         {check for check, _, _ in _verdicts(tmp_path / f"part-{index}")} - run_level
         for index in range(1, 5)

@@ -17,6 +17,7 @@ from harness.sdk.bugs import caught_by
 from harness.sdk.reference_bugs import BUGS
 from harness.sdk.runner import ADAPTERS_DIR, certify, load_known
 from harness.sdk.scenarios import BY_ID, ERROR_VARIANTS
+from harness.sdk.scenarios.errors import error_ids
 
 REFERENCE = f"{sys.executable} -m harness.sdk.reference_adapter"
 MODEL = load_pinned_model()
@@ -52,7 +53,7 @@ def test_a_faulty_adapter_fails_exactly_the_matching_scenarios_of_their_families
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("adapter", ["boto3", "aiobotocore", "js-v3"])
+@pytest.mark.parametrize("adapter", ["boto3", "aiobotocore", "js-v3", "js-v2"])
 def test_real_sdks_match_their_known_deviations_exactly(adapter: str) -> None:
     record = certify(adapter)
     assert record.passed, record.failed_checks()
@@ -161,6 +162,61 @@ def test_js_v3_deviates_where_its_model_is_older_and_on_the_2026_retry_opt_in() 
     assert "Retry.v2026" in known["SDK-RETRY-BEHAVIOUR"].why
 
 
+def test_js_v2_deviates_in_its_error_parser_its_legacy_retries_and_its_older_model() -> None:
+    """aws-sdk 2.x: its own rest-json error parser, empty POST bodies, a bundled model older
+    than botocore's, the legacy retry policy, clock skew left uncorrected, and no endpoint
+    ruleset; each entry names aws-sdk 2.1693.0's source."""
+    known = load_known("js-v2")
+    error_parser = error_ids(
+        "OWN-NAMESPACE", "OTHER-NAMESPACE", "HEADER-WINS", "BODY-NAMESPACE-URI"
+    )
+    no_body_post = {
+        f"SDK-{kind}-{op}"
+        for kind in ("SERIALIZE", "EMPTY-BODY")
+        for op in ("DeleteImageSet", "GetImageSet", "GetImageSetMetadata", "ListImageSetVersions")
+    }
+    newer_members = {
+        "SDK-QUERY-BOOLEANS",
+        "SDK-QUERY-INCLUDE-STUDY",
+        "SDK-SERIALIZE-IMPORT-CONFIGURATION",
+        "SDK-DESERIALIZE-IMPORT-CONFIGURATION",
+        "SDK-DESERIALIZE-GetDatastore",
+        "SDK-DESERIALIZE-GetImageSet",
+        "SDK-DESERIALIZE-ListImageSetVersions",
+        "SDK-DESERIALIZE-SearchImageSets",
+    }
+    legacy_retries = {
+        "SDK-RETRY-BEHAVIOUR",
+        "SDK-RETRY-QUOTA-COST",
+        "SDK-RETRY-QUOTA-TIMEOUT-COST",
+        "SDK-RETRY-QUOTA-EXHAUSTS",
+        "SDK-RETRY-ATTEMPT-HEADER",
+        "SDK-RETRY-ATTEMPT-MAX",
+    }
+    clock_skew = {
+        "SDK-CLOCK-SKEW-RequestTimeTooSkewed",
+        "SDK-CLOCK-SKEW-InvalidSignatureException",
+        "SDK-CLOCK-SKEW-PERSISTS",
+    }
+    custom_endpoint = {"SDK-ENDPOINT-CUSTOM-FIPS", "SDK-ENDPOINT-CUSTOM-DUALSTACK"}
+    assert set(known) == (
+        error_parser
+        | {"SDK-ERROR-TYPES"}
+        | no_body_post
+        | newer_members
+        | legacy_retries
+        | clock_skew
+        | custom_endpoint
+    )
+    assert all(entry.where.startswith("aws-sdk 2.1693.0 ") for entry in known.values())
+    assert all("lib/protocol/json.js, extractError" in known[name].where for name in error_parser)
+    assert all("rest_json.js" in known[name].where for name in no_body_post)
+    assert all("medical-imaging-2023-07-19.min.json" in known[n].where for n in newer_members)
+    assert all("correctClockSkew: false" in known[name].where for name in clock_skew)
+    assert all("regionConfig.configureEndpoint" in known[n].where for n in custom_endpoint)
+    assert "legacy" in known["SDK-RETRY-BEHAVIOUR"].observed
+
+
 # What a first-edition adapter cannot do: reach a prefixed host without the proxy,
 # keep a client (its quota and clock) between calls. (Its endpoint scenarios are left
 # out: without the proxy it would try to reach the resolved hosts themselves.)
@@ -254,3 +310,5 @@ def test_bundled_adapters_exist_where_the_runner_looks() -> None:
     assert (ADAPTERS_DIR / "aiobotocore" / "adapter.py").exists()
     assert (ADAPTERS_DIR / "js-v3" / "adapter.mjs").exists()
     assert (ADAPTERS_DIR / "js-v3" / "package-lock.json").exists()
+    assert (ADAPTERS_DIR / "js-v2" / "adapter.mjs").exists()
+    assert (ADAPTERS_DIR / "js-v2" / "package-lock.json").exists()

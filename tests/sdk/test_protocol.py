@@ -9,7 +9,13 @@ from pathlib import Path
 import pytest
 
 from harness.client import ClientSideError
-from harness.sdk.protocol import AdapterNotStarted, call_config, stderr_tail
+from harness.sdk.protocol import (
+    AdapterNotStarted,
+    call_config,
+    declared_errors,
+    declared_retries,
+    stderr_tail,
+)
 from harness.sdk.reference_adapter import ClientPool, client_for
 from harness.sdk.runner import certify, scenario_config
 from harness.sdk.scenarios import BY_ID, METADATA_GZIP, REMOVABLE, UPDATABLE
@@ -173,6 +179,42 @@ def test_an_adapter_declaring_2026_without_the_opt_in_fails_the_behaviour_check(
     )
     record = certify(f"{sys.executable} {program}", [])
     assert record.failed_checks() == ["SDK-RETRY-BEHAVIOUR"]
+
+
+def test_the_greeting_declares_legacy_retries_and_code_only_errors() -> None:
+    assert declared_retries({"retries": "legacy"}) == "legacy"
+    assert declared_retries({"retries": "adaptive"}) == declared_retries({}) == "standard"
+    assert declared_errors({"errors": "code"}) == "code"
+    assert declared_errors({"errors": "other"}) == declared_errors({}) == "typed"
+    modeled = BY_ID["SDK-ERR-HEADER-GetDatastore-ResourceNotFoundException"]
+    assert modeled.for_errors("typed") is modeled
+    assert modeled.for_errors("code").expect.modeled is None
+    assert modeled.for_errors("code").expect.code == "ResourceNotFoundException"
+    output = BY_ID["SDK-RETRY-500"]
+    assert output.for_errors("code") is output
+
+
+def test_an_adapter_with_code_only_errors_is_judged_on_codes_and_fails_the_types_check(
+    tmp_path: Path,
+) -> None:
+    """A v2-like SDK: a legacy retry policy and one error type; its error answers carry
+    `modeled: false` and pass on code, message and status."""
+    program = tmp_path / "code_only.py"
+    program.write_text(
+        "import json, sys\n"
+        'print(json.dumps({"hello": "ahi-sdk-adapter/1", "sdk": "toy", "retries": "legacy",'
+        ' "errors": "code"}), flush=True)\n'
+        "for line in sys.stdin:\n"
+        "    call = json.loads(line)\n"
+        '    error = {"kind": "service", "code": "ResourceNotFoundException", "message": "m",'
+        ' "httpStatus": 404, "modeled": False}\n'
+        '    print(json.dumps({"id": call["id"], "error": error}), flush=True)\n'
+    )
+    scenario = BY_ID["SDK-ERR-HEADER-GetDatastore-ResourceNotFoundException"]
+    record = certify(f"{sys.executable} {program}", [scenario])
+    assert record.failed_checks() == ["SDK-ERROR-TYPES", "SDK-RETRY-BEHAVIOUR"]
+    assert record.target["retries"]["declared"] == "legacy" and record.target["errors"] == "code"
+    assert {o.check_id: o.status for o in record.outcomes}[scenario.id] == "passed"
 
 
 def test_stderr_tail_keeps_the_error_and_drops_blank_lines_and_stack_frames() -> None:

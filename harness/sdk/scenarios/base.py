@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from harness.checks import Source
@@ -98,6 +98,14 @@ class Scenario:
         if behaviour == "2026" and self.retries_2026 is not None:
             return self.retries_2026
         return self
+
+    def for_errors(self, typing: str) -> Scenario:
+        """The scenario as it applies to an SDK whose errors are typed this way (`code`: one
+        error type for every service error, told apart by code; else a type per modeled
+        error): for `code`, whether the error was the modeled type is not judged."""
+        if typing != "code" or self.expect.modeled is None:
+            return self
+        return replace(self, expect=replace(self.expect, modeled=None))
 
     @property
     def proxied(self) -> bool:
