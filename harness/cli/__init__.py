@@ -34,6 +34,7 @@ SUBCOMMANDS: dict[str, str] = {
     "diff": "compare two results.json files; exit 1 on any regression",
     "merge": "join the results.json of a run's shards into one set of reports",
     "selftest": "prove the harness's power: every emulator fault and SDK bug caught",
+    "proxy": "judge an application's live traffic to an endpoint",
 }
 TRACEBACK_VARIABLE = "AHI_CONTRACT_TRACEBACK"
 INTERRUPTED = 130
@@ -309,7 +310,7 @@ def misplaced(
     return None
 
 
-REPORTING = ("server", "sdk", "selftest")
+REPORTING = ("server", "sdk", "selftest", "proxy")
 """The commands whose runs write reports."""
 NOT_RUNS = frozenset({"--list-checks", "--list-scenarios", "--plan", "--protocol-doc"})
 """Options that make those commands print something instead of running."""

@@ -125,6 +125,8 @@ class SuiteContext:
         """When the run began, on this machine's clock."""
         self.unobserved = RunModel()
         """What requests the probe did not send (schemathesis's) made, for tear-down."""
+        self.replay_note: str | None = f"replay with --seed {seed}"
+        """Added to the evidence of every failure: how to run the same checks again."""
 
     @property
     def env(self) -> Environment:
@@ -156,7 +158,8 @@ class SuiteContext:
             evidence = [exchange.evidence(note) for exchange in exchanges]
             if not exchanges and note:
                 evidence = [Evidence(note=note)]
-            evidence.append(Evidence(note=f"replay with --seed {self.seed}"))
+            if self.replay_note is not None:
+                evidence.append(Evidence(note=self.replay_note))
         self.record.add(
             Outcome(
                 check_id, subject, "passed" if ok else "failed", "" if ok else message, evidence

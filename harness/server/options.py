@@ -204,7 +204,7 @@ class CredentialsMissing(ValueError):
     """A remote target was named and no credentials could be found."""
 
 
-def _resolved(values: Mapping[str, Any]) -> tuple[AwsCredentials | None, str | None]:
+def resolve_credentials(values: Mapping[str, Any]) -> tuple[AwsCredentials | None, str | None]:
     """Credentials and region from the options, else from botocore's resolution."""
     access_key, secret_key = values.get("access_key"), values.get("secret_key")
     explicit = None
@@ -245,7 +245,7 @@ def server_options(values: Mapping[str, Any]) -> ServerOptions:
         shard=values.get("shard"),
     )
     if endpoint:
-        credentials, region = _resolved(values)
+        credentials, region = resolve_credentials(values)
         if credentials is None:
             raise CredentialsMissing(
                 f"{endpoint} needs credentials: none in the options, the environment, "

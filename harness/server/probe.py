@@ -141,7 +141,7 @@ def exchange_from_schemathesis(case_id: str, interaction: Any, step: str) -> Exc
     return exchange
 
 
-def _decoded(body: bytes, encoding: str | None) -> bytes:
+def content_decoded(body: bytes, encoding: str | None) -> bytes:
     """`body` with a gzip or deflate Content-Encoding undone; as it is when that fails."""
     try:
         if (encoding or "").strip().lower() == "gzip":
@@ -257,7 +257,7 @@ class Probe:
             exchange.headers = dict(response.headers)
             with response:
                 exchange.wire_body = response.raw.read(decode_content=False)
-            exchange.body = _decoded(exchange.wire_body, exchange.header("Content-Encoding"))
+            exchange.body = content_decoded(exchange.wire_body, exchange.header("Content-Encoding"))
         except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as error:
             exchange.error = f"{type(error).__name__}: {error}"
         exchange.elapsed = time.monotonic() - started

@@ -67,6 +67,7 @@ def test_the_walk_covers_every_command_and_spec_action() -> None:
         "diff",
         "merge",
         "selftest",
+        "proxy",
     }
 
 
@@ -85,8 +86,9 @@ def test_every_help_has_a_description_every_option_and_the_exit_statuses(
     statuses = text.split("exit status:\n", 1)[1].split("\nenvironment:\n", 1)
     assert len(statuses) == 2, f"{label}: no exit status or environment section"
     codes = re.findall(r"^  (\d+) ", statuses[0], flags=re.M)
-    # The emulator is a service: SIGINT and SIGTERM are how it is stopped, with exit 0.
-    stopped = set() if label == "emulator" else {"130", "143"}
+    # The emulator and the proxy are services: SIGINT and SIGTERM are how they are stopped,
+    # with exit 0.
+    stopped = set() if label in ("emulator", "proxy") else {"130", "143"}
     assert {"0", "2", *stopped} <= set(codes), label
     assert "AHI_CONTRACT_TRACEBACK" in statuses[1]
 
@@ -108,6 +110,7 @@ def test_exit_1_says_what_it_means_for_each_command() -> None:
         "server": "a check failed",
         "sdk": "a scenario failed",
         "selftest": "a fault or bug missed",
+        "proxy": "a check failed",
     }
     for label, says in meaning.items():
         line = re.search(r"^  1 +(.*)$", helps[label], flags=re.M)

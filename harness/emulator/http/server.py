@@ -60,6 +60,8 @@ class ServerSettings:
     answer."""
     shutdown_timeout: int = 3
     """Seconds `stop` waits for requests in flight."""
+    max_body_bytes: int = MAX_BODY_BYTES
+    """A longer request body is answered 413 before the application sees it."""
 
 
 class HealthAndLog:
@@ -218,12 +220,13 @@ class _Server(wsgi.Server):
 
     ConnectionClass = _Connection
     _connections: Any
+    max_body_bytes = MAX_BODY_BYTES
 
     def prepare(self) -> None:
         super().prepare()
         self._connections.close()
         self._connections = Front(
-            self, FrontLimits(MAX_HEADER_BYTES, MAX_BODY_BYTES, float(self.timeout))
+            self, FrontLimits(MAX_HEADER_BYTES, self.max_body_bytes, float(self.timeout))
         )
 
     def error_log(self, msg: str = "", level: int = 20, traceback: bool = False) -> None:
@@ -251,6 +254,7 @@ class HttpServer:
             request_queue_size=128,
         )
         self._server.max_request_header_size = MAX_HEADER_BYTES
+        self._server.max_body_bytes = self.settings.max_body_bytes
         self._server.server_name = "ahi-contract-emulator"
         self._thread: threading.Thread | None = None
         self.url = ""

@@ -63,6 +63,8 @@ def response_time(totals: RunTotals, check: Check) -> None:
                 operation,
                 "passed" if ok else "failed",
                 f"median {median:.3f} s, slowest {slowest:.3f} s over {len(times)} answers",
-                [] if ok else [Evidence(note=f"replay with --seed {totals.record.seed}")],
+                []
+                if ok or totals.record.seed is None
+                else [Evidence(note=f"replay with --seed {totals.record.seed}")],
             )
         )
