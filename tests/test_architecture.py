@@ -22,6 +22,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("harness.sdk", "harness.server"),
     ("harness.server.checks",),
     (
+        "harness.proxy",
         "harness.server.environment",
         "harness.server.machine",
         "harness.server.runner",
@@ -32,7 +33,8 @@ LAYERS: tuple[tuple[str, ...], ...] = (
 )
 """From the bottom up: a module imports modules of its own layer or of those below.
 Checks sit above what they share (context, probe, scenes, the registry); units, the
-state machine and set-up above the checks; front ends at the top."""
+state machine, set-up and the contract proxy (which judges with the registry) above the
+checks; front ends at the top."""
 
 CHECKS = "harness.server.checks"
 

@@ -10,9 +10,11 @@ Each new failure is handed to `report` as it is found.
 
 from __future__ import annotations
 
+import queue
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from harness import __version__
@@ -21,11 +23,12 @@ from harness.model import load_pinned_model
 from harness.proxy.rules import REQUEST_CHECKS, Sent
 from harness.proxy.upstream import Upstream
 from harness.report.record import Outcome, RunRecord
+from harness.sdk.stub import RecordedRequest
 from harness.server import units
 from harness.server.context import Profile, SuiteContext, Target
 from harness.server.expect import judge_exchange
 from harness.server.probe import Exchange, Probe
-from harness.server.registry import EXCHANGE, Answered, RunTotals
+from harness.server.registry import EXCHANGE, SUITE_STEP, RunTotals, answered
 from harness.spec.build import build_spec
 
 NO_DEADLINE = 10 * 365 * 24 * 3600.0
@@ -80,55 +83,67 @@ class LiveJudge:
         self._report = report
         self._lock = threading.Lock()
         self._reported = 0
-        self._calls: dict[str, list[Any]] = {}
+        self._calls: dict[str, list[RecordedRequest]] = {}
+        self._queue: queue.Queue[tuple[Sent, Exchange] | None] = queue.Queue()
+        self._worker = threading.Thread(target=self._judge_all, name="judge", daemon=True)
+        self._worker.start()
         self.requests = 0
         self.passed_through = 0
-
-    def attempts(self, invocation: str | None, request: Any) -> list[Any]:
-        """The requests of one call so far (by `amz-sdk-invocation-id`), `request` last."""
-        with self._lock:
-            if invocation is None:
-                return [request]
-            calls = self._calls.setdefault(invocation, [])
-            calls.append(request)
-            return list(calls)
 
     def pass_through(self) -> None:
         """Count a request for another host, passed on unjudged."""
         with self._lock:
             self.passed_through += 1
 
-    def judge_request(self, sent: Sent) -> None:
-        """Judge one request by every request rule."""
-        subject = sent.operation.name if sent.operation is not None else sent.request.method
+    def submit(self, sent: Sent, exchange: Exchange) -> None:
+        """Hand one request and what came back to the judging thread: the relay answers
+        the application without waiting for the verdicts."""
         with self._lock:
             self.requests += 1
-            for filed in REQUEST_CHECKS:
-                problems = filed.problems(sent)
-                if problems is None:
-                    continue
-                self.context.verdict(
-                    filed.check.id,
-                    subject,
-                    not problems,
-                    "; ".join(problems),
-                    note=f"request {sent.request.method} {sent.request.path}",
-                )
+        self._queue.put((sent, exchange))
+
+    def _judge_all(self) -> None:
+        """The judging thread: each exchange in the order it was handed over."""
+        while (item := self._queue.get()) is not None:
+            sent, exchange = item
+            subject = sent.operation.name if sent.operation is not None else sent.request.method
+            try:
+                self._judge_request(replace(sent, attempts=self._attempts(sent)), subject, exchange)
+                if sent.operation is not None:
+                    self._judge_answer(sent.operation.name, exchange)
+            except Exception as error:  # a check that broke must not stop the judging
+                self.context.error(SUITE_STEP.id, subject, f"judging failed: {error!r}", exchange)
             self._tell()
 
-    def judge_answer(self, operation: str, exchange: Exchange) -> None:
-        """Learn from one exchange and judge its answer by the checks of each exchange."""
-        with self._lock:
-            probe = self.context.probe
-            probe.history.append(exchange)
-            for observer in probe.observers:
-                observer(exchange)
-            judge_exchange(self.context, operation, exchange)
-            self._tell()
+    def _attempts(self, sent: Sent) -> list[RecordedRequest]:
+        """The requests of one call so far (by `amz-sdk-invocation-id`), this one last."""
+        invocation = sent.request.header("amz-sdk-invocation-id")
+        if invocation is None:
+            return [sent.request]
+        calls = self._calls.setdefault(invocation, [])
+        calls.append(sent.request)
+        return list(calls)
+
+    def _judge_request(self, sent: Sent, subject: str, exchange: Exchange) -> None:
+        for filed in REQUEST_CHECKS:
+            problems = filed.problems(sent)
+            if problems is not None:
+                self.context.verdict(
+                    filed.check.id, subject, not problems, "; ".join(problems), exchange
+                )
+
+    def _judge_answer(self, operation: str, exchange: Exchange) -> None:
+        probe = self.context.probe
+        probe.history.append(exchange)
+        for observer in probe.observers:
+            observer(exchange)
+        judge_exchange(self.context, operation, exchange)
 
     def finish(self) -> RunRecord:
         """Judge the whole history (polling, with the proxy's credentials, every job last
         seen running until it ends) and the run, and close the record."""
+        self._queue.put(None)
+        self._worker.join()
         with self._lock:
             self.context.deadline = self.context.probe.deadline = (
                 time.monotonic() + self.context.profile.job_timeout_seconds + 30.0
@@ -142,15 +157,9 @@ class LiveJudge:
                     )
                     continue
                 judged(self.context)
-            answers = [
-                Answered(
-                    seen.operation, seen.exchange.elapsed, seen.exchange.header("x-amzn-RequestId")
-                )
-                for seen in self.context.model.observations
-                if seen.exchange.status is not None
-            ]
+            totals = RunTotals(self.record, answered(self.context.model))
             for filed in units.at_run_end():
-                filed(RunTotals(self.record, answers))
+                filed(totals)
             self._tell()
             self.record.target.update(requests=self.requests, passedThrough=self.passed_through)
             self.record.finished_at = time.time()

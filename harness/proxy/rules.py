@@ -20,7 +20,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from functools import cache
+from functools import cache, cached_property
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -67,6 +67,19 @@ class Sent:
     def operation(self) -> Operation | None:
         return self.match.route.operation if self.match is not None else None
 
+    @cached_property
+    def decoded(self) -> tuple[dict[str, Any] | None, str | None]:
+        """The request's input in model member names, or why it cannot be read."""
+        assert self.match is not None
+        request = self.request
+        try:
+            values = decode_input(
+                self.match, request.raw_query, request.header("content-type"), request.body
+            )
+        except ServiceError as error:
+            return None, error.message
+        return values, None
+
 
 Rule = Callable[[Sent], list[str] | None]
 """A rule's problems with one request; None when the request gives it nothing to judge."""
@@ -109,17 +122,9 @@ def routes() -> Routes:
     return Routes(operations())
 
 
-def _decoded(sent: Sent) -> tuple[dict[str, Any] | None, str | None]:
-    """The request's input in model member names, or why it cannot be read."""
-    assert sent.match is not None
-    request = sent.request
-    try:
-        values = decode_input(
-            sent.match, request.raw_query, request.header("content-type"), request.body
-        )
-    except ServiceError as error:
-        return None, error.message
-    return values, None
+@cache
+def validator() -> InputValidator:
+    return InputValidator(pinned_model())
 
 
 def _upper_escapes(path: str) -> str:
@@ -150,7 +155,7 @@ def binds_an_operation(sent: Sent) -> list[str]:
     "RestJsonHttpRequestLabelEscaping, RestJsonQueryStringMap",
 )
 def serialization(sent: Sent) -> list[str]:
-    values, reason = _decoded(sent)
+    values, reason = sent.decoded
     if values is None:
         return [f"the request cannot be read as {sent.operation and sent.operation.name}: {reason}"]
     assert sent.operation is not None
@@ -202,7 +207,7 @@ def _blob_problems(shape_name: str, value: Any, path: str) -> list[str]:
     "in a JSON body are base64",
 )
 def input_valid(sent: Sent) -> list[str] | None:
-    values, _ = _decoded(sent)
+    values, _ = sent.decoded
     if values is None:
         return None  # REQUEST-SERIALIZATION says why
     assert sent.operation is not None
@@ -213,7 +218,7 @@ def input_valid(sent: Sent) -> list[str] | None:
     if payload is not None and payload.type == "structure":
         shape, document = payload.shape, values.get(payload.name, {})
     try:
-        InputValidator(pinned_model()).check(shape, document)
+        validator().check(shape, document)
     except ServiceError as error:
         return [error.message]
     return _blob_problems(shape, document, "")
@@ -260,7 +265,7 @@ def body_form(sent: Sent) -> list[str]:
 def token_filled(sent: Sent) -> list[str] | None:
     assert sent.operation is not None
     tokens = sent.operation.idempotency_tokens
-    values, _ = _decoded(sent)
+    values, _ = sent.decoded
     if not tokens or values is None:
         return None
     return [f"{m.name} is not sent" for m in tokens if values.get(m.name) in (None, "")]

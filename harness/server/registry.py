@@ -36,6 +36,7 @@ from harness.report.record import RunRecord
 from harness.server.context import SuiteContext
 from harness.server.derived import Covered
 from harness.server.probe import Exchange
+from harness.server.run_model import RunModel
 
 CheckBody = Callable[[SuiteContext, Check], None]
 Covers = Callable[[], Iterable[Covered]]
@@ -107,6 +108,15 @@ class RunTotals:
 
     record: RunRecord
     answers: list[Answered]
+
+
+def answered(model: RunModel) -> list[Answered]:
+    """Every request of `model` that got an answer, as the run-level checks read it."""
+    return [
+        Answered(seen.operation, seen.exchange.elapsed, seen.exchange.header("x-amzn-RequestId"))
+        for seen in model.observations
+        if seen.exchange.status is not None
+    ]
 
 
 RunBody = Callable[[RunTotals, Check], None]

@@ -44,7 +44,7 @@ from harness.server.environment import (
 )
 from harness.server.options import ServerOptions
 from harness.server.probe import Exchange, Probe
-from harness.server.registry import SUITE_STEP, Answered, RunTotals
+from harness.server.registry import SUITE_STEP, Answered, RunTotals, answered
 from harness.server.selection import Selection, UnknownCheck
 from harness.spec.build import build_spec
 
@@ -376,12 +376,7 @@ def run_units(
         for outcome in record.outcomes
         if outcome.check_id == SUITE_STEP.id or selection.selects(outcome.check)
     ]
-    answers = [
-        Answered(seen.operation, seen.exchange.elapsed, seen.exchange.header("x-amzn-RequestId"))
-        for seen in context.model.observations
-        if seen.exchange.status is not None
-    ]
-    return Units(outcomes, answers, journal, left)
+    return Units(outcomes, answered(context.model), journal, left)
 
 
 def _tear_down(context: SuiteContext, plan: Plan) -> list[Leftover]:

@@ -72,7 +72,7 @@ def run(workload: Workload, s3: Any) -> None:
     datastore = call("CreateDatastore", datastoreName="workload")["datastoreId"]
     workload.until(
         "GetDatastore",
-        lambda out: out["datastoreProperties"]["datastoreStatus"] == "ACTIVE",
+        lambda out: out["datastoreProperties"]["datastoreStatus"] != "CREATING",
         datastoreId=datastore,
     )
     call("ListDatastores")
