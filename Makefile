@@ -39,7 +39,7 @@ browser:
 test: setup browser
 	$(BIN)/ahi-contract spec check
 	$(MAKE) lint typecheck
-	$(BIN)/pytest -n auto --durations=15
+	$(BIN)/pytest -n 3 --durations=25
 
 selftest: setup
 	$(BIN)/ahi-contract selftest --report-dir $(REPORT_DIR)/selftest
