@@ -31,7 +31,7 @@ WORKFLOW = REPO / ".github" / "workflows" / "ci.yml"
 SELFTEST_SUBSET = ["--fault", "replay-new-job-id", "--bug", "namespace-kept"]
 SDK_SUBSET = ["--scenario", "SDK-ERR-*"]
 SHARDS = 3
-ADAPTER = "reference"  # the matrix has boto3 and js-v3; the in-process client is quicker
+ADAPTER = "reference"  # the matrix has the four bundled SDKs; the in-process client is quicker
 RUNS = f"selftest sdk-{ADAPTER}"
 
 
@@ -139,7 +139,7 @@ def test_the_test_job_runs_make_test_with_python_and_node() -> None:
     ("job", "matrix", "shards"),
     [
         ("selftest", {"shard": [1, 2, 3, 4]}, 4),
-        ("sdk", {"adapter": ["boto3", "js-v3"], "shard": [1, 2]}, 2),
+        ("sdk", {"adapter": ["boto3", "aiobotocore", "js-v3", "js-v2"], "shard": [1, 2]}, 2),
     ],
 )
 def test_the_shard_jobs_split_by_their_matrix(
