@@ -125,6 +125,9 @@ class SuiteContext:
         """When the run began, on this machine's clock."""
         self.unobserved = RunModel()
         """What requests the probe did not send (schemathesis's) made, for tear-down."""
+        self.creating: tuple[str, str] | None = None
+        """The CreateDatastore set-up sent (name and clientToken), for tear-down to send
+        again when its answer was lost."""
         self.replay_note: str | None = f"replay with --seed {seed}"
         """Added to the evidence of every failure: how to run the same checks again."""
 

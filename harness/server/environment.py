@@ -121,16 +121,30 @@ def run_name(run_id: str) -> str:
     return f"ahi-contract-{run_id}"
 
 
+def _unanswered_create(context: SuiteContext) -> list[str]:
+    """The data store of a set-up's CreateDatastore whose answer was lost (an interrupt or
+    a timeout while it was in flight): the request sent again with its clientToken names
+    it once it is made, however late the target makes it (a replay with the same token
+    makes nothing new), or makes it now, for tear-down to remove."""
+    if context.creating is None or context.model.datastores:
+        return []
+    name, token = context.creating
+    exchange = context.create_datastore(datastoreName=name, clientToken=token)
+    body = exchange.json() if exchange.status == 200 else None
+    made = body.get("datastoreId") if isinstance(body, dict) else None
+    return [made] if isinstance(made, str) else []
+
+
 def prepare(context: SuiteContext, run_id: str, timeout: float = 120.0) -> Environment:
     """Create (or adopt) an ACTIVE data store and upload the known DICOM set to a new
     bucket. What it made before a failure is removed at tear-down."""
     datastore_id = context.target.datastore_id
     owns = datastore_id is None
     if datastore_id is None:
-        token = uuid.uuid4().hex
+        name, token = context.creating = run_name(run_id), uuid.uuid4().hex
         for pause in (0.0, *THROTTLED_RETRIES):
             time.sleep(pause)  # after a 429: retried with the same token, as an SDK would
-            exchange = context.create_datastore(datastoreName=run_name(run_id), clientToken=token)
+            exchange = context.create_datastore(datastoreName=name, clientToken=token)
             if exchange.status != 429:
                 break
         if exchange.error:
@@ -215,7 +229,8 @@ def tear_down(context: SuiteContext, lent_to: Path | None = None) -> list[Leftov
             _lent_image_sets(context, sweeper, lent, lent_to)
         made = [*context.model.datastores, *context.unobserved.datastores]
         if context.environment is None and lent is None and context.run_id:
-            made += sweeper.named(run_name(context.run_id))  # its answer may be lost
+            made += _unanswered_create(context)
+            made += sweeper.named(run_name(context.run_id))
         for datastore_id in dict.fromkeys(made):
             if datastore_id != lent:
                 _guarded(sweeper, f"data store {datastore_id}", sweeper.sweep, [datastore_id])

@@ -303,7 +303,7 @@ class _Interrupted:
         raise KeyboardInterrupt
 
 
-def test_what_set_up_made_before_its_answers_were_lost_is_removed_by_name(
+def test_what_set_up_made_before_its_answers_were_lost_is_removed(
     emulator: Emulator, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("AHI_CONTRACT_KEEP", raising=False)
@@ -313,7 +313,10 @@ def test_what_set_up_made_before_its_answers_were_lost_is_removed_by_name(
     name = environment.run_name(context.run_id)
     # The CreateDatastore answer never came back (an interrupt or a timeout), so the run
     # knows no id; someone else's data store of another name stays.
-    made = imaging.create_datastore(datastoreName=name)["datastoreId"]
+    context.creating = (name, uuid.uuid4().hex)
+    made = imaging.create_datastore(datastoreName=name, clientToken=context.creating[1])[
+        "datastoreId"
+    ]
     theirs = imaging.create_datastore(datastoreName=f"{name}-not-the-run")["datastoreId"]
     wait_until(lambda: {made, theirs} <= {i for i, _ in _statuses(imaging, "ACTIVE")}, 10, 0.1)
     context.s3 = _Interrupted(s3)
@@ -325,8 +328,33 @@ def test_what_set_up_made_before_its_answers_were_lost_is_removed_by_name(
     statuses = dict(_statuses(imaging))
     assert statuses[made] in ("DELETING", "DELETED")
     assert statuses[theirs] == "ACTIVE"
+    assert _named(imaging, name) == [made]  # sent again with its token: nothing new made
     assert name not in _buckets(emulator)
     imaging.delete_datastore(datastoreId=theirs)
+
+
+def test_a_create_whose_answer_was_lost_in_flight_is_found_by_its_token(
+    emulator: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The request may reach the target after tear-down has listed (it was in flight when
+    the interrupt came): sent again with the same clientToken, it names the data store
+    however late it was made; here it never arrived, so the replay makes it, and
+    tear-down removes it."""
+    monkeypatch.delenv("AHI_CONTRACT_KEEP", raising=False)
+    imaging = imaging_client(emulator)
+    context = _context_at(emulator.url, emulator.s3_url)
+    context.run_id = uuid.uuid4().hex[:12]
+    name = environment.run_name(context.run_id)
+    context.creating = (name, uuid.uuid4().hex)
+
+    assert tear_down(context) == []
+    (made,) = _named(imaging, name)
+    assert dict(_statuses(imaging))[made] in ("DELETING", "DELETED")
+
+
+def _named(imaging: Any, name: str) -> list[str]:
+    summaries = imaging.list_datastores(maxResults=50)["datastoreSummaries"]
+    return [s["datastoreId"] for s in summaries if s["datastoreName"] == name]
 
 
 def _statuses(imaging: Any, *wanted: str) -> list[tuple[str, str]]:
