@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Callable, Collection
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
@@ -125,6 +126,9 @@ class SuiteContext:
         """When the run began, on this machine's clock."""
         self.unobserved = RunModel()
         """What requests the probe did not send (schemathesis's) made, for tear-down."""
+        self.making: Callable[[], AbstractContextManager[None]] = nullcontext
+        """Wraps a request that makes something: the run defers a stop until its answer is
+        read (`harness.server.runner`)."""
         self.creating: tuple[str, str] | None = None
         """The CreateDatastore set-up sent (name and clientToken), for tear-down to send
         again when its answer was lost."""

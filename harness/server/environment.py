@@ -144,7 +144,8 @@ def prepare(context: SuiteContext, run_id: str, timeout: float = 120.0) -> Envir
         name, token = context.creating = run_name(run_id), uuid.uuid4().hex
         for pause in (0.0, *THROTTLED_RETRIES):
             time.sleep(pause)  # after a 429: retried with the same token, as an SDK would
-            exchange = context.create_datastore(datastoreName=name, clientToken=token)
+            with context.making():
+                exchange = context.create_datastore(datastoreName=name, clientToken=token)
             if exchange.status != 429:
                 break
         if exchange.error:

@@ -100,14 +100,15 @@ def observe(exchange: Exchange) -> Observation | None:
     )
 
 
-def date_offset(seen: Observation) -> float | None:
-    """The target's clock minus ours by one answer's `Date` header, compared with the middle
-    of its request's window; None when the request was unsigned or the header is missing."""
+def date_offset(seen: Observation) -> tuple[float, float] | None:
+    """The bounds of the target's clock minus ours that one answer allows: its `Date`
+    (whole seconds) was stamped while the request's window was open. None when the request
+    was unsigned or the header is missing."""
     window, date = seen.window, seen.exchange.header("Date")
     if window is None or not date:
         return None
     try:
-        server = parsedate_to_datetime(date).timestamp() + 0.5
+        server = parsedate_to_datetime(date).timestamp()
     except (TypeError, ValueError):
         return None
-    return server - (window[0] + window[1]) / 2
+    return server - window[1], server + 1.0 - window[0]

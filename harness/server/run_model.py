@@ -92,7 +92,7 @@ class RunModel:
         self._settled: dict[str, str] = {}
         self._read_versions: dict[int, str] = {}  # by id() of the exchange, kept alive here
         self._statuses: dict[str, list[tuple[str, Exchange]]] = {}
-        self._offsets: list[float] = []
+        self._offsets: list[tuple[float, float]] = []
 
     @classmethod
     def of(cls, history: Iterable[Exchange]) -> RunModel:
@@ -116,8 +116,17 @@ class RunModel:
 
     @property
     def offset(self) -> float:
-        """The target's clock minus ours: the median over its `Date` headers so far."""
-        return statistics.median(self._offsets) if self._offsets else 0.0
+        """The target's clock minus ours: the middle of the bounds every `Date` header so far
+        allows (the quickest answers bound it tightest; an answer held in a queue widens
+        only its own bounds), or, when they disagree (the clock jumped), the median of
+        their middles."""
+        if not self._offsets:
+            return 0.0
+        low = max(bound[0] for bound in self._offsets)
+        high = min(bound[1] for bound in self._offsets)
+        if low <= high:
+            return (low + high) / 2
+        return statistics.median((a + b) / 2 for a, b in self._offsets)
 
     def on_target_clock(self, window: tuple[float, float] | None) -> tuple[float, float] | None:
         """A request's local window as the target's clock saw it, widened by the tolerance."""

@@ -275,8 +275,28 @@ def _stop_share(signum: int, frame: object) -> None:
     if _worker["phase"] == "running":
         _worker["phase"] = "stopping"
         raise KeyboardInterrupt
-    if _worker["phase"] == "idle":
+    if _worker["phase"] in ("idle", "making"):
         _worker["stop"] = True
+
+
+@contextmanager
+def _making() -> Iterator[None]:
+    """Around a request that makes something (`SuiteContext.making`): a stop (the parent's
+    SIGUSR1 in a worker, a first SIGINT or SIGTERM in the main thread) waits until its
+    answer is read, so that what it made is known and removed at tear-down."""
+    running = _worker["phase"] == "running"
+    if running:
+        _worker["phase"] = "making"
+    try:
+        with _sheltered():
+            yield
+    finally:
+        if running:
+            _worker["phase"] = "running"
+            if _worker["stop"]:
+                _worker["stop"] = False
+                _worker["phase"] = "stopping"
+                raise KeyboardInterrupt
 
 
 def _cleaning_up() -> None:
@@ -343,6 +363,7 @@ def run_units(
     probe.journal, probe.step = journal, "set-up"
     context = SuiteContext(target, probe, record, plan.profile, plan.seed)
     context.run_id = uuid.uuid4().hex[:12]
+    context.making = _making
     try:
         context.environment = prepare(context, context.run_id)
     except TargetBroke as broke:
@@ -351,10 +372,12 @@ def run_units(
     except BaseException:
         _name_left(_tear_down(context, plan))
         raise
-    context.spec = build_spec(load_pinned_model())
     selection = plan.selection
-    every_step = selection.selects_any(units.ambient())
     try:
+        # A stop that lands while the spec is built (modules imported, dataclasses made)
+        # must not skip tear-down either.
+        context.spec = build_spec(load_pinned_model())
+        every_step = selection.selects_any(units.ambient())
         for name in names:
             for step in units.steps(name, context):
                 if not every_step and not selection.selects_any(step.judges):
@@ -365,6 +388,7 @@ def run_units(
         for judged in units.at_end():
             if selection.selects(judged.check):
                 judged(context)
+        _cleaning_up()  # a worker's stop from here on no longer skips the tear-down below
     except BaseException:
         _name_left(_tear_down(context, plan))
         raise

@@ -20,12 +20,13 @@ import pytest
 from harness.aws.sigv4 import AwsCredentials
 from harness.emulator import Emulator, Limits
 from harness.report.record import RunRecord
-from harness.server import cleanup, environment
+from harness.server import cleanup, environment, runner
 from harness.server.cleanup import Sweeper, remove_bucket
 from harness.server.context import PROFILES, SuiteContext, Target
 from harness.server.environment import OUTPUT_PREFIX, tear_down
 from harness.server.probe import Exchange, Probe
 from harness.server.run_model import Made
+from harness.server.selection import Selection
 from tests.emulator.conftest import (
     ROLE,
     active_datastore,
@@ -500,3 +501,23 @@ def test_a_target_that_breaks_clean_up_is_named_as_a_leftover_not_raised(
     left = tear_down(context)
     assert [leftover.what for leftover in left] == ["data store store"]
     assert "TypeError" in left[0].reason
+
+
+def _stopped_while_the_spec_is_built(*arguments: Any) -> Any:
+    raise KeyboardInterrupt
+
+
+def test_a_stop_while_the_spec_is_built_after_set_up_still_tears_down(
+    emulator: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Between set-up and the first unit the run builds its spec (modules imported,
+    dataclasses made): a worker's stop landing there once skipped tear-down."""
+    monkeypatch.delenv("AHI_CONTRACT_KEEP", raising=False)
+    monkeypatch.setattr(runner, "build_spec", _stopped_while_the_spec_is_built)
+    credentials = AwsCredentials("test", "test")
+    target = Target(emulator.url, "us-east-1", credentials, emulator.s3_url, credentials, ROLE)
+    plan = runner.Plan(PROFILES["quick"], 0, 10.0, Selection(("JOB-ENDS",)))
+    with pytest.raises(KeyboardInterrupt):
+        runner.run_units(target, plan, ["jobs"])
+    assert _standing(emulator) == []
+    assert _buckets(emulator) == []

@@ -90,7 +90,7 @@ def test_a_data_store_not_found_after_deletion_is_recorded_as_such() -> None:
     assert made is not None and made.id == STORE
 
 
-def test_the_clock_offset_is_the_median_of_the_date_headers_so_far() -> None:
+def test_a_clock_offset_the_date_headers_disagree_on_is_the_median_of_their_middles() -> None:
     now = time.time()
     model = RunModel()
     for skew in (100.0, 120.0, 3000.0):
@@ -181,3 +181,17 @@ def test_answers_of_the_wrong_shape_teach_nothing_and_raise_nothing() -> None:
     model = RunModel.of([_start(JOB, STORE, "t1"), _datastore(STORE, "ACTIVE"), *garbled])
     assert model.copies == {} and model.image_sets == {}
     assert [status for status, _ in model.statuses(JOB)] == ["SUBMITTED"]
+
+
+def test_answers_held_in_a_queue_do_not_move_the_clock_offset() -> None:
+    """Same clock, but most answers were stamped four seconds after they were sent (held in
+    a loaded target's queue): the quick answers bound the offset, and it stays near zero."""
+    now = float(int(time.time()))
+    model = RunModel()
+    for n in range(3):
+        model.observe(exchange("GET", "/datastore", {}, at=now + n, server_skew=0.0))
+    for n in range(7):
+        late = exchange("GET", "/datastore", {}, at=now + n, server_skew=4.0)
+        late.elapsed = 4.5
+        model.observe(late)
+    assert abs(model.offset) <= 0.5

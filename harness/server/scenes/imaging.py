@@ -189,9 +189,10 @@ def second_datastore(context: SuiteContext) -> str | None:
     """An empty data store of the suite's own, for scope checks."""
 
     def create() -> str | None:
-        exchange = context.create_datastore(
-            datastoreName="ahi-contract-scope", clientToken=uuid.uuid4().hex
-        )
+        with context.making():
+            exchange = context.create_datastore(
+                datastoreName="ahi-contract-scope", clientToken=uuid.uuid4().hex
+            )
         body = exchange.json() if exchange.status == 200 else None
         if not isinstance(body, dict) or not isinstance(body.get("datastoreId"), str):
             return None
