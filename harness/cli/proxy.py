@@ -141,11 +141,6 @@ def run(arguments: argparse.Namespace) -> int:
             record = proxy.finish()
             recording.record = record
             recording.keep(proxy.judge.context.probe.history)
-    record.target["nothingToJudge"] = [
-        check_id
-        for check_id in judged_checks()
-        if not any(outcome.check_id == check_id for outcome in record.outcomes)
-    ]
     written = write_reports(record, arguments.report_dir)
     print("\n".join(summary(record)))
     print(f"reports: {', '.join(str(path) for path in written)}")
@@ -193,7 +188,7 @@ def summary(record: RunRecord) -> list[str]:
     """The failures, what each check judged, and the counts."""
     judged = Counter(outcome.check_id for outcome in record.outcomes)
     failed = Counter(o.check_id for o in record.outcomes if o.status in ("failed", "error"))
-    idle = [check_id for check_id in judged_checks() if not judged[check_id]]
+    idle = record.target.get("nothingToJudge", [])
     lines = problem_lines(record)
     lines.append(
         f"{record.target.get('requests', 0)} requests judged "

@@ -161,7 +161,12 @@ class LiveJudge:
             for filed in units.at_run_end():
                 filed(totals)
             self._tell()
-            self.record.target.update(requests=self.requests, passedThrough=self.passed_through)
+            seen = {outcome.check_id for outcome in self.record.outcomes}
+            self.record.target.update(
+                requests=self.requests,
+                passedThrough=self.passed_through,
+                nothingToJudge=[check for check in judged_checks() if check not in seen],
+            )
             self.record.finished_at = time.time()
             return self.record
 

@@ -31,7 +31,7 @@ import urllib3
 from harness.proxy.judge import LiveJudge
 from harness.proxy.rules import Sent, routes
 from harness.proxy.upstream import Upstream
-from harness.report.curl import Signing
+from harness.report.curl import Signing, signing_of
 from harness.sdk.stub import RecordedRequest
 from harness.server.probe import Exchange, content_decoded
 
@@ -56,7 +56,6 @@ answer's is written again for the body as it is relayed."""
 POOL_SIZE = 32
 """Connections kept open to each upstream host: one per HTTP worker thread."""
 _SIGNING = frozenset({"authorization", "x-amz-date", "x-amz-security-token", "host"})
-_SCOPE_REGION = 2
 
 
 def _headers(environ: dict[str, Any]) -> list[tuple[str, str]]:
@@ -70,15 +69,6 @@ def _headers(environ: dict[str, Any]) -> list[tuple[str, str]]:
         if environ.get(key):
             found.append((name, str(environ[key])))
     return found
-
-
-def _signing(headers: dict[str, str]) -> Signing | None:
-    """How curl can sign the request again (the region of its scope), None when unsigned."""
-    authorization = headers.get("authorization") or ""
-    scope = authorization.partition("Credential=")[2].split(",")[0].split("/")
-    if len(scope) < 4:
-        return None
-    return Signing(scope[_SCOPE_REGION], session_token="x-amz-security-token" in headers)
 
 
 class Relay:
@@ -156,7 +146,7 @@ class Relay:
             self.upstream.url_for(sent.operation, target),
             headers,
             body,
-            _signing(lowered),
+            signing_of(lowered),
         )
         self.judge.submit(sent, exchange)
         self.on_judged()

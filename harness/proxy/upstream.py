@@ -11,6 +11,7 @@ host prefix goes to `runtime-medical-imaging.<region>.amazonaws.com`.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from urllib.parse import urlsplit
 
 from harness.aws.sigv4 import AwsCredentials, SigV4RequestsAuth
@@ -56,8 +57,7 @@ class Upstream:
     def names(self, authority: str) -> bool:
         """Whether an absolute request target's `authority` is this endpoint's, prefixed
         or not: such requests are judged, any other passes through."""
-        prefixes = {operation.host_prefix for operation in operations().values()}
-        return any(authority == prefix + self.authority for prefix in prefixes | {""})
+        return any(authority == prefix + self.authority for prefix in _host_prefixes())
 
     def url_for(self, operation: Operation | None, target: str) -> str:
         """The URL a request for `operation` with path and query `target` goes to."""
@@ -65,3 +65,9 @@ class Upstream:
             return self.url + target
         prefix = operation.host_prefix if operation is not None else ""
         return f"https://{prefix}{self.authority}{target}"
+
+
+@cache
+def _host_prefixes() -> frozenset[str]:
+    """Every host prefix of the model, the empty one included."""
+    return frozenset({"", *(operation.host_prefix for operation in operations().values())})

@@ -176,13 +176,18 @@ def strip_signature(curl: str) -> str:
     if parsed is None:
         return curl
     method, url, headers, body = parsed
-    authorization = header_value(headers, "Authorization") or ""
-    scope = _SCOPE.search(authorization)
-    signing = None
-    if scope is not None:
-        signing = Signing(
-            scope["region"],
-            scope["service"],
-            session_token=header_value(headers, "X-Amz-Security-Token") is not None,
-        )
-    return curl_command(method, url, headers, body, signing)
+    return curl_command(method, url, headers, body, signing_of(headers))
+
+
+def signing_of(headers: dict[str, str]) -> Signing | None:
+    """How curl can sign a request again that arrived signed with these headers: the region
+    and service of its credential scope, credentials from the environment; None when it
+    arrived unsigned."""
+    scope = _SCOPE.search(header_value(headers, "Authorization") or "")
+    if scope is None:
+        return None
+    return Signing(
+        scope["region"],
+        scope["service"],
+        session_token=header_value(headers, "X-Amz-Security-Token") is not None,
+    )
