@@ -139,10 +139,15 @@ class LiveJudge:
             observer(exchange)
         judge_exchange(self.context, operation, exchange)
 
+    def close(self) -> None:
+        """Let the judging thread end once it has judged what it holds (a session left
+        without `finish`)."""
+        self._queue.put(None)
+
     def finish(self) -> RunRecord:
         """Judge the whole history (polling, with the proxy's credentials, every job last
         seen running until it ends) and the run, and close the record."""
-        self._queue.put(None)
+        self.close()
         self._worker.join()
         with self._lock:
             self.context.deadline = self.context.probe.deadline = (

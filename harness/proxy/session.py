@@ -102,3 +102,4 @@ class ContractProxy:
     ) -> None:
         if self._record is None:
             self.server.stop()
+            self.judge.close()
