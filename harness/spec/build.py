@@ -347,7 +347,10 @@ def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
     """An optional request member may be JSON null: servers drop it (NULL-AS-ABSENT)."""
     if "$ref" in schema:
         return {"anyOf": [schema, {"type": "null"}]}
-    return {**schema, "type": [schema["type"], "null"]}
+    nullable = {**schema, "type": [schema["type"], "null"]}
+    if "enum" in schema:
+        nullable["enum"] = [*schema["enum"], None]
+    return nullable
 
 
 def _error_type_pattern(error_names: list[str]) -> str:

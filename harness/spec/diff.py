@@ -79,7 +79,9 @@ def _without_null(schema: dict[str, Any]) -> dict[str, Any]:
         return dict(next(branch for branch in branches if branch != {"type": "null"}))
     kind = schema.get("type")
     if isinstance(kind, list) and "null" in kind and len(kind) == 2:
-        return {**schema, "type": next(k for k in kind if k != "null")}
+        schema = {**schema, "type": next(k for k in kind if k != "null")}
+        if "enum" in schema:
+            schema["enum"] = [value for value in schema["enum"] if value is not None]
     return schema
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 import schemathesis
+from jsonschema import Draft202012Validator
 from openapi_spec_validator import validate
 
 from harness.imaging.frames import CONTENT_TYPES
@@ -174,7 +175,11 @@ class _Walker:
             assert schema["anyOf"][1] == {"type": "null"}, where
             return dict(schema["anyOf"][0])
         assert schema["type"][1] == "null", where
-        return {**schema, "type": schema["type"][0]}
+        assert Draft202012Validator(schema).is_valid(None), f"{where}: null is refused"
+        stripped = {**schema, "type": schema["type"][0]}
+        if "enum" in schema:
+            stripped["enum"] = [value for value in schema["enum"] if value is not None]
+        return stripped
 
     def member(self, member: dict[str, Any], schema: dict[str, Any], where: str) -> None:
         if member.get("idempotencyToken"):
