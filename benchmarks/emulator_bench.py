@@ -114,6 +114,44 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def _descendants(pid: int) -> list[int]:
+    """The processes below `pid` (the emulator's import processes and their forkserver)."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found: list[int] = []
+    pending = list(children.get(pid, ()))
+    while pending:
+        child = pending.pop()
+        found.append(child)
+        pending += children.get(child, ())
+    return found
+
+
+def _group_cpu_seconds(pids: list[int]) -> float:
+    total = 0.0
+    for pid in pids:
+        try:
+            total += _cpu_seconds(pid)
+        except OSError:
+            continue
+    return total
+
+
+def _group_peak_mib(pids: list[int]) -> float:
+    total = 0
+    for pid in pids:
+        try:
+            total += _peak_kib(pid)
+        except OSError:
+            continue
+    return total / 1024
+
+
 def _start_s3(server: str) -> tuple[subprocess.Popen[bytes], str]:
     port = _free_port()
     process = subprocess.Popen(
@@ -136,7 +174,8 @@ def _start_s3(server: str) -> tuple[subprocess.Popen[bytes], str]:
     raise RuntimeError("the S3 server did not start")
 
 
-def _start_emulator(s3_url: str) -> tuple[subprocess.Popen[str], str]:
+def _start_emulator(s3_url: str, processes: int | None) -> tuple[subprocess.Popen[str], str]:
+    chosen = [] if processes is None else ["--import-processes", str(processes)]
     process = subprocess.Popen(
         [
             sys.executable,
@@ -149,6 +188,7 @@ def _start_emulator(s3_url: str) -> tuple[subprocess.Popen[str], str]:
             "0.1",
             "--job-delay",
             "0",
+            *chosen,
         ],
         stdout=subprocess.PIPE,
         text=True,
@@ -175,9 +215,9 @@ def _clients(service: str, s3_url: str) -> tuple[Any, Any]:
 
 def _import(
     imaging: Any, s3: Any, datastore_id: str, count: int, tag: str, pids: tuple[int, int]
-) -> tuple[float, dict[str, Any], tuple[float, float]]:
+) -> tuple[float, dict[str, Any], tuple[float, float, float]]:
     """Upload `count` distinct files, import them; seconds, the job, CPU seconds of
-    (emulator, S3)."""
+    (emulator, its import processes, S3)."""
     bucket = f"bench-{tag}"
     s3.create_bucket(Bucket=bucket)
     files = DistinctFiles()
@@ -191,7 +231,8 @@ def _import(
 
     with ThreadPoolExecutor(max_workers=16) as pool:
         list(pool.map(put, range(count)))
-    cpu = [_cpu_seconds(pid) for pid in pids]
+    workers = _descendants(pids[0])
+    cpu = [_cpu_seconds(pids[0]), _group_cpu_seconds(workers), _cpu_seconds(pids[1])]
     started = time.monotonic()
     job_id = imaging.start_dicom_import_job(
         datastoreId=datastore_id,
@@ -203,7 +244,11 @@ def _import(
         job = imaging.get_dicom_import_job(datastoreId=datastore_id, jobId=job_id)["jobProperties"]
         if job["jobStatus"] in ("COMPLETED", "FAILED"):
             elapsed = time.monotonic() - started
-            used = (_cpu_seconds(pids[0]) - cpu[0], _cpu_seconds(pids[1]) - cpu[1])
+            used = (
+                _cpu_seconds(pids[0]) - cpu[0],
+                _group_cpu_seconds(_descendants(pids[0])) - cpu[1],
+                _cpu_seconds(pids[1]) - cpu[2],
+            )
             if job["jobStatus"] == "COMPLETED":
                 manifest = s3.get_object(
                     Bucket=bucket,
@@ -350,12 +395,17 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--load-processes", type=int, default=2)
     parser.add_argument("--s3-server", choices=("werkzeug", "cheroot"), default="werkzeug")
+    parser.add_argument(
+        "--import-processes",
+        type=int,
+        help="the emulator's --import-processes (default: the emulator's own default)",
+    )
     parser.add_argument("--skip-import", action="store_true", help="only the request rates")
     arguments = parser.parse_args()
 
     _start_seconds()
     s3_process, s3_url = _start_s3(arguments.s3_server)
-    emulator, service = _start_emulator(s3_url)
+    emulator, service = _start_emulator(s3_url, arguments.import_processes)
     try:
         imaging, s3 = _clients(service, s3_url)
         datastore_id = imaging.create_datastore(datastoreName="bench")["datastoreId"]
@@ -375,14 +425,17 @@ def main() -> None:
             pids = (emulator.pid, s3_process.pid)
             elapsed, job, used = _import(imaging, s3, datastore_id, count, tag, pids)
             peak = _peak_kib(emulator.pid) / 1024
+            workers = _descendants(emulator.pid)
             summary = job.get("jobSummary", {})
             print(
                 f"import of {count} files: {job['jobStatus']} in {elapsed:.2f} s "
                 f"({summary.get('numberOfImportedFiles')} imported, "
                 f"{summary.get('numberOfGeneratedImageSets')} image sets), "
-                f"{count / elapsed:.1f} files/s, emulator peak RSS {peak:.1f} MiB "
-                f"(baseline {baseline / 1024:.1f} MiB); CPU ms per file: emulator "
-                f"{1000 * used[0] / count:.1f}, S3 {1000 * used[1] / count:.1f}"
+                f"{count / elapsed:.1f} files/s; peak RSS: emulator {peak:.1f} MiB "
+                f"(baseline {baseline / 1024:.1f} MiB), its {len(workers)} import processes "
+                f"{_group_peak_mib(workers):.1f} MiB together; CPU ms per file: emulator "
+                f"{1000 * used[0] / count:.1f}, import processes {1000 * used[1] / count:.1f}, "
+                f"S3 {1000 * used[2] / count:.1f}"
             )
         job_path = f"/getDICOMImportJob/datastore/{datastore_id}/job/{job['jobId']}"
         frame_path, frame_body = _frame_request(imaging, datastore_id)

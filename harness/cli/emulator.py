@@ -20,6 +20,7 @@ from harness.arguments.types import non_negative_int, url
 from harness.cli import TRACEBACK_VARIABLE, did_you_mean
 from harness.emulator import FAULTS, Emulator, EmulatorConfig, Limits
 from harness.emulator.http.server import HEALTH_PATH
+from harness.emulator.imports.preparation import PROCESS_MIN_FILES, default_processes
 from harness.emulator.loading import (
     Loader,
     LoadError,
@@ -223,6 +224,15 @@ def register(subcommands: Any) -> None:
         help="seconds a job stays SUBMITTED before it runs",
     )
     parser.add_argument(
+        "--import-processes",
+        type=non_negative_int,
+        default=default_processes(),
+        metavar="N",
+        help="worker processes that prepare the files of an import of at least "
+        f"{PROCESS_MIN_FILES} files; 0 prepares them on threads of the service's process "
+        "(default: %(default)s: one a core but one, up to 4)",
+    )
+    parser.add_argument(
         "--write-delay",
         type=seconds,
         default=defaults.image_set_write_seconds,
@@ -296,6 +306,7 @@ def config_from(arguments: argparse.Namespace, access_log: IO[str] | None = None
             image_set_write_seconds=arguments.write_delay,
         ),
         access_log=access_log,
+        import_processes=arguments.import_processes,
     )
 
 

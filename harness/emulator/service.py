@@ -42,6 +42,9 @@ class EmulatorConfig:
     region: str = "us-east-1"
     limits: Limits = field(default_factory=Limits)
     worker_threads: int = 2
+    import_processes: int = 0
+    """Worker processes that prepare the files of large imports (see `preparation`); 0,
+    the default for an emulator inside another program, keeps them on threads."""
     http: ServerSettings = field(default_factory=ServerSettings)
     access_log: IO[str] | None = None
 
@@ -88,7 +91,11 @@ class Emulator:
         account = Account(self._store, self.faults, self.config.limits, region=self.config.region)
         self.resources = resources = Resources.of(account)
         self._worker = ImportWorker(
-            resources.jobs, resources.image_sets, self.s3, threads=self.config.worker_threads
+            resources.jobs,
+            resources.image_sets,
+            self.s3,
+            threads=self.config.worker_threads,
+            processes=self.config.import_processes,
         )
         self.resumed_jobs = self._worker.resume_unfinished()
         app = EmulatorApp(load_pinned_model(), resources.owners(), self.credentials, self.faults)

@@ -51,7 +51,6 @@ Harness decisions (IMPORT-GROUPING) where that material is silent:
 from __future__ import annotations
 
 import copy
-import hashlib
 import json
 from dataclasses import dataclass, field
 from typing import Any
@@ -64,25 +63,6 @@ from harness.emulator.records import ImageSet, new_id
 from harness.imaging.frames import frame_id
 
 FLUSH_EVERY = 32
-SEPARATORS = (",", ":")
-
-
-def _content(prepared: PreparedInstance) -> tuple[str, bytes]:
-    """The instance's entry as JSON (with the file's own frame IDs), and what makes two files
-    identical: a digest of their Patient, Study, Series and instance metadata and frames."""
-    document = prepared.document
-    entry = json.dumps(prepared.entry(), separators=SEPARATORS)
-    upper = [
-        document.get("Patient"),
-        document.get("Study", {}).get("DICOM"),
-        series_of(document)[prepared.series_instance_uid].get("DICOM"),
-    ]
-    digest = hashlib.blake2b(json.dumps(upper, separators=SEPARATORS).encode(), digest_size=20)
-    digest.update(entry.encode())
-    for frame in prepared.frames:
-        digest.update(len(frame).to_bytes(8, "little"))
-        digest.update(frame)
-    return entry, digest.digest()
 
 
 @dataclass
@@ -132,7 +112,7 @@ class ImportBatch:
         series = (str(tags.get("DICOMStudyInstanceUID") or ""), prepared.series_instance_uid)
         grouping = grouping_values(tags)
         sop = prepared.sop_instance_uid
-        staged, digest = _content(prepared)
+        staged, digest = prepared.entry_json, prepared.digest
         variant = 0
         while True:
             group = self.groups.get((series, grouping, variant))

@@ -1,16 +1,19 @@
-"""One input file of an import, from S3 to a prepared instance: fetch, accept, encode
-frames, describe.
+"""One input file of an import, from its bytes to a prepared instance: accept, encode
+frames, describe, and say what makes two files identical.
 
-Runs on the import's file threads; nothing here touches the store. A file that
-cannot be stored (its pixel data does not decode, or its syntax is one the harness
-cannot store) is rejected like any other invalid file.
+Pure work on one file, run on the import's file threads or its preparation processes
+(see `preparation`); nothing here reads S3 or touches the store. A file that cannot be
+stored (its pixel data does not decode, or its syntax is one the harness cannot store) is
+rejected like any other invalid file.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import warnings
 from dataclasses import dataclass
-from typing import Any
+from typing import IO, Any
 
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.uid import UID
@@ -22,11 +25,11 @@ from harness.emulator.imports.dicom_acceptance import (
     inspect_p10,
     invalid_value,
 )
-from harness.emulator.storage.s3 import ObjectReader, S3ReadError
 from harness.imaging.frames import IMPLICIT_VR_LITTLE_ENDIAN, frames_of, stored_syntax
 from harness.imaging.metadata import metadata_document
 
 PLACEHOLDER_ID = "0" * 32
+SEPARATORS = (",", ":")
 
 
 @dataclass
@@ -34,7 +37,10 @@ class PreparedInstance:
     """One file, read and encoded, ready to join an image set.
 
     `document` is the file's own one-instance metadata document; `frames` the stored
-    bytes of its frames in index order, in `stored_syntax`.
+    bytes of its frames in index order, in `stored_syntax`; `entry_json` the instance's
+    entry as JSON (with the file's own frame IDs); `digest` what makes two files identical
+    (see `grouping`): a digest of their Patient, Study, Series and instance metadata and
+    their stored frames.
     """
 
     key: str
@@ -43,6 +49,8 @@ class PreparedInstance:
     document: dict[str, Any]
     stored_syntax: str
     frames: list[bytes]
+    entry_json: str
+    digest: bytes
 
     @property
     def tags(self) -> dict[str, Any]:
@@ -65,23 +73,18 @@ Outcome = PreparedInstance | Rejected | Unreadable
 
 
 def prepare(
-    s3: ObjectReader,
-    bucket: str,
+    source: IO[bytes],
     key: str,
     datastore_id: str,
     lossless_storage_format: str | None,
     *,
     accept_broken: bool = False,
-) -> Outcome:
-    """Read `s3://bucket/key` and prepare it for its image set, or say why it cannot be."""
-    try:
-        source = s3.open(bucket, key)
-    except S3ReadError as error:
-        return Unreadable(f"Unable to read: {error}")
-    with source:
-        verdict = inspect_p10(source, check_values=False)  # type: ignore[arg-type]
+) -> PreparedInstance | Rejected:
+    """Prepare the file `key` (its bytes in `source`, at the start) for its image set, or
+    say why it cannot be."""
+    verdict = inspect_p10(source, check_values=False)  # type: ignore[arg-type]
     if isinstance(verdict, Rejected) and accept_broken:
-        verdict = Accepted(f"2.25.{len(key)}", "2.25.1", f"2.25.{abs(hash(key))}", _stub(key))
+        verdict = Accepted(f"2.25.{len(key)}", "2.25.1", _stub_uid(key), _stub(key))
     if isinstance(verdict, Rejected):
         return verdict
     dataset = verdict.dataset
@@ -107,13 +110,25 @@ def _prepared(
         warnings.simplefilter("ignore")
         frames = frames_of(dataset, lossless_storage_format)
         document = metadata_document(datastore_id, PLACEHOLDER_ID, [(dataset, frames, target)])
+    series_uid = str(dataset.get("SeriesInstanceUID", ""))
+    series = series_of(document)[series_uid]
+    entry = json.dumps(series["Instances"][verdict.sop_instance_uid], separators=SEPARATORS)
+    upper = [document.get("Patient"), document.get("Study", {}).get("DICOM"), series.get("DICOM")]
+    digest = hashlib.blake2b(json.dumps(upper, separators=SEPARATORS).encode(), digest_size=20)
+    digest.update(entry.encode())
+    stored = [frame.encoded for frame in frames]
+    for data in stored:
+        digest.update(len(data).to_bytes(8, "little"))
+        digest.update(data)
     return PreparedInstance(
         key=key,
         sop_instance_uid=verdict.sop_instance_uid,
-        series_instance_uid=str(dataset.get("SeriesInstanceUID", "")),
+        series_instance_uid=series_uid,
         document=document,
         stored_syntax=target,
-        frames=[frame.encoded for frame in frames],
+        frames=stored,
+        entry_json=entry,
+        digest=digest.digest(),
     )
 
 
@@ -124,5 +139,10 @@ def _stub(key: str) -> Dataset:
     dataset.file_meta.TransferSyntaxUID = UID(IMPLICIT_VR_LITTLE_ENDIAN)
     dataset.StudyInstanceUID = f"2.25.{len(key)}"
     dataset.SeriesInstanceUID = "2.25.1"
-    dataset.SOPInstanceUID = f"2.25.{abs(hash(key))}"
+    dataset.SOPInstanceUID = _stub_uid(key)
     return dataset
+
+
+def _stub_uid(key: str) -> str:
+    """A SOP Instance UID for a broken file, the same for its key in every process."""
+    return f"2.25.{int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), 'big')}"

@@ -1,9 +1,10 @@
 """The import worker: reads DICOM P10 objects from S3, builds image sets, writes results back.
 
 Each job lists every object under `inputS3Uri` (paginated, nested folders
-included) and prepares the files on a pool of file threads (fetch, accept,
-encode frames, describe: see `input_files`), a bounded number at a time, so memory
-stays flat however many files there are. In listing order, each prepared file is
+included) and reads the files on a pool of file threads, a bounded number at a time, so
+memory stays flat however many files there are; each file is prepared (accept, encode
+frames, describe: see `input_files`) on its thread or, in a large job, on the worker
+processes (see `preparation`). In listing order, each prepared file is
 staged into its group (see `grouping`); at the end the groups become image sets
 in one transaction, and the results go under the job's output folder as the
 developer guide's 'Understanding import jobs' describes: `SUCCESS/success.ndjson`,
@@ -12,6 +13,7 @@ developer guide's 'Understanding import jobs' describes: `SUCCESS/success.ndjson
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import tempfile
@@ -28,10 +30,17 @@ from harness.emulator.faults import Switch
 from harness.emulator.imagesets.lifecycle import ImageSets
 from harness.emulator.imports.dicom_acceptance import Rejected
 from harness.emulator.imports.grouping import Committed, ImportBatch
-from harness.emulator.imports.input_files import Outcome, Unreadable, prepare
+from harness.emulator.imports.input_files import Outcome, Unreadable
+from harness.emulator.imports.preparation import PROCESS_MIN_FILES, ProcessPreparation
 from harness.emulator.jobs import ImportJobs
 from harness.emulator.records import TERMINAL_JOB_STATUSES, ImportJob
-from harness.emulator.storage.s3 import ObjectReader, S3Settings, split_s3_uri
+from harness.emulator.storage.s3 import (
+    MEMORY_BYTES,
+    ObjectReader,
+    S3ReadError,
+    S3Settings,
+    split_s3_uri,
+)
 
 log = logging.getLogger(__name__)
 SPOOL_BYTES = 8 * 1024 * 1024
@@ -134,7 +143,8 @@ class _Results:
 
 
 class ImportWorker:
-    """Runs import jobs on a small thread pool, their files on another."""
+    """Runs import jobs on a small thread pool, their files on another, and prepares the
+    files of large jobs on `processes` worker processes (none: on the file threads)."""
 
     def __init__(
         self,
@@ -144,6 +154,8 @@ class ImportWorker:
         threads: int = 2,
         max_files: int = MAX_FILES_PER_JOB,
         file_threads: int = FILE_THREADS,
+        processes: int = 0,
+        process_min_files: int = PROCESS_MIN_FILES,
     ) -> None:
         self.jobs = jobs
         self.image_sets = image_sets
@@ -152,6 +164,8 @@ class ImportWorker:
         self.file_threads = file_threads
         self._s3 = s3.client()
         self._reader = ObjectReader(s3, connections=2 * file_threads)
+        self._preparation = ProcessPreparation(processes, MEMORY_BYTES, process_min_files)
+        self._preparation.warm()
         self._stopping = threading.Event()
         self._executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="import-job")
         self._files = ThreadPoolExecutor(max_workers=file_threads, thread_name_prefix="import-file")
@@ -172,6 +186,7 @@ class ImportWorker:
         self._stopping.set()
         self._executor.shutdown(wait=True, cancel_futures=True)
         self._files.shutdown(wait=True, cancel_futures=True)
+        self._preparation.shutdown()
 
     def _run(self, datastore_id: str, job_id: str) -> None:
         if self._stopping.wait(self.jobs.limits.job_start_delay_seconds):
@@ -211,18 +226,22 @@ class ImportWorker:
         committed = False
         try:
             keys = self._counted(self._keys(in_bucket, in_prefix, job.input_s3_uri), results)
+            first = list(itertools.islice(keys, self._preparation.min_files))
+            prepare = self._preparation.for_job(len(first))
+            accept_broken = self.faults.on(Switch.BROKEN_FILES_IMPORTED)
 
             def work(key: str) -> Outcome:
-                return prepare(
-                    self._reader,
-                    in_bucket,
-                    key,
-                    job.datastore_id,
-                    storage_format,
-                    accept_broken=self.faults.on(Switch.BROKEN_FILES_IMPORTED),
-                )
+                try:
+                    source = self._reader.open(in_bucket, key)
+                except S3ReadError as error:
+                    return Unreadable(f"Unable to read: {error}")
+                with source:
+                    return prepare(
+                        source, key, job.datastore_id, storage_format, accept_broken=accept_broken
+                    )
 
-            for key, outcome in pipelined(self._files, work, keys, 2 * self.file_threads):
+            every_key = itertools.chain(first, keys)
+            for key, outcome in pipelined(self._files, work, every_key, 2 * self.file_threads):
                 if self._stopping.is_set():
                     raise _Stopped
                 self._record(batch, key, outcome, results)
