@@ -18,6 +18,7 @@ from harness.emulator.faults import Switchboard
 from harness.emulator.http.app import EmulatorApp
 from harness.emulator.http.auth import CredentialStore
 from harness.emulator.http.server import HealthAndLog, HttpServer, ServerSettings
+from harness.emulator.imports.preparation import PROCESS_MIN_FILES
 from harness.emulator.imports.worker import ImportWorker
 from harness.emulator.resources import Resources
 from harness.emulator.storage.s3 import EmbeddedS3, S3Settings
@@ -45,6 +46,8 @@ class EmulatorConfig:
     import_processes: int = 0
     """Worker processes that prepare the files of large imports (see `preparation`); 0,
     the default for an emulator inside another program, keeps them on threads."""
+    import_process_min_files: int = PROCESS_MIN_FILES
+    """The smallest import whose files go to the worker processes."""
     http: ServerSettings = field(default_factory=ServerSettings)
     access_log: IO[str] | None = None
 
@@ -96,6 +99,7 @@ class Emulator:
             self.s3,
             threads=self.config.worker_threads,
             processes=self.config.import_processes,
+            process_min_files=self.config.import_process_min_files,
         )
         self.resumed_jobs = self._worker.resume_unfinished()
         app = EmulatorApp(load_pinned_model(), resources.owners(), self.credentials, self.faults)

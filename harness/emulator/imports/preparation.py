@@ -122,8 +122,8 @@ class ProcessPreparation:
                 pool = self._current()
                 for started in [pool.submit(_ready) for _ in range(self.processes)]:
                     started.result()
-            except (RuntimeError, BrokenProcessPool):
-                return  # shut down meanwhile, or a worker could not start: a job retries
+            except Exception:  # shut down meanwhile, or a process did not start: jobs retry
+                return
 
         threading.Thread(target=start, name="import-processes-start", daemon=True).start()
 

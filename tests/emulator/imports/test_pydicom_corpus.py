@@ -9,6 +9,7 @@ import io
 import json
 import warnings
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ from pydicom.dataset import Dataset
 from pydicom.encaps import generate_frames
 from pydicom.pixels.utils import pixel_array
 
+from harness.emulator import Emulator
 from harness.imaging.frames import (
     DEFLATED_EXPLICIT_VR_LITTLE_ENDIAN,
     EXPLICIT_VR_BIG_ENDIAN,
@@ -32,6 +34,7 @@ from harness.imaging.metadata import expected_attributes, split_levels
 from tests.emulator.conftest import (
     active_datastore,
     import_job,
+    start_emulator,
 )
 
 TEST_FILES = Path(pydicom.__file__).parent / "data" / "test_files"
@@ -93,6 +96,18 @@ def _corpus() -> list[CorpusFile]:
         if any(tag in ds for tag in PIXEL_TAGS):
             found.append(CorpusFile(path.relative_to(TEST_FILES).as_posix(), data, ds))
     return found
+
+
+@pytest.fixture(scope="module", params=["threads", "processes"])
+def emulator(request: pytest.FixtureRequest) -> Iterator[Emulator]:
+    """The corpus is imported twice: its files prepared on the service's threads, and on a
+    worker process (as a standalone emulator prepares a large import's files)."""
+    if request.param == "threads":
+        running = start_emulator()
+    else:
+        running = start_emulator(import_processes=1, import_process_min_files=1)
+    yield running
+    running.stop()
 
 
 @dataclass
