@@ -120,7 +120,7 @@ def register(subcommands: Any) -> None:
         type=url,
         metavar="URL",
         help="S3 endpoint the import jobs read and write (default: start an embedded S3, "
-        "moto's, on a free port of --host)",
+        "moto's, in a process of its own, on a free port of --host)",
     )
     parser.add_argument(
         "--s3-access-key",
@@ -307,6 +307,7 @@ def config_from(arguments: argparse.Namespace, access_log: IO[str] | None = None
         ),
         access_log=access_log,
         import_processes=arguments.import_processes,
+        s3_process=True,
     )
 
 

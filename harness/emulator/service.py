@@ -22,6 +22,7 @@ from harness.emulator.imports.preparation import PROCESS_MIN_FILES
 from harness.emulator.imports.worker import ImportWorker
 from harness.emulator.resources import Resources
 from harness.emulator.storage.s3 import EmbeddedS3, S3Settings
+from harness.emulator.storage.s3_process import S3Process
 from harness.emulator.storage.store import Store
 from harness.model import load_pinned_model
 
@@ -48,6 +49,9 @@ class EmulatorConfig:
     the default for an emulator inside another program, keeps them on threads."""
     import_process_min_files: int = PROCESS_MIN_FILES
     """The smallest import whose files go to the worker processes."""
+    s3_process: bool = False
+    """Run the embedded S3 in a process of its own (`s3_process`), as the command line does;
+    the default keeps it in this process, which starts faster."""
     http: ServerSettings = field(default_factory=ServerSettings)
     access_log: IO[str] | None = None
 
@@ -62,7 +66,7 @@ class Emulator:
         self.credentials = CredentialStore.from_pairs(
             list(self.config.credentials), self.config.region
         )
-        self._embedded_s3: EmbeddedS3 | None = None
+        self._embedded_s3: EmbeddedS3 | S3Process | None = None
         self._server: HttpServer | None = None
         self._store: Store | None = None
         self._worker: ImportWorker | None = None
@@ -88,7 +92,8 @@ class Emulator:
 
     def _start(self) -> Emulator:
         if not self.config.s3_endpoint:
-            self._embedded_s3 = EmbeddedS3(self.config.host)
+            embedded = S3Process if self.config.s3_process else EmbeddedS3
+            self._embedded_s3 = embedded(self.config.host)
             self.s3_url = self._embedded_s3.start()
         self._store = Store(self.config.state)
         account = Account(self._store, self.faults, self.config.limits, region=self.config.region)
