@@ -16,6 +16,8 @@ import sys
 from typing import IO
 
 START_SECONDS = 30.0
+_ENTRY = f"import sys; from {__name__} import main; main(sys.argv[1])"
+"""Run by `python -c`: `-m` would import this module twice (the package imports it)."""
 
 
 class S3ProcessError(RuntimeError):
@@ -33,8 +35,7 @@ class S3Process:
     def start(self) -> str:
         """Start the process; its URL once it listens."""
         self._process = subprocess.Popen(
-            [sys.executable, "-c", f"import sys; from {__name__} import main; main(sys.argv[1])"]
-            + [self.host],
+            [sys.executable, "-c", _ENTRY, self.host],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
         )
