@@ -69,7 +69,6 @@ class ProcessPreparation:
         self.processes = processes
         self.min_files = min_files
         self.memory_bytes = memory_bytes
-        self._context = _context()
         self._lock = threading.Lock()
         self._pool: ProcessPoolExecutor | None = None
         self._closed = False
@@ -151,11 +150,14 @@ class ProcessPreparation:
 
     def _new_pool(self, processes: int) -> ProcessPoolExecutor:
         return ProcessPoolExecutor(
-            max_workers=processes, mp_context=self._context, initializer=_worker_started
+            max_workers=processes, mp_context=_context(), initializer=_worker_started
         )
 
 
 def _context() -> multiprocessing.context.BaseContext:
+    """The forkserver, which imports this module (and the DICOM and codec libraries) once
+    before it forks each worker; asked only when processes start, since its preload list
+    is the whole program's."""
     if "forkserver" not in multiprocessing.get_all_start_methods():
         return multiprocessing.get_context("spawn")
     context = multiprocessing.get_context("forkserver")
