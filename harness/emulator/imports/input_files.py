@@ -111,15 +111,8 @@ def _prepared(
         frames = frames_of(dataset, lossless_storage_format)
         document = metadata_document(datastore_id, PLACEHOLDER_ID, [(dataset, frames, target)])
     series_uid = str(dataset.get("SeriesInstanceUID", ""))
-    series = series_of(document)[series_uid]
-    entry = json.dumps(series["Instances"][verdict.sop_instance_uid], separators=SEPARATORS)
-    upper = [document.get("Patient"), document.get("Study", {}).get("DICOM"), series.get("DICOM")]
-    digest = hashlib.blake2b(json.dumps(upper, separators=SEPARATORS).encode(), digest_size=20)
-    digest.update(entry.encode())
     stored = [frame.encoded for frame in frames]
-    for data in stored:
-        digest.update(len(data).to_bytes(8, "little"))
-        digest.update(data)
+    entry, digest = _identity(document, series_uid, verdict.sop_instance_uid, stored)
     return PreparedInstance(
         key=key,
         sop_instance_uid=verdict.sop_instance_uid,
@@ -128,8 +121,24 @@ def _prepared(
         stored_syntax=target,
         frames=stored,
         entry_json=entry,
-        digest=digest.digest(),
+        digest=digest,
     )
+
+
+def _identity(
+    document: dict[str, Any], series_uid: str, sop_instance_uid: str, frames: list[bytes]
+) -> tuple[str, bytes]:
+    """The instance's entry as JSON, and the digest of its Patient, Study, Series and
+    instance metadata and its stored frames."""
+    series = series_of(document)[series_uid]
+    entry = json.dumps(series["Instances"][sop_instance_uid], separators=SEPARATORS)
+    upper = [document.get("Patient"), document.get("Study", {}).get("DICOM"), series.get("DICOM")]
+    digest = hashlib.blake2b(json.dumps(upper, separators=SEPARATORS).encode(), digest_size=20)
+    digest.update(entry.encode())
+    for data in frames:
+        digest.update(len(data).to_bytes(8, "little"))
+        digest.update(data)
+    return entry, digest.digest()
 
 
 def _stub(key: str) -> Dataset:
