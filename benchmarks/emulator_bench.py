@@ -1,11 +1,14 @@
 """Benchmark the reference emulator; prints figures, asserts nothing.
 
     .venv/bin/python benchmarks/emulator_bench.py [--files 1000] [--seconds 5] [--clients 16]
-        [--load-processes 2] [--s3-server werkzeug|cheroot] [--skip-import]
+        [--load-processes 2] [--s3-server werkzeug|cheroot] [--import-processes N]
+        [--skip-import]
 
 S3 (moto's S3 server, as the emulator embeds it: `EmbeddedS3`) and the emulator
-each run in their own process, so the emulator's peak resident memory (VmHWM) is
-its own. Figures:
+each run in their own process, as `ahi-contract emulator` runs them, so the emulator's
+peak resident memory (VmHWM) is its own; its import processes (`--import-processes`,
+the emulator's default unless given) are counted apart, with the forkserver they fork
+from. Figures:
 - how long `harness.emulator.testing.running_emulator()` takes to start the emulator
   and its S3 without files, in a fresh process and again in the same process;
 - files per second (frames encoded as HTJ2K, metadata built, image sets written),
@@ -41,6 +44,7 @@ import sys
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -132,24 +136,15 @@ def _descendants(pid: int) -> list[int]:
     return found
 
 
-def _group_cpu_seconds(pids: list[int]) -> float:
+def _summed(pids: list[int], read: Callable[[int], float]) -> float:
+    """`read` of each process still there, added up."""
     total = 0.0
     for pid in pids:
         try:
-            total += _cpu_seconds(pid)
+            total += read(pid)
         except OSError:
             continue
     return total
-
-
-def _group_peak_mib(pids: list[int]) -> float:
-    total = 0
-    for pid in pids:
-        try:
-            total += _peak_kib(pid)
-        except OSError:
-            continue
-    return total / 1024
 
 
 def _start_s3(server: str) -> tuple[subprocess.Popen[bytes], str]:
@@ -232,7 +227,7 @@ def _import(
     with ThreadPoolExecutor(max_workers=16) as pool:
         list(pool.map(put, range(count)))
     workers = _descendants(pids[0])
-    cpu = [_cpu_seconds(pids[0]), _group_cpu_seconds(workers), _cpu_seconds(pids[1])]
+    cpu = [_cpu_seconds(pids[0]), _summed(workers, _cpu_seconds), _cpu_seconds(pids[1])]
     started = time.monotonic()
     job_id = imaging.start_dicom_import_job(
         datastoreId=datastore_id,
@@ -246,7 +241,7 @@ def _import(
             elapsed = time.monotonic() - started
             used = (
                 _cpu_seconds(pids[0]) - cpu[0],
-                _group_cpu_seconds(_descendants(pids[0])) - cpu[1],
+                _summed(_descendants(pids[0]), _cpu_seconds) - cpu[1],
                 _cpu_seconds(pids[1]) - cpu[2],
             )
             if job["jobStatus"] == "COMPLETED":
@@ -433,7 +428,7 @@ def main() -> None:
                 f"{summary.get('numberOfGeneratedImageSets')} image sets), "
                 f"{count / elapsed:.1f} files/s; peak RSS: emulator {peak:.1f} MiB "
                 f"(baseline {baseline / 1024:.1f} MiB), its {len(workers)} import processes "
-                f"{_group_peak_mib(workers):.1f} MiB together; CPU ms per file: emulator "
+                f"{_summed(workers, _peak_kib) / 1024:.1f} MiB together; CPU ms per file: emulator "
                 f"{1000 * used[0] / count:.1f}, import processes {1000 * used[1] / count:.1f}, "
                 f"S3 {1000 * used[2] / count:.1f}"
             )
