@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from harness.model import IN_SCOPE_OPERATIONS, load_pinned_model, operations
+from harness.report.record import RunRecord
 from harness.sdk.bugs import caught_by
 from harness.sdk.reference_bugs import BUGS
 from harness.sdk.runner import ADAPTERS_DIR, certify, load_known
@@ -26,6 +27,13 @@ MODEL = load_pinned_model()
 BUG_CAUGHT_BY = caught_by()
 
 
+def _failures(record: RunRecord) -> str:
+    """Each failed outcome with its message, for an assertion's explanation."""
+    return "\n".join(
+        f"{o.check_id}: {o.message}" for o in record.outcomes if o.status in ("failed", "error")
+    )
+
+
 def test_every_bug_of_the_reference_adapter_has_its_catching_scenarios() -> None:
     assert set(BUG_CAUGHT_BY) == set(BUGS)
     assert all(caught <= set(BY_ID) for caught in BUG_CAUGHT_BY.values())
@@ -34,7 +42,7 @@ def test_every_bug_of_the_reference_adapter_has_its_catching_scenarios() -> None
 @pytest.mark.slow
 def test_the_reference_adapter_program_passes_every_scenario() -> None:
     record = certify(REFERENCE)
-    assert record.passed, record.failed_checks()
+    assert record.passed, _failures(record)
     assert {o.check_id for o in record.outcomes} >= set(BY_ID)
 
 
@@ -56,7 +64,7 @@ def test_a_faulty_adapter_fails_exactly_the_matching_scenarios_of_their_families
 @pytest.mark.parametrize("adapter", ["boto3", "aiobotocore", "js-v3", "js-v2"])
 def test_real_sdks_match_their_known_deviations_exactly(adapter: str) -> None:
     record = certify(adapter)
-    assert record.passed, record.failed_checks()
+    assert record.passed, _failures(record)
     deviating = {o.check_id for o in record.outcomes if o.status == "deviation"}
     assert deviating == set(load_known(adapter))
     assert record.target["sdk"]["hello"] == "ahi-sdk-adapter/1"
