@@ -245,10 +245,20 @@ def signed(scope: str) -> RequestRule:
 
 
 def _attempts(requests: list[RecordedRequest]) -> list[list[RecordedRequest]]:
-    """The requests grouped by call, in order."""
+    """The requests grouped by call, in order.
+
+    The stub marks each request with the call under way when it read it; a request that
+    carries the `amz-sdk-invocation-id` of an earlier call's request belongs to that call
+    (the stub read it late, on a loaded machine, after that call had returned).
+    """
     calls: dict[int, list[RecordedRequest]] = {}
+    first_call: dict[str, int] = {}
     for request in requests:
-        calls.setdefault(request.call, []).append(request)
+        call = request.call
+        invocation = request.header("amz-sdk-invocation-id")
+        if invocation:
+            call = min(call, first_call.setdefault(invocation, call))
+        calls.setdefault(call, []).append(request)
     return [calls[call] for call in sorted(calls)]
 
 

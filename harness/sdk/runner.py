@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import itertools
 import json
 import platform
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,9 +32,6 @@ from harness.sdk.protocol import (
 from harness.sdk.reference_adapter import InProcessReference
 from harness.sdk.scenarios import Scenario, load_catalogue
 from harness.sdk.stub import StubServer
-
-RERUN_CLIENT = "#rerun"
-"""Appended to a shared client's ID when its scenario runs again: a fresh retry quota."""
 
 ADAPTER_RUN = register(
     "SDK-ADAPTER",
@@ -197,11 +193,8 @@ def certify(
     return record
 
 
-def scenario_config(
-    scenario: Scenario, stub: StubServer, call_timeout: float, rerun: bool = False
-) -> dict[str, Any]:
-    """The `config` of each of a scenario's calls (adapter protocol 1.1); a scenario run
-    again gets a client of its own."""
+def scenario_config(scenario: Scenario, stub: StubServer, call_timeout: float) -> dict[str, Any]:
+    """The `config` of each of a scenario's calls (adapter protocol 1.1)."""
     resolution = scenario.resolution
     settings: dict[str, Any] = {}
     if resolution is not None:
@@ -216,7 +209,7 @@ def scenario_config(
         scenario.timeout if scenario.timeout is not None else call_timeout,
         host_prefix=scenario.host_prefix,
         proxy=stub.url if scenario.proxied else None,
-        client_id=(scenario.id + RERUN_CLIENT * rerun) if scenario.shared_client else None,
+        client_id=scenario.id if scenario.shared_client else None,
         short_backoff=scenario.short_backoff,
         **settings,
     )
@@ -231,22 +224,19 @@ def _run_scenarios(
     known: dict[str, KnownDeviation],
     call_timeout: float,
 ) -> str | None:
-    calls = itertools.count(1)
+    call_id = 0
     for index, scenario in enumerate(scenarios):
+        stub.script(scenario.replies)
+        answers: list[dict[str, Any]] = []
         started = time.monotonic()
         try:
-            outcome = _play(adapter, scenario, stub, subject, call_timeout, calls)
-            lost = 0
-            if outcome.status == "failed" and scenario.timeout is not None:
-                lost = stub.connections_closed_empty()
-            if lost:
-                first = outcome.message
-                outcome = _play(adapter, scenario, stub, subject, call_timeout, calls, True)
-                outcome.message = (
-                    f"{outcome.message} (run twice: on the first run, which failed with "
-                    f"{first!r}, the stub saw {lost} connection(s) closed before any request, "
-                    "an SDK timer that fired before the SDK could send)"
-                ).strip()
+            for call in range(scenario.calls):
+                stub.call = call
+                call_id += 1
+                config = scenario_config(scenario, stub, call_timeout)
+                answers.append(
+                    adapter.call(call_id, scenario.operation, dict(scenario.params), config)
+                )
         except AdapterBroken as error:
             message = str(error)
             record.add(Outcome(ADAPTER_RUN.id, subject, "error", message))
@@ -254,6 +244,7 @@ def _run_scenarios(
                 record.add(Outcome(rest.id, subject, "error", f"not run: {message}"))
             record.aborted = message
             return message
+        outcome = judge(scenario, subject, answers, list(stub.requests))
         outcome.duration = time.monotonic() - started
         deviation = known.get(scenario.id)
         if outcome.status == "failed" and deviation is not None:
@@ -264,26 +255,6 @@ def _run_scenarios(
             )
         record.add(outcome)
     return None
-
-
-def _play(
-    adapter: Adapter,
-    scenario: Scenario,
-    stub: StubServer,
-    subject: str,
-    call_timeout: float,
-    call_ids: Iterator[int],
-    rerun: bool = False,
-) -> Outcome:
-    """One run of a scenario's calls, judged."""
-    stub.script(scenario.replies)
-    answers: list[dict[str, Any]] = []
-    for call in range(scenario.calls):
-        stub.call = call
-        config = scenario_config(scenario, stub, call_timeout, rerun)
-        call_id = next(call_ids)
-        answers.append(adapter.call(call_id, scenario.operation, dict(scenario.params), config))
-    return judge(scenario, subject, answers, list(stub.requests))
 
 
 def _check_declared(

@@ -20,7 +20,7 @@ import socket
 import struct
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from email.utils import formatdate
 from typing import Any
@@ -81,22 +81,9 @@ TUNNEL_REFUSED = Reply(
 
 class _Quiet(WSGIRequestHandler):
     timeout = 30
-    requests_read = 0
-    closed_empty: Callable[[], None] = staticmethod(lambda: None)
-    """Called when a connection closes before it carried a request."""
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         return
-
-    def handle_one_request(self) -> None:
-        super().handle_one_request()
-        if getattr(self, "raw_requestline", b""):
-            self.requests_read += 1
-
-    def finish(self) -> None:
-        super().finish()
-        if not self.requests_read:
-            self.closed_empty()
 
     def send_response(self, code: int, message: str | None = None) -> None:
         """The status line and Server; the stub writes `Date` itself (see `Reply.date_offset`)."""
@@ -133,15 +120,8 @@ class StubServer:
         self._next = 0
         self.call = 0
         self.requests: list[RecordedRequest] = []
-        self.empty_connections = 0
-        """Connections closed before any request since `script`: an SDK that gave up on a
-        connection before it could send (its timer fired first on a loaded machine)."""
-
-        class Handler(_Quiet):
-            closed_empty = staticmethod(self._closed_empty)
-
         self._server: BaseWSGIServer = make_server(
-            host, 0, self._app, threaded=True, request_handler=Handler
+            host, 0, self._app, threaded=True, request_handler=_Quiet
         )
         self.url = f"http://{host}:{self._server.port}"
         self.authority = f"{host}:{self._server.port}"
@@ -163,18 +143,6 @@ class StubServer:
             self._next = 0
             self.call = 0
             self.requests = []
-            self.empty_connections = 0
-
-    def connections_closed_empty(self, settle: float = 0.2) -> int:
-        """`empty_connections` once a connection just closed has had `settle` seconds to be
-        seen (its handler runs on a thread of its own)."""
-        time.sleep(settle)
-        with self._lock:
-            return self.empty_connections
-
-    def _closed_empty(self) -> None:
-        with self._lock:
-            self.empty_connections += 1
 
     def _app(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         request = Request(environ)

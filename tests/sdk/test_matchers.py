@@ -106,6 +106,25 @@ def _signed(
         (matchers.attempts_per_call([2, 1]), [_request(0), _request(0), _request(1)], True),
         (matchers.attempts_per_call([2, 1]), [_request(0), _request(1), _request(1)], False),
         (
+            # The stub read call 0's retry after call 1 had begun: its invocation ID places it.
+            matchers.attempts_per_call([2, 1]),
+            [
+                _request(0, amz_sdk_invocation_id="a"),
+                _request(1, amz_sdk_invocation_id="a"),
+                _request(1, amz_sdk_invocation_id="b"),
+            ],
+            True,
+        ),
+        (
+            matchers.attempts_per_call([2, 1]),
+            [
+                _request(0, amz_sdk_invocation_id="a"),
+                _request(1, amz_sdk_invocation_id="b"),
+                _request(1, amz_sdk_invocation_id="b"),
+            ],
+            False,
+        ),
+        (
             matchers.last_calls_single_attempt(2, 3),
             [
                 _request(0),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import time
 from collections.abc import Iterator
 from email.utils import parsedate_to_datetime
@@ -88,16 +87,3 @@ def test_a_connect_is_recorded_with_its_authority_and_refused(stub: StubServer) 
     assert request.method == "CONNECT"
     assert request.target == "medical-imaging-fips.us-east-1.amazonaws.com:443"
     assert request.path == ""
-
-
-def test_a_connection_closed_before_any_request_is_counted_until_the_next_script(
-    stub: StubServer,
-) -> None:
-    host, port = stub.authority.split(":")
-    socket.create_connection((host, int(port))).close()
-    assert stub.connections_closed_empty() == 1
-    stub.script((Reply(200),))
-    assert stub.empty_connections == 0
-    socket.create_connection((host, int(port))).close()
-    assert _session().get(f"{stub.url}/x", timeout=5).status_code == 200
-    assert stub.connections_closed_empty() == 1  # the GET's connection carried a request
