@@ -42,10 +42,14 @@ class Observation:
     @property
     def window(self) -> tuple[float, float] | None:
         """Local times between which the target handled the request (whole-second rounding
-        of X-Amz-Date included); None when the request was not signed."""
+        of X-Amz-Date included): from its signing to its answer's arrival, which bounds it
+        even when the request waited between signing and sending (a loaded machine); None
+        when the request was not signed."""
         if self.sent_at is None:
             return None
-        return self.sent_at, self.sent_at + 1.0 + self.exchange.elapsed
+        exchange = self.exchange
+        answered = exchange.started_at + exchange.elapsed if exchange.started_at > 0 else 0.0
+        return self.sent_at, max(self.sent_at + 1.0 + exchange.elapsed, answered)
 
     def member(self, name: str) -> Any:
         """A member the request sent, wherever it was bound (label, query or body)."""

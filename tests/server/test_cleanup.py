@@ -170,7 +170,8 @@ def test_in_a_lent_data_store_only_the_image_sets_the_run_made_are_deleted(
     )
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
     found = imaging.search_image_sets(datastoreId=lent)["imageSetsMetadataSummaries"]
-    assert [summary["imageSetId"] for summary in found] == [theirs]
+    left = {summary["imageSetId"]: summary.get("createdAt") for summary in found}
+    assert list(left) == [theirs], f"left: {left}\n" + run.stdout[-3000:] + run.stderr[-3000:]
     properties = imaging.get_datastore(datastoreId=lent)["datastoreProperties"]
     assert properties["datastoreStatus"] == "ACTIVE"
 

@@ -195,3 +195,20 @@ def test_answers_held_in_a_queue_do_not_move_the_clock_offset() -> None:
         late.elapsed = 4.5
         model.observe(late)
     assert abs(model.offset) <= 0.5
+
+
+def test_requests_sent_long_after_they_were_signed_do_not_move_the_clock_offset() -> None:
+    """Same clock, but most requests waited two seconds between signing and sending (a
+    loaded harness) and were answered at once: the time each answer arrived bounds when it
+    was handled, and the offset stays near zero."""
+    now = float(int(time.time()))
+    model = RunModel()
+    for n in range(3):
+        quick = exchange("GET", "/datastore", {}, at=now + n + 0.5)
+        quick.started_at = now + n + 0.5
+        model.observe(quick)
+    for n in range(7):
+        waited = exchange("GET", "/datastore", {}, at=now + n + 0.2, server_skew=2.0)
+        waited.started_at = now + n + 2.2
+        model.observe(waited)
+    assert abs(model.offset) <= 0.5
